@@ -1,0 +1,62 @@
+# colalib: every figure of the COLA thesis from numbered notebooks.
+#
+#   make figures                 regenerate figures/ and results/ (profile quick, the default)
+#   make figures PROFILE=paper   the thesis protocol (GPU)
+#   make test                    the test suite (notebooks executed end-to-end with PROFILE=smoke)
+#   make notebook N=03           run one notebook
+#   make html                    export the executed notebooks to HTML
+#   make bench                   throughput benchmarks
+#
+# Both `figures` and `test` first create (or refresh) the virtual environment .venv when it is missing
+# or older than pyproject.toml, and install the offline FID weights into the torch hub cache when the
+# cache lacks them and ../shared/weights exists.
+
+PYTHON  ?= python3
+VENV    ?= .venv
+PROFILE ?= quick
+SHARED  ?= ../shared
+N       ?= 01
+PY      := $(VENV)/bin/python
+
+# Offline data: use ../shared/datasets (CIFAR-10 ImageFolder zip) when it exists and COLA_DATA_DIR is unset.
+ifneq ($(wildcard $(SHARED)/datasets),)
+export COLA_DATA_DIR ?= $(abspath $(SHARED)/datasets)
+endif
+
+.PHONY: all figures test notebook html bench venv fid-weights clean-cache help
+
+all: figures
+
+help:
+	@sed -n '2,14p' Makefile
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -c "import torch, torchvision, pytorch_fid, papermill; print('torch', torch.__version__, 'torchvision', torchvision.__version__)"
+	@touch $@
+
+fid-weights: venv
+	$(PY) scripts/install_fid_weights.py --shared $(SHARED)
+
+figures: venv fid-weights
+	$(PY) scripts/run_notebooks.py --profile $(PROFILE)
+
+notebook: venv fid-weights
+	$(PY) scripts/run_notebooks.py --profile $(PROFILE) $(N)
+
+html: venv
+	@ls executed/*.ipynb >/dev/null 2>&1 || { echo "No executed notebooks: run 'make figures' first."; exit 1; }
+	$(VENV)/bin/jupyter nbconvert --to html --output-dir html executed/*.ipynb
+
+test: venv fid-weights
+	$(PY) -m pytest -q
+
+bench: venv
+	$(PY) benchmarks/bench_scola.py
+
+clean-cache:
+	rm -rf .cache

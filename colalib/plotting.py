@@ -1,0 +1,81 @@
+"""Plotting helpers shared by the notebooks: image grids, curves with spread, published-number overlays.
+
+Published numbers (from the thesis) are always drawn with :func:`plot_published` so that they look
+different from ours (hollow markers, dashed line) and carry the label ``published (thesis)``.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from torchvision.utils import make_grid
+
+PUBLISHED_LABEL = "published (thesis)"
+
+
+def grid_image(images: np.ndarray, nrow: int = 10, padding: int = 2) -> np.ndarray:
+    """Tile uint8 NHWC images into one uint8 HWC image (torchvision ``make_grid``)."""
+    if len(images) == 0:
+        raise ValueError("grid_image needs at least one image")
+    tensor = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2)
+    grid = make_grid(tensor, nrow=nrow, padding=padding, pad_value=255)
+    return grid.permute(1, 2, 0).numpy()
+
+
+def show_grid(ax: plt.Axes, images: np.ndarray, nrow: int = 10, title: str | None = None) -> None:
+    """Draw a grid of uint8 NHWC images on ``ax`` without axes."""
+    ax.imshow(grid_image(images, nrow=nrow), interpolation="nearest")
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+
+
+def per_class_grid(images: np.ndarray, labels: np.ndarray, per_class: int,
+                   classes: Sequence[int] | None = None) -> np.ndarray:
+    """Images arranged with one column per class and ``per_class`` rows (thesis Fig. 4.4 layout).
+
+    Returns uint8 NHWC images in row-major order, ready for :func:`grid_image` with
+    ``nrow=len(classes)``. Classes with fewer images are padded with white images.
+    """
+    classes = list(np.unique(labels)) if classes is None else list(classes)
+    blank = np.full_like(images[0], 255)
+    columns = []
+    for c in classes:
+        chosen = images[labels == c][:per_class]
+        pad = [blank] * (per_class - len(chosen))
+        columns.append(list(chosen) + pad)
+    rows = [columns[j][i] for i in range(per_class) for j in range(len(classes))]
+    return np.stack(rows)
+
+
+def plot_mean_std(ax: plt.Axes, x: Sequence[float], values: Sequence[Sequence[float]], label: str,
+                  **kwargs) -> None:
+    """Plot the mean over runs with a shaded +-1 std band (std only when there are >= 2 runs)."""
+    arr = [np.asarray(v, dtype=float) for v in values]
+    mean = np.array([a.mean() for a in arr])
+    std = np.array([a.std(ddof=1) if len(a) > 1 else 0.0 for a in arr])
+    line, = ax.plot(x, mean, marker="o", label=label, **kwargs)
+    if np.any(std > 0):
+        ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.2)
+
+
+def plot_published(ax: plt.Axes, x: Sequence[float], y: Sequence[float | None],
+                   label: str = PUBLISHED_LABEL, **kwargs) -> None:
+    """Overlay numbers published in the thesis: hollow markers, dashed line, labelled as published."""
+    pts = [(a, b) for a, b in zip(x, y) if b is not None]
+    if not pts:
+        return
+    xs, ys = zip(*pts)
+    style = dict(linestyle="--", marker="s", markerfacecolor="none", color="0.35")
+    style.update(kwargs)
+    ax.plot(xs, ys, label=label, **style)
+
+
+def profile_caption(profile: str, details: str = "") -> str:
+    """A caption fragment saying which profile produced a figure (the quick profile is reduced)."""
+    text = f"profile: {profile}"
+    if profile != "paper":
+        text += " (reduced protocol, not the thesis's)"
+    return text + (f"; {details}" if details else "")

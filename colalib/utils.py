@@ -1,0 +1,91 @@
+"""Small shared helpers: seeding, devices, threads, provenance (git commit, package versions), timing."""
+from __future__ import annotations
+
+import os
+import platform
+import random
+import subprocess
+import time
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import torch
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+TRACKED_PACKAGES = (
+    "torch", "torchvision", "numpy", "scipy", "scikit-learn", "matplotlib",
+    "pytorch-fid", "papermill", "nbconvert", "tqdm",
+)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed python, numpy and torch (CPU and CUDA) so that a run is repeatable."""
+    random.seed(seed)
+    np.random.seed(seed % (2**32))
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+
+
+def get_device(device: str | torch.device | None = None) -> torch.device:
+    """The device to run on: the one asked for, else CUDA when present, else the CPU."""
+    if device is not None:
+        return torch.device(device)
+    env = os.environ.get("COLA_DEVICE")
+    if env:
+        return torch.device(env)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def set_num_threads(n: int | None = None) -> int:
+    """Use ``n`` intra-op threads (default: ``COLA_THREADS`` or every core). Returns the number set."""
+    if n is None:
+        n = int(os.environ.get("COLA_THREADS", os.cpu_count() or 1))
+    torch.set_num_threads(max(1, n))
+    return torch.get_num_threads()
+
+
+def git_commit(repo: Path = REPO_ROOT) -> str:
+    """The current commit of the repository (with ``-dirty`` when there are uncommitted changes)."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True,
+                             text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return sha + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def package_versions(names: tuple[str, ...] = TRACKED_PACKAGES) -> dict[str, str]:
+    """Installed versions of the packages that shape the results (``missing`` when absent)."""
+    out = {"python": platform.python_version()}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "missing"
+    return out
+
+
+def device_description(device: torch.device | None = None) -> str:
+    """Human-readable name of the device results were computed on."""
+    device = get_device(device)
+    if device.type == "cuda":
+        return f"cuda:{torch.cuda.get_device_name(device)}"
+    return f"cpu:{platform.processor() or platform.machine()} x{torch.get_num_threads()} threads"
+
+
+@contextmanager
+def timer() -> Iterator[dict]:
+    """Context manager measuring wall time: ``with timer() as t: ...; t['seconds']``."""
+    out = {"seconds": float("nan")}
+    start = time.perf_counter()
+    try:
+        yield out
+    finally:
+        out["seconds"] = time.perf_counter() - start

@@ -1,0 +1,88 @@
+#!/usr/bin/env python
+"""Execute numbered notebooks with papermill, in order, with parameters.
+
+    python scripts/run_notebooks.py                       # every notebooks/NN_*.ipynb, profile quick
+    python scripts/run_notebooks.py --profile smoke 01 03  # only notebooks 01 and 03
+    python scripts/run_notebooks.py -p DATASET cifar10     # extra papermill parameters
+
+Executed copies go to ``executed/`` (git-ignored). A failing notebook stops the run with a message that
+names the notebook and the failing cell; exit status 1.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from colalib.config import DEFAULT_PROFILE, check_profile  # noqa: E402
+
+
+def numbered_notebooks(selection: list[str] | None = None) -> list[Path]:
+    """The notebooks ``notebooks/NN_*.ipynb`` in order, optionally only those whose number is selected."""
+    found = sorted(p for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    if not selection:
+        return found
+    chosen = [p for p in found if p.name[:2] in {s.zfill(2) for s in selection}]
+    missing = {s.zfill(2) for s in selection} - {p.name[:2] for p in chosen}
+    if missing:
+        names = ", ".join(p.name for p in found)
+        raise SystemExit(f"No notebook numbered {sorted(missing)}; available: {names}")
+    return chosen
+
+
+def parse_value(text: str):
+    """Parse a papermill parameter value: int, float, None, True/False, else the string."""
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return {"None": None, "True": True, "False": False}.get(text, text)
+
+
+def run(notebook: Path, out_dir: Path, parameters: dict, timeout: int | None) -> float:
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    output = out_dir / notebook.name
+    start = time.time()
+    print(f"== {notebook.name}  parameters={parameters}", flush=True)
+    try:
+        pm.execute_notebook(str(notebook), str(output), parameters=parameters, cwd=str(notebook.parent),
+                            progress_bar=False, log_output=False, execution_timeout=timeout,
+                            kernel_name="python3")
+    except PapermillExecutionError as err:
+        raise SystemExit(
+            f"\nFAILED: {notebook.name}, cell {err.cell_index} (execution count {err.exec_count}): "
+            f"{err.ename}: {err.evalue}\nExecuted copy with the traceback: {output}") from None
+    seconds = time.time() - start
+    print(f"   done in {seconds:.0f} s -> {output.relative_to(REPO) if output.is_relative_to(REPO) else output}",
+          flush=True)
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("numbers", nargs="*", help="notebook numbers to run (default: all)")
+    parser.add_argument("--profile", default=DEFAULT_PROFILE, help="smoke | quick | paper")
+    parser.add_argument("--out", default=str(REPO / "executed"), help="folder for executed copies")
+    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                        help="extra papermill parameter")
+    parser.add_argument("--timeout", type=int, default=None, help="per-cell timeout in seconds")
+    args = parser.parse_args(argv)
+    profile = check_profile(args.profile)
+    parameters = {"PROFILE": profile, **{k: parse_value(v) for k, v in args.parameter}}
+    total = 0.0
+    for nb in numbered_notebooks(args.numbers):
+        total += run(nb, Path(args.out), parameters, args.timeout)
+    print(f"all notebooks done in {total:.0f} s (profile {profile})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,12 @@
+"""Shared test setup: one CPU thread, a private cache folder, deterministic seeds."""
+import os
+
+import pytest
+import torch
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _single_thread_and_private_cache(tmp_path_factory):
+    torch.set_num_threads(int(os.environ.get("COLA_TEST_THREADS", "1")))
+    os.environ.setdefault("COLA_CACHE_DIR", str(tmp_path_factory.mktemp("cola_cache")))
+    yield

@@ -1,0 +1,111 @@
+"""Config profiles, cache keys, atomic writes and notebook run records."""
+import json
+import os
+from dataclasses import dataclass
+from typing import ClassVar
+
+import pytest
+
+from colalib.cache import ArtifactCache, atomic_write_bytes, atomic_write_json
+from colalib.config import ExperimentConfig, check_profile
+from colalib.runner import NotebookRun, markdown_table, read_csv, rows_to_csv
+
+
+@dataclass(frozen=True)
+class ToyConfig(ExperimentConfig):
+    epochs: int = 500
+    lr: float = 0.01
+    PROFILES: ClassVar[dict] = {"smoke": {"epochs": 2}, "quick": {"epochs": 50}, "paper": {}}
+
+
+def test_profiles_apply_overrides():
+    assert ToyConfig.for_profile("smoke").epochs == 2
+    assert ToyConfig.for_profile("quick").epochs == 50
+    assert ToyConfig.for_profile("paper").epochs == 500
+    assert ToyConfig.for_profile("quick", epochs=7).epochs == 7
+
+
+def test_unknown_profile_and_field_fail_clearly():
+    with pytest.raises(ValueError, match="Unknown profile 'fast'.*smoke, quick, paper"):
+        ToyConfig.for_profile("fast")
+    with pytest.raises(ValueError, match="Unknown profile"):
+        check_profile("")
+    with pytest.raises(TypeError, match="no field"):
+        ToyConfig.for_profile("quick", epoch=3)
+
+
+def test_config_key_is_stable_and_sensitive():
+    a = ToyConfig.for_profile("quick", seed=1)
+    assert a.key() == ToyConfig.for_profile("quick", seed=1).key()
+    assert a.key() != a.replace(seed=2).key()
+    assert a.key() != a.replace(lr=0.02).key()
+
+
+def test_cache_computes_once(tmp_path):
+    cache = ArtifactCache(tmp_path)
+    calls = []
+    cfg = ToyConfig.for_profile("smoke")
+
+    def compute():
+        calls.append(1)
+        return {"acc": 0.5}
+
+    assert cache.get_or_compute("toy", cfg, compute) == {"acc": 0.5}
+    assert cache.get_or_compute("toy", cfg, compute) == {"acc": 0.5}
+    assert len(calls) == 1
+    assert cache.get_or_compute("toy", cfg.replace(seed=3), compute) == {"acc": 0.5}
+    assert len(calls) == 2
+
+
+def test_cache_torch_round_trip(tmp_path):
+    import torch
+    cache = ArtifactCache(tmp_path)
+    cfg = ToyConfig.for_profile("smoke")
+    value = {"w": torch.arange(5.0)}
+    cache.save("model", cfg, value, kind="torch")
+    assert torch.equal(cache.load("model", cfg, kind="torch")["w"], value["w"])
+
+
+def test_atomic_write_leaves_no_partial_file(tmp_path):
+    target = tmp_path / "out.json"
+    atomic_write_json(target, {"a": 1})
+
+    class Boom:
+        def __str__(self):
+            raise RuntimeError("fails while serialising")
+
+    with pytest.raises(RuntimeError):
+        atomic_write_json(target, {"a": Boom()})
+    assert json.loads(target.read_text()) == {"a": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+    atomic_write_bytes(target, b"{}")
+    assert target.read_text() == "{}"
+
+
+def test_notebook_run_writes_tables_figures_and_record(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    run = NotebookRun("99_test", "smoke", {"seeds": [0, 1]}, figures_dir=tmp_path / "f",
+                      results_dir=tmp_path / "r", cache_dir=tmp_path / "c")
+    rows = [{"size": 5, "acc": 0.25}, {"size": 10, "acc": 0.5, "extra": "x"}]
+    run.save_table(rows, "acc")
+    assert read_csv(tmp_path / "r/99_test/acc.csv")[1] == {"size": "10", "acc": "0.5", "extra": "x"}
+    fig, ax = plt.subplots()
+    ax.plot([0, 1])
+    run.save_figure(fig, "line")
+    assert (tmp_path / "f/99_test/line.png").stat().st_size > 0
+    assert (tmp_path / "f/99_test/line.pdf").stat().st_size > 0
+    record = run.finish()
+    on_disk = json.loads((tmp_path / "r/99_test/run.json").read_text())
+    assert on_disk["profile"] == "smoke" and on_disk["seeds"] == [0, 1]
+    assert record["packages"]["torch"] != "missing"
+    assert on_disk["wall_time_s"] >= 0
+
+
+def test_table_helpers():
+    text = rows_to_csv([{"a": 1.23456789, "b": "x"}])
+    assert text.splitlines() == ["a,b", "1.23457,x"]
+    md = markdown_table([{"a": 0.5, "b": 2}])
+    assert "| a | b |" in md and "| 0.50 | 2 |" in md
