@@ -40,6 +40,32 @@ def _unit_key(**parts: Any) -> dict:
     return {k: (v.to_dict() if hasattr(v, "to_dict") else v) for k, v in parts.items()}
 
 
+def arm_unit(arm: str, subset: ImageDataset, test: ImageDataset, scola: SCOLAConfig, clf: ClassifierConfig,
+             synthetic_per_class: int, cache: ArtifactCache, device, progress: bool = True,
+             model_cls: type = SCOLA, synthetic: dict | None = None) -> dict:
+    """One classifier unit (cached): ``real``, ``synthetic`` (= CAS of ``model_cls``) or ``mix``.
+
+    ``synthetic`` is a dict shared between the arms of one subset, filled on first use with the generated set, so
+    the model is fitted (or loaded) and sampled once per subset.
+    """
+    key = _unit_key(unit="classification", arm=arm, data=dataset_fingerprint(subset), test=dataset_fingerprint(test),
+                    clf=clf, scola=scola if arm != "real" else None,
+                    synthetic_per_class=synthetic_per_class if arm != "real" else None)
+    if arm != "real" and model_cls is not SCOLA:
+        key["model"] = model_cls.__name__
+    synthetic = {} if synthetic is None else synthetic
+
+    def compute() -> dict:
+        if arm != "real" and "set" not in synthetic:
+            model = fit_or_load(model_cls, scola, subset, cache, device, progress)
+            synthetic["set"] = model.sample(synthetic_per_class * subset.num_classes, seed=scola.seed)
+        out = train_and_evaluate(arm, (subset.images, subset.labels), synthetic.get("set"),
+                                 (test.images, test.labels), subset.num_classes, clf, device, progress)
+        return {**out, "device": str(device)}
+
+    return cache.get_or_compute("classification", key, compute)
+
+
 def classification_experiment(exp: ClassificationExperimentConfig, scola: SCOLAConfig, clf: ClassifierConfig,
                               cache: ArtifactCache | None = None, device=None, progress: bool = True,
                               on_row: Callable[[dict], None] | None = None) -> list[dict]:
@@ -51,30 +77,86 @@ def classification_experiment(exp: ClassificationExperimentConfig, scola: SCOLAC
     for size in exp.sizes:
         for seed in exp.seeds:
             subset = small_sample(train, size, seed)
-            scola_cfg = scola.replace(seed=seed)
-            synthetic = None
+            shared: dict = {}
             for arm in exp.arms:
-                clf_cfg = clf.replace(seed=seed)
-                key = _unit_key(unit="classification", arm=arm, data=dataset_fingerprint(subset),
-                                test=dataset_fingerprint(test), clf=clf_cfg,
-                                scola=scola_cfg if arm != "real" else None,
-                                synthetic_per_class=exp.synthetic_per_class if arm != "real" else None)
-
-                def compute() -> dict:
-                    nonlocal synthetic
-                    if arm != "real" and synthetic is None:
-                        model = fit_or_load(SCOLA, scola_cfg, subset, cache, device, progress)
-                        synthetic = model.sample(exp.synthetic_per_class * subset.num_classes, seed=seed)
-                    out = train_and_evaluate(arm, (subset.images, subset.labels), synthetic,
-                                             (test.images, test.labels), subset.num_classes, clf_cfg, device,
-                                             progress)
-                    return {**out, "device": str(device)}
-
-                result = cache.get_or_compute("classification", key, compute)
+                result = arm_unit(arm, subset, test, scola.replace(seed=seed), clf.replace(seed=seed),
+                                  exp.synthetic_per_class, cache, device, progress, synthetic=shared)
                 row = {"dataset": exp.dataset, "size": size, "seed": seed, **result}
                 rows.append(row)
                 if on_row:
                     on_row(row)
+    return rows
+
+
+@dataclass(frozen=True)
+class GenerationExperimentConfig(ExperimentConfig):
+    """Chapter 4 protocol (Fig. 4.1, 4.5; App. C.4): FID and CAS per method, training size and run."""
+
+    dataset: str = "cifar10"
+    sizes: tuple[int, ...] = (10, 100, 1000, 5000)
+    seeds: tuple[int, ...] = (0, 1, 2)
+    methods: tuple[str, ...] = ("scola", "glo")
+    n_fid: int = 10_000
+    n_real_fid: int | None = None  # None: the whole test split (10K for CIFAR)
+    cas_per_class: int = 500
+
+    PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
+        "smoke": {"dataset": "digits", "sizes": (5,), "seeds": (0,), "n_fid": 60, "n_real_fid": 60,
+                  "cas_per_class": 10},
+        "quick": {"sizes": (10, 50), "seeds": (0,), "n_fid": 1000, "n_real_fid": 1000, "cas_per_class": 200},
+        "paper": {},
+    }
+
+
+def _method_class(method: str) -> type:
+    from .baselines import GLO
+    classes = {"scola": SCOLA, "glo": GLO}
+    if method not in classes:
+        raise ValueError(f"Unknown method {method!r}; choose from {sorted(classes)}")
+    return classes[method]
+
+
+def fid_unit(method: str, subset: ImageDataset, scola: SCOLAConfig, exp: GenerationExperimentConfig,
+             cache: ArtifactCache, device, progress: bool = True) -> dict:
+    """FID of ``exp.n_fid`` samples of ``method`` trained on ``subset`` against the test split (cached).
+    ``method="real"`` scores the real subset itself (its own size)."""
+    from .metrics import fid_against_dataset, fid_weights_info
+    key = _unit_key(unit="fid", method=method, data=dataset_fingerprint(subset), n_fid=exp.n_fid,
+                    n_real=exp.n_real_fid, scola=scola if method != "real" else None,
+                    weights=fid_weights_info()["sha256"])
+
+    def compute() -> dict:
+        if method == "real":
+            images = subset.images
+        else:
+            model = fit_or_load(_method_class(method), scola, subset, cache, device, progress)
+            images, _ = model.sample(exp.n_fid, seed=scola.seed + 1)
+        return fid_against_dataset(images, exp.dataset, "test", exp.n_real_fid, device=device, progress=progress)
+
+    return cache.get_or_compute("fid", key, compute)
+
+
+def generation_experiment(exp: GenerationExperimentConfig, scola: SCOLAConfig, clf: ClassifierConfig,
+                          cache: ArtifactCache | None = None, device=None, progress: bool = True) -> list[dict]:
+    """Rows ``{method, size, seed, fid, cas, ...}`` for each method and the real subset (``method="real"``)."""
+    cache = cache or ArtifactCache()
+    device = get_device(device)
+    train, test = load_dataset(exp.dataset, "train"), load_dataset(exp.dataset, "test")
+    rows = []
+    for size in exp.sizes:
+        for seed in exp.seeds:
+            subset = small_sample(train, size, seed)
+            cfg, clf_s = scola.replace(seed=seed), clf.replace(seed=seed)
+            for method in ("real",) + tuple(exp.methods):
+                f = fid_unit(method, subset, cfg, exp, cache, device, progress)
+                arm = "real" if method == "real" else "synthetic"
+                c = arm_unit(arm, subset, test, cfg, clf_s, exp.cas_per_class, cache, device, progress,
+                             model_cls=SCOLA if method == "real" else _method_class(method))
+                rows.append({"dataset": exp.dataset, "method": method, "size": size, "seed": seed,
+                             "fid": f["fid"], "n_fake": f["n_fake"], "n_real": f["n_real"], "cas": c["accuracy"],
+                             "cas_train_images": size * subset.num_classes if method == "real"
+                             else exp.cas_per_class * subset.num_classes, "fid_weights": f["weights"],
+                             "device": c.get("device", "")})
     return rows
 
 
@@ -117,12 +199,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="*")
     parser.add_argument("--seeds", type=int, nargs="*")
     parser.add_argument("--dataset")
+    parser.add_argument("--arch", help="classifier (Table 5.2 ablation)")
+    parser.add_argument("--arms", nargs="*")
     args = parser.parse_args(argv)
     over = {k: tuple(v) if isinstance(v, list) else v for k, v in
-            (("sizes", args.sizes), ("seeds", args.seeds), ("dataset", args.dataset)) if v}
+            (("sizes", args.sizes), ("seeds", args.seeds), ("dataset", args.dataset), ("arms", args.arms)) if v}
     exp = ClassificationExperimentConfig.for_profile(args.profile, **over)
     rows = classification_experiment(exp, SCOLAConfig.for_profile(args.profile),
-                                     ClassifierConfig.for_profile(args.profile), progress=False,
+                                     ClassifierConfig.for_profile(args.profile, **({"arch": args.arch} if args.arch else {})),
+                                     progress=False,
                                      on_row=lambda r: print(json.dumps(r), flush=True))
     print(json.dumps(paired_differences(rows)))
     return 0

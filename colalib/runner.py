@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from .cache import ArtifactCache, atomic_write_bytes, atomic_write_json, atomic_write_text
-from .config import check_profile
+from .config import DEFAULT_PROFILE, check_profile
 from .utils import REPO_ROOT, device_description, git_commit, package_versions
 
 
@@ -74,9 +74,10 @@ class NotebookRun:
                  cache_dir: str | Path | None = None):
         self.name = name
         self.profile = check_profile(profile)
+        folder = name if profile == DEFAULT_PROFILE else f"{name}_{profile}"  # quick results are the default
         self.params = dict(params or {})
-        self.figures_dir = Path(figures_dir or os.environ.get("COLA_FIGURES_DIR", REPO_ROOT / "figures")) / name
-        self.results_dir = Path(results_dir or os.environ.get("COLA_RESULTS_DIR", REPO_ROOT / "results")) / name
+        self.figures_dir = Path(figures_dir or os.environ.get("COLA_FIGURES_DIR", REPO_ROOT / "figures")) / folder
+        self.results_dir = Path(results_dir or os.environ.get("COLA_RESULTS_DIR", REPO_ROOT / "results")) / folder
         self.cache = ArtifactCache(cache_dir)
         self.figures_dir.mkdir(parents=True, exist_ok=True)
         self.results_dir.mkdir(parents=True, exist_ok=True)

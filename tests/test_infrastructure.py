@@ -91,14 +91,14 @@ def test_notebook_run_writes_tables_figures_and_record(tmp_path):
                       results_dir=tmp_path / "r", cache_dir=tmp_path / "c")
     rows = [{"size": 5, "acc": 0.25}, {"size": 10, "acc": 0.5, "extra": "x"}]
     run.save_table(rows, "acc")
-    assert read_csv(tmp_path / "r/99_test/acc.csv")[1] == {"size": "10", "acc": "0.5", "extra": "x"}
+    assert read_csv(tmp_path / "r/99_test_smoke/acc.csv")[1] == {"size": "10", "acc": "0.5", "extra": "x"}
     fig, ax = plt.subplots()
     ax.plot([0, 1])
     run.save_figure(fig, "line")
-    assert (tmp_path / "f/99_test/line.png").stat().st_size > 0
-    assert (tmp_path / "f/99_test/line.pdf").stat().st_size > 0
+    assert (tmp_path / "f/99_test_smoke/line.png").stat().st_size > 0
+    assert (tmp_path / "f/99_test_smoke/line.pdf").stat().st_size > 0
     record = run.finish()
-    on_disk = json.loads((tmp_path / "r/99_test/run.json").read_text())
+    on_disk = json.loads((tmp_path / "r/99_test_smoke/run.json").read_text())
     assert on_disk["profile"] == "smoke" and on_disk["seeds"] == [0, 1]
     assert record["packages"]["torch"] != "missing"
     assert on_disk["wall_time_s"] >= 0

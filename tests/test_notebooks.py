@@ -28,7 +28,7 @@ def test_notebook_smoke(notebook, tmp_path, monkeypatch):
     monkeypatch.setenv("COLA_RESULTS_DIR", str(tmp_path / "results"))
     papermill.execute_notebook(str(notebook), str(tmp_path / notebook.name), parameters={"PROFILE": "smoke"},
                                cwd=str(notebook.parent), progress_bar=False, kernel_name="python3")
-    record = json.loads((tmp_path / "results" / notebook.stem / "run.json").read_text())
+    record = json.loads((tmp_path / "results" / f"{notebook.stem}_smoke" / "run.json").read_text())
     assert record["profile"] == "smoke"
-    figures = list((tmp_path / "figures" / notebook.stem).glob("*.png"))
+    figures = list((tmp_path / "figures" / f"{notebook.stem}_smoke").glob("*.png"))
     assert figures, f"{notebook.name} saved no figure"
