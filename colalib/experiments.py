@@ -215,3 +215,44 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def reference_classifier(dataset: str, per_class: int, clf: ClassifierConfig, cache: ArtifactCache | None = None,
+                         device=None, progress: bool = True) -> tuple[Any, float]:
+    """A classifier trained on ``per_class`` real images per class (cached weights) and its test accuracy:
+    the judge of the GAN-test score (accuracy of a real-data classifier on generated images; Shmelkov et al.)."""
+    from .classification import evaluate, train_classifier
+    from .models import build_classifier
+    cache = cache or ArtifactCache()
+    device = get_device(device)
+    train, test = load_dataset(dataset, "train"), load_dataset(dataset, "test")
+    subset = small_sample(train, per_class, clf.seed)
+    key = _unit_key(unit="reference_classifier", data=dataset_fingerprint(subset), clf=clf)
+    state = cache.load("reference_classifier", key, kind="torch")
+    model = build_classifier(clf.arch, train.num_classes, train.image_size)
+    if state is None:
+        trained = train_classifier(subset.images, subset.labels, train.num_classes, clf, device, progress)
+        state = {"weights": {k: v.cpu() for k, v in trained.state_dict().items()},
+                 "test_accuracy": evaluate(trained, test.images, test.labels, device=device)}
+        cache.save("reference_classifier", key, state, kind="torch")
+    model.load_state_dict(state["weights"])
+    return model.to(device).eval(), state["test_accuracy"]
+
+
+def t_scale_experiment(dataset: str, size: int, t_scales: tuple[float, ...], scola: SCOLAConfig, judge: Any,
+                       n_samples: int = 1000, cache: ArtifactCache | None = None, device=None,
+                       progress: bool = True) -> list[dict]:
+    """Settles the relative scale of the t and v parts of the code (Sec. 3.2 is ambiguous) by experiment: for
+    each ``t_scale``, sCOLA's final reconstruction loss and the GAN-test accuracy of its samples (how often a
+    real-data classifier recognises the intended class)."""
+    from .classification import evaluate
+    cache = cache or ArtifactCache()
+    subset = small_sample(load_dataset(dataset, "train"), size, scola.seed)
+    rows = []
+    for t_scale in t_scales:
+        cfg = scola.replace(t_scale=t_scale)
+        model = fit_or_load(SCOLA, cfg, subset, cache, device, progress)
+        images, labels = model.sample(n_samples, seed=cfg.seed)
+        rows.append({"t_scale": t_scale, "final_reconstruction_loss": model.history_[-1],
+                     "gan_test_accuracy": evaluate(judge, images, labels, device=device)})
+    return rows

@@ -1,0 +1,69 @@
+"""Classifier protocol: learning, Mix proportions, fixed iterations, determinism, subsets vs test set."""
+import numpy as np
+import torch
+
+from colalib.classification import (BatchSampler, ClassifierConfig, augment_batch, evaluate, make_mix,
+                                    train_and_evaluate, train_classifier)
+from colalib.data import load_dataset, small_sample
+
+CFG = ClassifierConfig.for_profile("smoke", epochs=8, iters_per_epoch=10, lr_step_epochs=4, batch_size=64)
+
+
+def test_learns_digits_from_a_small_sample():
+    tr, te = small_sample(load_dataset("digits"), 20, 0), load_dataset("digits", "test")
+    model = train_classifier(tr.images, tr.labels, 10, CFG, device="cpu", progress=False)
+    assert evaluate(model, te.images, te.labels, device="cpu") > 0.6
+
+
+def test_same_seed_same_accuracy():
+    tr, te = small_sample(load_dataset("digits"), 5, 0), load_dataset("digits", "test")
+    cfg = CFG.replace(epochs=2)
+    a = train_and_evaluate("real", (tr.images, tr.labels), None, (te.images, te.labels), 10, cfg, "cpu", False)
+    b = train_and_evaluate("real", (tr.images, tr.labels), None, (te.images, te.labels), 10, cfg, "cpu", False)
+    assert a["accuracy"] == b["accuracy"]
+
+
+def test_subsets_come_from_train_only():
+    tr, te = load_dataset("digits"), load_dataset("digits", "test")
+    sub = small_sample(tr, 10, 3)
+    assert sub.split == "train" and set(sub.indices) <= set(range(len(tr)))
+    assert np.array_equal(tr.images[sub.indices], sub.images)
+
+
+def test_mix_batches_are_half_real():
+    real = (torch.zeros(7, 3, 4, 4), torch.zeros(7, dtype=torch.long))
+    fake = (torch.ones(300, 3, 4, 4), torch.ones(300, dtype=torch.long))
+    sampler = BatchSampler([real, fake], [0.5, 0.5], 128, torch.Generator().manual_seed(0))
+    for _ in range(5):
+        _, y = sampler.next()
+        assert (y == 0).sum() == 64 and (y == 1).sum() == 64
+
+
+def test_sampler_visits_every_image_once_per_pass():
+    pool = (torch.zeros(10, 1, 1, 1), torch.arange(10))
+    sampler = BatchSampler([pool], [1.0], 5, torch.Generator().manual_seed(0))
+    seen = torch.cat([sampler.next()[1] for _ in range(2)])
+    assert sorted(seen.tolist()) == list(range(10))
+
+
+def test_make_mix_proportions():
+    rx, ry = np.zeros((5, 4, 4, 3), np.uint8), np.zeros(5, int)
+    sx, sy = np.ones((100, 4, 4, 3), np.uint8), np.ones(100, int)
+    x, y, is_real = make_mix(rx, ry, sx, sy, 40)
+    assert is_real.sum() == 20 and np.all(x[is_real] == 0) and np.all(x[~is_real] == 1)
+
+
+def test_iterations_do_not_depend_on_set_size():
+    assert CFG.total_iterations == CFG.epochs * CFG.iters_per_epoch
+    small = train_and_evaluate("real", (np.zeros((10, 8, 8, 3), np.uint8), np.arange(10) % 2), None,
+                               (np.zeros((4, 8, 8, 3), np.uint8), np.zeros(4, int)), 2, CFG.replace(epochs=1),
+                               "cpu", False)
+    assert small["iterations"] == CFG.iters_per_epoch
+
+
+def test_augmentation_is_a_crop_of_the_padded_image():
+    x = torch.arange(2 * 3 * 8 * 8, dtype=torch.float32).reshape(2, 3, 8, 8)
+    out = augment_batch(x, torch.Generator().manual_seed(0), pad=2)
+    assert out.shape == x.shape
+    values = set(x.flatten().tolist()) | {0.0}
+    assert set(out.flatten().tolist()) <= values

@@ -1,0 +1,105 @@
+"""Steps II-III: codes on the spheres, reconstruction, per-class sampling, persistence, GLO matching."""
+import numpy as np
+import pytest
+import torch
+
+from colalib.baselines import GLO, match_components_to_classes
+from colalib.cola import SCOLA, SCOLAConfig, fit_or_load
+from colalib.data import load_dataset, small_sample, to_tensor
+from colalib.latent import init_codes, project_codes, step_lr
+from colalib.losses import LaplacianPyramidLoss
+from colalib.sampling import fit_class_gaussians, sample_codes
+
+
+@pytest.fixture(scope="module")
+def digits10():
+    return small_sample(load_dataset("digits"), 10, 0)
+
+
+@pytest.fixture(scope="module")
+def fitted(digits10):
+    cfg = SCOLAConfig.for_profile("smoke", epochs=40, lr_step_epochs=20, seed=0)
+    return SCOLA(cfg, device="cpu", progress=False).fit(digits10)
+
+
+def test_projection_puts_each_part_on_its_sphere():
+    codes = project_codes(torch.randn(5, 12) * 3, 4, t_scale=2.0)
+    assert torch.allclose(codes[:, :4].norm(dim=1), torch.full((5,), 2.0))
+    assert torch.allclose(codes[:, 4:].norm(dim=1), torch.ones(5))
+
+
+def test_init_codes_keep_one_hot_direction():
+    targets = np.eye(3)[[0, 2, 1]]
+    codes = init_codes(targets, 8, seed=0)
+    assert torch.equal(codes[:, :3], torch.tensor(targets, dtype=torch.float32))
+
+
+def test_step_lr_halves_every_step():
+    assert [step_lr(0.01, e, 50, 0.5) for e in (0, 49, 50, 100)] == [0.01, 0.01, 0.005, 0.0025]
+
+
+def test_codes_on_spheres_after_training(fitted):
+    k = fitted.num_classes_
+    assert torch.allclose(fitted.codes_[:, :k].norm(dim=1), torch.ones(len(fitted.codes_)), atol=1e-5)
+    assert torch.allclose(fitted.codes_[:, k:].norm(dim=1), torch.ones(len(fitted.codes_)), atol=1e-5)
+    assert fitted.history_[-1] < fitted.history_[0]
+
+
+def test_reconstructs_better_than_untrained(fitted, digits10):
+    loss = LaplacianPyramidLoss()
+    target = to_tensor(digits10.images)
+    trained = loss(to_tensor(fitted.reconstruct()), target)
+    untrained_model = SCOLA(fitted.config.replace(epochs=0), progress=False).fit(digits10)
+    untrained = loss(to_tensor(untrained_model.reconstruct()), target)
+    assert trained < 0.7 * untrained
+
+
+def test_per_class_sampling(fitted):
+    images, labels = fitted.sample(30, classes=[3, 7], seed=1)
+    assert images.shape == (30, 32, 32, 3) and images.dtype == np.uint8
+    assert set(labels) == {3, 7} and abs((labels == 3).sum() - 15) <= 1
+    _, all_labels = fitted.sample(20, seed=1)
+    assert np.all(np.bincount(all_labels, minlength=10) == 2)
+
+
+def test_spread_zero_gives_the_class_means(fitted):
+    a, la = fitted.sample(10, classes=[4], spread=0.0, seed=1)
+    b, _ = fitted.sample(10, classes=[4], spread=0.0, seed=2)
+    assert np.array_equal(a, b) and np.all(a == a[0])
+
+
+def test_sampling_is_seeded_and_survives_save_load(fitted, tmp_path):
+    a, la = fitted.sample(12, seed=3)
+    b, lb = fitted.sample(12, seed=3)
+    assert np.array_equal(a, b) and np.array_equal(la, lb)
+    fitted.save(tmp_path / "m.pt")
+    c, lc = SCOLA.load(tmp_path / "m.pt").sample(12, seed=3)
+    assert np.array_equal(a, c) and np.array_equal(la, lc)
+
+
+def test_class_gaussians_with_shrinkage_on_few_points():
+    rng = np.random.default_rng(0)
+    codes = np.concatenate([rng.normal(0, 1, (5, 20)), rng.normal(5, 1, (5, 20))])
+    g = fit_class_gaussians(codes, np.repeat([0, 1], 5))
+    assert np.allclose(g.means[1], codes[5:].mean(0))
+    s = sample_codes(g, np.ones(2000, int), seed=0)
+    assert np.allclose(s.mean(0), g.means[1], atol=0.2)
+
+
+def test_glo_matching_and_sampling(digits10):
+    components = np.array([2, 2, 0, 0, 1, 1])
+    labels = np.array([0, 0, 1, 1, 2, 1])
+    assert list(match_components_to_classes(components, labels, 3)) == [1, 2, 0]
+    glo = GLO(SCOLAConfig.for_profile("smoke", epochs=3), progress=False).fit(digits10)
+    assert torch.allclose(glo.codes_.norm(dim=1), torch.ones(len(glo.codes_)), atol=1e-5)
+    images, labels = glo.sample(20, seed=0)
+    assert images.shape == (20, 32, 32, 3) and set(labels) <= set(range(10))
+
+
+def test_fit_or_load_uses_the_cache(digits10, tmp_path):
+    from colalib.cache import ArtifactCache
+    cache = ArtifactCache(tmp_path)
+    cfg = SCOLAConfig.for_profile("smoke")
+    a = fit_or_load(SCOLA, cfg, digits10, cache, "cpu", progress=False)
+    b = fit_or_load(SCOLA, cfg, digits10, cache, "cpu", progress=False)
+    assert torch.equal(a.codes_, b.codes_) and len(list((tmp_path / "models").iterdir())) == 1

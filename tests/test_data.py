@@ -1,0 +1,156 @@
+"""Dataset readers on small files in the official formats, the offline CIFAR-10 zip, small-sample draws."""
+import io
+import os
+import pickle
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from colalib import data as D
+
+SHARED_ZIP = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "cifar10-jpeg.zip"
+
+
+def _cifar10_files(root: Path, per_batch: int = 6) -> np.ndarray:
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    pickle.dump({"label_names": D.CIFAR10_CLASSES}, open(folder / "batches.meta", "wb"))
+    first = None
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        x = rng.integers(0, 256, (per_batch, 3072), dtype=np.uint8)
+        first = x if first is None else first
+        pickle.dump({"data": x, "labels": list(rng.integers(0, 10, per_batch))}, open(folder / name, "wb"))
+    return first
+
+
+def test_cifar10_official_pickles(tmp_path):
+    first = _cifar10_files(tmp_path)
+    ds = D.load_dataset("cifar10", "train", root=tmp_path)
+    assert ds.images.shape == (30, 32, 32, 3) and ds.images.dtype == np.uint8
+    assert ds.classes == D.CIFAR10_CLASSES and "official" in ds.source
+    # channel-first rows of 1024 red, 1024 green, 1024 blue values
+    assert np.array_equal(ds.images[0], first[0].reshape(3, 32, 32).transpose(1, 2, 0))
+    assert len(D.load_dataset("cifar10", "test", root=tmp_path)) == 6
+
+
+def test_cifar100_official_pickles(tmp_path):
+    folder = tmp_path / "cifar-100-python"
+    folder.mkdir()
+    names = [f"c{i}" for i in range(100)]
+    pickle.dump({"fine_label_names": names, "coarse_label_names": names[:20]}, open(folder / "meta", "wb"))
+    for split, n in (("train", 8), ("test", 4)):
+        pickle.dump({"data": np.zeros((n, 3072), np.uint8), "fine_labels": list(range(n)),
+                     "coarse_labels": [0] * n}, open(folder / split, "wb"))
+    ds = D.load_dataset("cifar100", "train", root=tmp_path)
+    assert ds.num_classes == 100 and list(ds.labels) == list(range(8))
+
+
+def test_stl10_binary_resized_to_48(tmp_path):
+    folder = tmp_path / "stl10_binary"
+    folder.mkdir()
+    x = np.zeros((3, 3, 96, 96), np.uint8)
+    x[1, 0] = 200  # red channel of image 1
+    x.transpose(0, 1, 3, 2).tofile(folder / "train_X.bin")  # column-major storage, as the official files
+    np.array([1, 2, 10], np.uint8).tofile(folder / "train_y.bin")
+    (folder / "class_names.txt").write_text("\n".join(f"k{i}" for i in range(10)))
+    ds = D.load_dataset("stl10", "train", root=tmp_path)
+    assert ds.images.shape == (3, 48, 48, 3)
+    assert list(ds.labels) == [0, 1, 9]
+    assert ds.images[1, ..., 0].min() == 200 and ds.images[1, ..., 1].max() == 0
+
+
+def test_tinyimagenet_layout(tmp_path):
+    root = tmp_path / "tiny-imagenet-200"
+    wnids = ["n01", "n02"]
+    (root / "val" / "images").mkdir(parents=True)
+    (root / "wnids.txt").write_text("\n".join(wnids))
+    (root / "words.txt").write_text("n01\tgoldfish, fish\nn02\tcat")
+    lines = []
+    for i, w in enumerate(wnids):
+        (root / "train" / w / "images").mkdir(parents=True)
+        Image.new("RGB", (64, 64), (i * 100, 0, 0)).save(root / "train" / w / "images" / f"{w}_0.JPEG")
+        Image.new("RGB", (64, 64), (i * 100, 0, 0)).save(root / "val" / "images" / f"val_{i}.JPEG")
+        lines.append(f"val_{i}.JPEG\t{w}\t0\t0\t63\t63")
+    (root / "val" / "val_annotations.txt").write_text("\n".join(lines))
+    tr = D.load_dataset("tinyimagenet", "train", root=tmp_path)
+    te = D.load_dataset("tinyimagenet", "test", root=tmp_path)
+    assert tr.images.shape == (2, 64, 64, 3) and tr.classes == ["goldfish", "cat"]
+    assert list(te.labels) == [0, 1]
+
+
+def _imagefolder(root: Path) -> None:
+    for split in ("train", "test"):
+        for c, colour in (("apple", (255, 0, 0)), ("pear", (0, 255, 0))):
+            (root / split / c).mkdir(parents=True)
+            for i in range(3):
+                Image.new("RGB", (16, 16), colour).save(root / split / c / f"{i}.png")
+
+
+def test_imagefolder_tree_and_zip(tmp_path):
+    _imagefolder(tmp_path / "fruit")
+    tree = D.load_dataset(str(tmp_path / "fruit"), "train")
+    assert tree.classes == ["apple", "pear"] and tree.images.shape == (6, 16, 16, 3)
+    with zipfile.ZipFile(tmp_path / "fruit.zip", "w") as zf:
+        for p in sorted((tmp_path / "fruit").rglob("*.png")):
+            zf.write(p, p.relative_to(tmp_path))
+    zipped = D.load_dataset(f"imagefolder:{tmp_path / 'fruit.zip'}", "test")
+    assert np.array_equal(zipped.labels, tree.labels) and zipped.images[0, 0, 0, 0] == 255
+
+
+def test_imagefolder_mixed_sizes_needs_image_size(tmp_path):
+    _imagefolder(tmp_path / "f")
+    Image.new("RGB", (20, 20)).save(tmp_path / "f" / "train" / "apple" / "big.png")
+    with pytest.raises(ValueError, match="image_size"):
+        D.load_dataset(str(tmp_path / "f"), "train")
+    assert D.load_dataset(str(tmp_path / "f"), "train", image_size=16).images.shape[1:] == (16, 16, 3)
+
+
+def test_unknown_and_missing_datasets_fail_clearly(tmp_path, monkeypatch):
+    with pytest.raises(ValueError, match="Unknown dataset 'cifar11'.*cifar10"):
+        D.load_dataset("cifar11")
+    monkeypatch.delenv("COLA_DOWNLOAD", raising=False)
+    with pytest.raises(FileNotFoundError, match="COLA_DOWNLOAD=1"):
+        D.load_dataset("stl10", root=tmp_path)
+
+
+def test_small_sample_balanced_deterministic():
+    ds = D.load_dataset("digits")
+    a, b, c = D.small_sample(ds, 5, 0), D.small_sample(ds, 5, 0), D.small_sample(ds, 5, 1)
+    assert np.all(a.per_class_counts() == 5)
+    assert np.array_equal(a.indices, b.indices) and not np.array_equal(a.indices, c.indices)
+    assert np.array_equal(ds.images[a.indices], a.images)
+    nested = D.small_sample(a, 2, 0)
+    assert np.array_equal(ds.images[nested.indices], nested.images)
+
+
+def test_small_sample_too_many_per_class():
+    ds = D.load_dataset("digits")
+    with pytest.raises(ValueError, match=r"has \d+ images, fewer than the 500 per class"):
+        D.small_sample(ds, 500, 0)
+
+
+def test_digits_split_disjoint_and_tensor_round_trip():
+    tr, te = D.load_dataset("digits", "train"), D.load_dataset("digits", "test")
+    assert len(tr) + len(te) == 1797
+    flat = {x.tobytes() for x in tr.images}
+    assert sum(x.tobytes() in flat for x in te.images) < 0.05 * len(te)  # a few digits repeat pixel-for-pixel
+    x = D.to_tensor(tr.images[:10])
+    assert x.shape == (10, 3, 32, 32) and x.min() >= -1 and x.max() <= 1
+    assert np.array_equal(D.to_uint8(x), tr.images[:10])
+
+
+@pytest.mark.skipif(not SHARED_ZIP.exists(), reason="offline CIFAR-10 zip not available")
+def test_offline_cifar10_zip(monkeypatch, tmp_path):
+    monkeypatch.setenv("COLA_DATA_DIR", str(SHARED_ZIP.parent))
+    monkeypatch.setenv("COLA_CACHE_DIR", str(tmp_path))
+    ds = D.load_dataset("cifar10", "test")
+    assert len(ds) == 10_000 and np.all(ds.per_class_counts() == 1000)
+    assert ds.classes == D.CIFAR10_CLASSES and "JPEG" in ds.source
+    assert list((tmp_path / "datasets").glob("cifar10-test-*.npz"))
+    again = D.load_dataset("cifar10", "test")
+    assert np.array_equal(again.images, ds.images)

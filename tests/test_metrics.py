@@ -1,0 +1,73 @@
+"""FID (pytorch-fid), CAS, clustering scores, diversity."""
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+from colalib import metrics as M
+from colalib.classification import ClassifierConfig
+
+HAVE_WEIGHTS = M.fid_weights_path().exists()
+
+
+def test_frechet_distance_matches_closed_form_for_gaussians():
+    d = 4
+    mu1, mu2 = np.zeros(d), np.arange(d, dtype=float)
+    s1, s2 = np.eye(d), 4 * np.eye(d)
+    # ||mu1-mu2||^2 + tr(S1 + S2 - 2 (S1 S2)^(1/2)) = 14 + (4 + 16 - 16)
+    assert M.frechet_distance((mu1, s1), (mu2, s2)) == pytest.approx(14 + 4, rel=1e-6)
+
+
+@pytest.mark.skipif(not HAVE_WEIGHTS, reason="FID Inception weights not installed (make fid-weights)")
+def test_fid_of_a_set_with_itself_is_zero_and_grows_with_noise():
+    rng = np.random.default_rng(0)
+    base = np.clip(rng.normal(128, 40, (40, 32, 32, 3)), 0, 255).astype(np.uint8)
+    noisy = np.clip(base + rng.normal(0, 60, base.shape), 0, 255).astype(np.uint8)
+    feats = M.inception_features(base, progress=False)
+    same = M.frechet_distance(M.frechet_stats(feats), M.frechet_stats(feats))
+    worse = M.frechet_distance(M.frechet_stats(feats), M.frechet_stats(M.inception_features(noisy, progress=False)))
+    assert abs(same) < 1e-3 and worse > 1.0
+    assert "reconstructed" in M.fid_weights_info()["weights"] or "official" in M.fid_weights_info()["weights"]
+
+
+def test_missing_weights_fail_before_any_download(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
+    M._inception.cache_clear()
+    with pytest.raises(FileNotFoundError, match="make fid-weights"):
+        M.inception_features(np.zeros((1, 32, 32, 3), np.uint8), progress=False)
+    M._inception.cache_clear()
+
+
+def test_clustering_accuracy_equals_brute_force():
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        y, p = rng.integers(0, 4, 30), rng.integers(0, 4, 30)
+        brute = max(np.mean(np.array(perm)[p] == y) for perm in itertools.permutations(range(4)))
+        assert M.clustering_accuracy(y, p) == pytest.approx(brute)
+    s = M.clustering_scores(np.array([0, 0, 1, 1]), np.array([5, 5, 2, 2]))
+    assert s == {"acc": 1.0, "nmi": 1.0, "ari": 1.0}
+
+
+def test_intra_class_diversity_grows_with_spread():
+    rng = np.random.default_rng(0)
+    labels = np.repeat([0, 1], 50)
+    tight = M.intra_class_diversity(rng.normal(0, 0.1, (100, 8)), labels)["mean"]
+    wide = M.intra_class_diversity(rng.normal(0, 1.0, (100, 8)), labels)["mean"]
+    assert wide > 5 * tight
+
+
+def test_cas_of_separable_generated_data_is_high():
+    rng = np.random.default_rng(0)
+    colours = np.array([[255, 0, 0], [0, 255, 0], [0, 0, 255]], np.uint8)
+
+    def make(n):
+        y = rng.integers(0, 3, n)
+        x = np.clip(colours[y][:, None, None, :] + rng.normal(0, 20, (n, 16, 16, 3)), 0, 255).astype(np.uint8)
+        return x, y
+
+    gx, gy = make(60)
+    tx, ty = make(60)
+    cfg = ClassifierConfig.for_profile("smoke", epochs=6, iters_per_epoch=10, lr_step_epochs=3, batch_size=32)
+    out = M.cas(gx, gy, tx, ty, 3, cfg, device="cpu", progress=False)
+    assert out["cas"] > 0.9 and out["n_train"] == 60

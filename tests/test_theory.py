@@ -1,0 +1,58 @@
+"""Chapter 6: Monte Carlo estimates agree with the closed forms."""
+import math
+
+import numpy as np
+import pytest
+
+from colalib import theory as T
+
+
+def test_lemma1_variance_of_the_mean():
+    r = T.simulate_mean_variance(8, 3.0, 40_000, seed=1)
+    assert abs(r["var"] - 3.0 / 8) < 4 * r["se"]
+
+
+@pytest.mark.parametrize("n", [5, 20, 80])
+def test_prop1_expected_errors(n):
+    r = T.simulate_sq_errors(10, n, 1.0, 2.0, 0.2, 40_000, seed=n)
+    assert abs(r["err_real"] - T.expected_sq_error_real(1.0, 10)) < 4 * r["err_real_se"]
+    assert abs(r["err_surrogate"] - T.expected_sq_error_surrogate(2.0, n, 0.2)) < 4 * r["err_surrogate_se"]
+
+
+def test_prop1_threshold_is_the_simulated_crossover():
+    m, vx, vz, d = 10, 1.0, 1.0, 0.2
+    thr = T.prop1_threshold_n(m, vx, vz, d)
+    assert thr == pytest.approx(m * vz / (vx - m * d * d))
+    below = T.simulate_sq_errors(m, int(thr * 0.6), vx, vz, d, 60_000, seed=0)
+    above = T.simulate_sq_errors(m, int(thr * 1.8), vx, vz, d, 60_000, seed=1)
+    assert below["err_surrogate"] > below["err_real"]
+    assert above["err_surrogate"] < above["err_real"]
+
+
+def test_prop1_impossible_when_bias_dominates():
+    assert math.isinf(T.prop1_threshold_n(50, 1.0, 1.0, 0.2))
+
+
+def test_hoeffding_bounds_hold():
+    for n in (20, 100, 400):
+        r = T.simulate_tail_probabilities(50, n, 0.05, 0.15, 20_000, seed=n)
+        assert r["p_real"] <= r["bound_real"] and r["p_surrogate"] <= r["bound_surrogate"]
+
+
+def test_prop2_thresholds():
+    assert T.prop2_threshold_n(50, 0.1, 1.0) == pytest.approx(T.prop2_threshold_n_thesis(50, 0.1))
+    assert T.prop2_threshold_n(50, 0.05, 0.15) > T.prop2_threshold_n_thesis(50, 0.05)
+    n = T.prop2_threshold_n(50, 0.05, 0.15)
+    assert T.hoeffding_bound(math.ceil(n), 0.10) <= T.hoeffding_bound(50, 0.15) + 1e-12
+
+
+def test_determinism():
+    a = T.simulate_sq_errors(5, 7, 1.0, 1.0, 0.1, 1000, seed=3)
+    b = T.simulate_sq_errors(5, 7, 1.0, 1.0, 0.1, 1000, seed=3)
+    assert a == b
+
+
+def test_classifier_bridge_improves_with_more_surrogate_points():
+    r = T.classifier_crossover_experiment(3, [3, 60], 0.1, repeats=15, test_points=1000, seed=0)
+    assert r["surrogate_mean"][1] > r["surrogate_mean"][0]
+    assert r["predicted_n"] == pytest.approx(3 * 2 / (2 - 3 * 0.01))
