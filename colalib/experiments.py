@@ -256,3 +256,21 @@ def t_scale_experiment(dataset: str, size: int, t_scales: tuple[float, ...], sco
         rows.append({"t_scale": t_scale, "final_reconstruction_loss": model.history_[-1],
                      "gan_test_accuracy": evaluate(judge, images, labels, device=device)})
     return rows
+
+
+def clustering_unit(config: Any, subset: ImageDataset, cache: ArtifactCache | None = None, device=None,
+                    progress: bool = True) -> dict:
+    """Fit MMDC (step I) on ``subset`` (cached): final targets, clusters, embeddings, scores against the labels."""
+    from .clustering import MMDC
+    from .metrics import clustering_scores
+    cache = cache or ArtifactCache()
+    key = _unit_key(unit="mmdc", config=config, data=dataset_fingerprint(subset))
+
+    def compute() -> dict:
+        model = MMDC(config, device=device, progress=progress).fit(subset.images)
+        return {"targets": model.targets_, "clusters": model.labels_, "embeddings": model.embeddings_,
+                "predicted": model.predict(subset.images), "history": model.history_,
+                "train_seconds": model.train_seconds_, "scores": clustering_scores(subset.labels, model.labels_),
+                "device": str(get_device(device))}
+
+    return cache.get_or_compute("mmdc", key, compute, kind="torch")
