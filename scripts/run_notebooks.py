@@ -35,13 +35,12 @@ def numbered_notebooks(selection: list[str] | None = None) -> list[Path]:
 
 
 def parse_value(text: str):
-    """Parse a papermill parameter value: int, float, None, True/False, else the string."""
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return {"None": None, "True": True, "False": False}.get(text, text)
+    """Parse a papermill parameter value as a Python literal (int, float, None, True, list, ...), else a string."""
+    import ast
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
 
 
 def run(notebook: Path, out_dir: Path, parameters: dict, timeout: int | None) -> float:
