@@ -71,6 +71,13 @@ class GLO(LatentGenerativeModel):
             out[sel] = self.gmm_.means_[c] + spread * eps @ chol.T
         return out
 
+    def _code_classes(self) -> np.ndarray:
+        """GLO has no classes: the class of a code is that matched to its GMM component (as in ``sample``)."""
+        return self.component_to_class_[self.gmm_.predict(self.codes_.cpu().numpy().astype(np.float64))]
+
+    def _code_parts(self) -> list[slice]:
+        return [slice(None)]  # the whole code lives on one sphere
+
     def _sampler_state(self):
         return {"gmm": self.gmm_, "component_to_class": self.component_to_class_}
 

@@ -24,9 +24,10 @@ from .cache import ArtifactCache, atomic_torch_save
 from .config import ExperimentConfig
 from .data import ImageDataset, to_tensor, to_uint8
 from .latent import init_codes, optimise_latent, project_codes
-from .losses import build_loss
+from .losses import build_loss, perceptual_resnet32
 from .models import build_generator
-from .sampling import ClassGaussians, balanced_labels, fit_class_gaussians, sample_codes
+from .sampling import (SAMPLERS, ClassGaussians, balanced_labels, convex_combination_codes, fit_class_gaussians,
+                       sample_codes, slerp_codes)
 from .utils import get_device, seed_everything
 
 
@@ -48,16 +49,59 @@ class SCOLAConfig(ExperimentConfig):
     t_scale: float = 1.0
     noise_std: float = 1.0
     spread: float = 1.0
+    generator_width: int = 0
+    perceptual_net: str = ""
+    perceptual_epochs: int = 0
 
     PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
         "smoke": {"epochs": 2, "lr_step_epochs": 1},
         "quick": {"epochs": 150, "lr_step_epochs": 30},
         "paper": {},
     }
+    # Fields added after the first cached results: left out of to_dict() (and so of the cache key) while at
+    # their defaults, so that models cached before they existed keep their keys.
+    _OMIT_AT_DEFAULT: ClassVar[dict[str, Any]] = {"generator_width": 0, "perceptual_net": "", "perceptual_epochs": 0}
 
-    def build_loss(self) -> torch.nn.Module:
+    # Field notes (ablations of notebook 04):
+    #   generator_width    channels of the residual generators (0: 256, thesis Table 4.2); a CPU-budget reduction;
+    #   perceptual_net     the network of loss="perceptual_net": "resnet32_random", "resnet32_trained" or
+    #                      "resnet32_kmeans" (colalib.losses.perceptual_resnet32; Sec. 5.3.1); the data-dependent
+    #                      ones are built from the images (and labels) given to fit();
+    #   perceptual_epochs  epochs of the classifier recipe (colalib.classification, this profile's
+    #                      ClassifierConfig) that trains "resnet32_trained" (0: the profile's own number).
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        from .losses import PERCEPTUAL_NETS
+        if self.loss == "perceptual_net" and self.perceptual_net not in PERCEPTUAL_NETS:
+            raise ValueError(f"loss='perceptual_net' needs perceptual_net in {PERCEPTUAL_NETS}, "
+                             f"got {self.perceptual_net!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = super().to_dict()
+        for name, default in self._OMIT_AT_DEFAULT.items():
+            if d.get(name) == default:
+                d.pop(name)
+        return d
+
+    def perceptual_classifier_config(self) -> Any:
+        """The recipe that trains the ``resnet32_trained`` perceptual network (App. C.3, this profile)."""
+        from .classification import ClassifierConfig
+        over = {"epochs": self.perceptual_epochs} if self.perceptual_epochs else {}
+        return ClassifierConfig.for_profile(self.profile, arch="resnet32", seed=self.seed, **over)
+
+    def build_loss(self, images: np.ndarray | None = None, labels: np.ndarray | None = None,
+                   num_classes: int | None = None, device: str | torch.device | None = None,
+                   cache: ArtifactCache | None = None, progress: bool = False) -> torch.nn.Module:
+        """The reconstruction loss; a data-dependent perceptual network is built from ``images`` / ``labels``
+        (the training set of the generative model, nothing else)."""
         if self.loss == "laplacian":
             return build_loss("laplacian", levels=self.pyramid_levels, weighting=self.pyramid_weighting)
+        if self.loss == "perceptual_net":
+            net = perceptual_resnet32(self.perceptual_net, images, labels, num_classes, seed=self.seed,
+                                      classifier_config=self.perceptual_classifier_config(), device=device,
+                                      cache=cache, progress=progress)
+            return build_loss("perceptual_net", net=net)
         return build_loss(self.loss)
 
 
@@ -73,10 +117,11 @@ class LatentGenerativeModel:
     name = "latent"
 
     def __init__(self, config: SCOLAConfig | None = None, device: str | torch.device | None = None,
-                 progress: bool = True):
+                 progress: bool = True, cache: ArtifactCache | None = None):
         self.config = config or SCOLAConfig()
         self.device = get_device(device)
         self.progress = progress
+        self.cache = cache  # where a trained perceptual network is cached (None: not cached)
         self.generator: torch.nn.Module | None = None
         self.codes_: torch.Tensor | None = None
         self.labels_: np.ndarray | None = None
@@ -106,14 +151,17 @@ class LatentGenerativeModel:
         self.labels_ = np.asarray(labels, dtype=np.int64)
         self.num_classes_ = int(num_classes)
         self.image_size_ = int(images.shape[1])
+        loss = cfg.build_loss(images, self.labels_, self.num_classes_, self.device, self.cache, self.progress)
+        seed_everything(cfg.seed)
         self.generator = build_generator(cfg.generator, codes.shape[1], self.image_size_,
-                                         num_classes=self.num_classes_ if self._conditional() else None)
+                                         num_classes=self.num_classes_ if self._conditional() else None,
+                                         width=cfg.generator_width)
         x = to_tensor(images, self.device)
         if self.device.type == "cpu":
             self.generator = self.generator.to(memory_format=torch.channels_last)
         gen_labels = torch.as_tensor(self.labels_, device=self.device) if self._conditional() else None
         result = optimise_latent(
-            self.generator, x, codes, cfg.build_loss().to(self.device), labels=gen_labels, epochs=cfg.epochs,
+            self.generator, x, codes, loss.to(self.device), labels=gen_labels, epochs=cfg.epochs,
             batch_size=cfg.batch_size, lr_codes=cfg.lr_codes, lr_generator=cfg.lr_generator,
             lr_decay=cfg.lr_decay, lr_step_epochs=cfg.lr_step_epochs, project=self._project, seed=cfg.seed,
             progress=self.progress, desc=f"{self.name} ({len(images)} images)")
@@ -139,17 +187,47 @@ class LatentGenerativeModel:
         return np.concatenate(out) if out else np.zeros((0, self.image_size_, self.image_size_, 3), np.uint8)
 
     def sample(self, n: int, classes: int | list[int] | np.ndarray | None = None, spread: float | None = None,
-               seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """``n`` new images and their classes (Sec. 3.3). ``classes``: None (uniform mixture, stratified), one
-        class, or a list of classes to draw from uniformly; ``spread`` scales the covariances."""
+               seed: int | None = None, method: str = "gaussian", n_mix: int = 3) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` new images and their classes. ``classes``: None (uniform mixture, stratified), one class, or a
+        list of classes to draw from uniformly.
+
+        ``method`` chooses how new codes are drawn from the learned ones:
+          ``"gaussian"`` (the thesis, Sec. 3.3): the class's Gaussian, covariance scaled by ``spread**2``;
+          ``"convex"`` (ReGene): Dirichlet-weighted convex combination of ``n_mix`` same-class codes;
+          ``"slerp"`` (AugIntAE): SLERP between two same-class codes, on each sphere of the code;
+          ``"reconstruction"``: the codes of random training images of the class (no new code: a control).
+        Every code is projected back onto the code's spheres before decoding.
+        """
         self._check_fitted()
+        if method not in SAMPLERS:
+            raise ValueError(f"Unknown sampling method {method!r}; choose one of {SAMPLERS}.")
         rng = np.random.default_rng(seed)
         pool = np.arange(self.num_classes_) if classes is None else np.atleast_1d(np.asarray(classes))
         labels = balanced_labels(n, pool, rng)
         spread = self.config.spread if spread is None else spread
-        codes = torch.as_tensor(self._sample_codes(labels, spread, int(rng.integers(2**31))), dtype=torch.float32)
-        codes = self._project(codes)
+        sub_seed = int(rng.integers(2**31))
+        if method == "gaussian":
+            raw = self._sample_codes(labels, spread, sub_seed)
+        else:
+            codes, code_classes = self.codes_.cpu().numpy(), self._code_classes()
+            if method == "convex":
+                raw = convex_combination_codes(codes, code_classes, labels, n_mix=n_mix, seed=sub_seed)
+            elif method == "slerp":
+                raw = slerp_codes(codes, code_classes, labels, self._code_parts(), seed=sub_seed)
+            else:
+                pools = {int(c): np.flatnonzero(code_classes == c) for c in np.unique(labels)}
+                pick = np.random.default_rng(sub_seed)
+                raw = codes[[pick.choice(pools[int(c)]) for c in labels]]
+        codes = self._project(torch.as_tensor(raw, dtype=torch.float32))
         return self.decode(codes, labels), labels
+
+    def _code_classes(self) -> np.ndarray:
+        """The class (cluster) of every training code, as ``sample`` understands classes."""
+        return np.asarray(self.labels_)
+
+    def _code_parts(self) -> list[slice]:
+        """The unit-sphere parts of a code: t (the first K coordinates) and v."""
+        return [slice(0, self.num_classes_), slice(self.num_classes_, None)]
 
     def reconstruct(self, indices: np.ndarray | list[int] | None = None, labels: np.ndarray | None = None) -> np.ndarray:
         """G(z_i) of training images ``indices`` (all when None); ``labels`` overrides the class given to a
@@ -162,6 +240,14 @@ class LatentGenerativeModel:
             codes[:, :self.num_classes_] = 0.0
             codes[np.arange(len(idx)), y] = self.config.t_scale
         return self.decode(codes, y)
+
+    def transfer_classes(self, indices: np.ndarray | list[int]) -> np.ndarray:
+        """Appendix B, class-content transfer: ``out[i, c]`` = training image ``indices[i]`` decoded from its own
+        code with the class code of class ``c`` (t part and, for the conditional generator, its batch norm);
+        ``out[i, labels_[i]]`` is the plain reconstruction. Shape ``(len(indices), K, H, W, 3)``, uint8."""
+        idx = np.asarray(indices)
+        per_class = [self.reconstruct(idx, labels=np.full(len(idx), c)) for c in range(self.num_classes_)]
+        return np.stack(per_class, axis=1)
 
     # -- persistence ---------------------------------------------------------------------------------
     def state(self) -> dict:
@@ -190,7 +276,8 @@ class LatentGenerativeModel:
         model.history_, model.train_seconds_ = state["history"], state["train_seconds"]
         model.images_per_second_ = state.get("images_per_second", 0.0)
         model.generator = build_generator(cfg.generator, model.codes_.shape[1], model.image_size_,
-                                          num_classes=model.num_classes_ if model._conditional() else None)
+                                          num_classes=model.num_classes_ if model._conditional() else None,
+                                          width=cfg.generator_width)
         model.generator.load_state_dict(state["generator"])
         model.generator.to(model.device).eval()
         model._load_sampler(state["sampler"])
@@ -255,10 +342,15 @@ def _fingerprint(value: Any) -> str:
     return repr(value)
 
 
-def fit_or_load(model_cls: type[LatentGenerativeModel], config: SCOLAConfig, dataset: ImageDataset,
+def fit_or_load(model_cls: type, config: ExperimentConfig, dataset: ImageDataset,
                 cache: ArtifactCache | None = None, device: str | torch.device | None = None,
-                progress: bool = True, **fit_kwargs: Any) -> LatentGenerativeModel:
-    """Fit ``model_cls`` on ``dataset`` unless a model with the same config and data is cached."""
+                progress: bool = True, **fit_kwargs: Any) -> Any:
+    """Fit ``model_cls`` on ``dataset`` unless a model with the same config and data is cached.
+
+    Any estimator class works that has ``model_cls(config, device=, progress=)``, ``fit(dataset, **fit_kwargs)``,
+    ``state()`` and ``model_cls.from_state(state, device)``: sCOLA, COLA, GLO, and CGAN-PD (``colalib.gan``)
+    with its ``GANConfig``. The key holds the class name, every config field and the data fingerprint.
+    """
     cache = cache or ArtifactCache()
     key = {"model": model_cls.__name__, "config": config.to_dict(), "data": dataset_fingerprint(dataset),
            "fit": {k: _fingerprint(v) for k, v in fit_kwargs.items()}}
@@ -266,6 +358,8 @@ def fit_or_load(model_cls: type[LatentGenerativeModel], config: SCOLAConfig, dat
     if state is not None:
         return model_cls.from_state(state, device)
     model = model_cls(config, device=device, progress=progress)
+    if isinstance(model, LatentGenerativeModel):
+        model.cache = cache  # a trained perceptual network (loss "perceptual_net") is cached there too
     model.fit(dataset, **fit_kwargs) if fit_kwargs else model.fit(dataset)
     cache.save("models", key, model.state(), kind="torch")
     return model

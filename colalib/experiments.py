@@ -2,7 +2,9 @@
 by the hash of everything that determines it, so an interrupted ``make figures`` resumes where it stopped.
 
   * :func:`classification_experiment` — chapter 5 (Table 5.1, Fig. 5.1, Table 5.2);
-  * :func:`generation_experiment` — chapter 4 (Fig. 4.1, 4.5): FID and CAS per method and training size.
+  * :func:`generation_experiment` — chapter 4 (Fig. 4.1, 4.5): FID and CAS per method and training size;
+  * :func:`generator_ablation` / :func:`similarity_ablation` — Sec. 4.3.1 (Table 4.3) and Sec. 5.3.1 (Fig. 5.2),
+    notebook 04, configured by :class:`AblationExperimentConfig`.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from .classification import ClassifierConfig, train_and_evaluate
 from .cola import SCOLA, SCOLAConfig, dataset_fingerprint, fit_or_load
 from .config import ExperimentConfig
 from .data import ImageDataset, load_dataset, small_sample
+from .gan import CGANPD, GANConfig
 from .utils import get_device
 
 
@@ -31,7 +34,7 @@ class ClassificationExperimentConfig(ExperimentConfig):
 
     PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
         "smoke": {"dataset": "digits", "sizes": (5, 10), "seeds": (0,), "synthetic_per_class": 20},
-        "quick": {"sizes": (10, 50), "seeds": (0,), "synthetic_per_class": 200},
+        "quick": {"sizes": (10, 50), "seeds": (0, 1), "synthetic_per_class": 200},
         "paper": {},
     }
 
@@ -42,23 +45,27 @@ def _unit_key(**parts: Any) -> dict:
 
 def arm_unit(arm: str, subset: ImageDataset, test: ImageDataset, scola: SCOLAConfig, clf: ClassifierConfig,
              synthetic_per_class: int, cache: ArtifactCache, device, progress: bool = True,
-             model_cls: type = SCOLA, synthetic: dict | None = None) -> dict:
+             model_cls: type = SCOLA, synthetic: dict | None = None, sampling: dict | None = None) -> dict:
     """One classifier unit (cached): ``real``, ``synthetic`` (= CAS of ``model_cls``) or ``mix``.
 
     ``synthetic`` is a dict shared between the arms of one subset, filled on first use with the generated set, so
-    the model is fitted (or loaded) and sampled once per subset.
+    the model is fitted (or loaded) and sampled once per subset. ``sampling``: keyword arguments of
+    ``model.sample`` other than the thesis's default (e.g. ``{"method": "convex"}``), part of the cache key.
     """
     key = _unit_key(unit="classification", arm=arm, data=dataset_fingerprint(subset), test=dataset_fingerprint(test),
                     clf=clf, scola=scola if arm != "real" else None,
                     synthetic_per_class=synthetic_per_class if arm != "real" else None)
     if arm != "real" and model_cls is not SCOLA:
         key["model"] = model_cls.__name__
+    if arm != "real" and sampling:
+        key["sampling"] = dict(sorted(sampling.items()))
     synthetic = {} if synthetic is None else synthetic
 
     def compute() -> dict:
         if arm != "real" and "set" not in synthetic:
             model = fit_or_load(model_cls, scola, subset, cache, device, progress)
-            synthetic["set"] = model.sample(synthetic_per_class * subset.num_classes, seed=scola.seed)
+            synthetic["set"] = model.sample(synthetic_per_class * subset.num_classes, seed=scola.seed,
+                                            **(sampling or {}))
         out = train_and_evaluate(arm, (subset.images, subset.labels), synthetic.get("set"),
                                  (test.images, test.labels), subset.num_classes, clf, device, progress)
         return {**out, "device": str(device)}
@@ -110,17 +117,28 @@ class GenerationExperimentConfig(ExperimentConfig):
 
 def _method_class(method: str) -> type:
     from .baselines import GLO
-    classes = {"scola": SCOLA, "glo": GLO}
+    classes = {"scola": SCOLA, "glo": GLO, "cgan_pd": CGANPD}
     if method not in classes:
         raise ValueError(f"Unknown method {method!r}; choose from {sorted(classes)}")
     return classes[method]
 
 
-def fid_unit(method: str, subset: ImageDataset, scola: SCOLAConfig, exp: GenerationExperimentConfig,
-             cache: ArtifactCache, device, progress: bool = True) -> dict:
+def model_config(method: str, scola: ExperimentConfig, gan: GANConfig | None = None) -> ExperimentConfig:
+    """The configuration ``method`` is trained with: sCOLA and GLO use ``scola``; CGAN-PD (``"cgan_pd"``) uses
+    ``gan``, by default ``GANConfig.for_profile(scola.profile, seed=scola.seed)`` (a GANConfig passed as ``scola``
+    is used as it is)."""
+    if method != "cgan_pd" or isinstance(scola, GANConfig):
+        return scola
+    return gan if gan is not None else GANConfig.for_profile(scola.profile, seed=scola.seed)
+
+
+def fid_unit(method: str, subset: ImageDataset, scola: ExperimentConfig, exp: GenerationExperimentConfig,
+             cache: ArtifactCache, device, progress: bool = True, gan: GANConfig | None = None) -> dict:
     """FID of ``exp.n_fid`` samples of ``method`` trained on ``subset`` against the test split (cached).
-    ``method="real"`` scores the real subset itself (its own size)."""
+    ``method="real"`` scores the real subset itself (its own size). The model's configuration is
+    :func:`model_config` of ``method``, ``scola`` and ``gan``."""
     from .metrics import fid_against_dataset, fid_weights_info
+    scola = model_config(method, scola, gan)
     key = _unit_key(unit="fid", method=method, data=dataset_fingerprint(subset), n_fid=exp.n_fid,
                     n_real=exp.n_real_fid, scola=scola if method != "real" else None,
                     weights=fid_weights_info()["sha256"])
@@ -137,8 +155,11 @@ def fid_unit(method: str, subset: ImageDataset, scola: SCOLAConfig, exp: Generat
 
 
 def generation_experiment(exp: GenerationExperimentConfig, scola: SCOLAConfig, clf: ClassifierConfig,
-                          cache: ArtifactCache | None = None, device=None, progress: bool = True) -> list[dict]:
-    """Rows ``{method, size, seed, fid, cas, ...}`` for each method and the real subset (``method="real"``)."""
+                          cache: ArtifactCache | None = None, device=None, progress: bool = True,
+                          gan: GANConfig | None = None) -> list[dict]:
+    """Rows ``{method, size, seed, fid, cas, ...}`` for each method and the real subset (``method="real"``).
+    ``gan``: the CGAN-PD configuration (method ``"cgan_pd"``; None: ``GANConfig`` of ``scola``'s profile); its
+    seed is replaced by each run's seed, as ``scola``'s is."""
     cache = cache or ArtifactCache()
     device = get_device(device)
     train, test = load_dataset(exp.dataset, "train"), load_dataset(exp.dataset, "test")
@@ -147,10 +168,12 @@ def generation_experiment(exp: GenerationExperimentConfig, scola: SCOLAConfig, c
         for seed in exp.seeds:
             subset = small_sample(train, size, seed)
             cfg, clf_s = scola.replace(seed=seed), clf.replace(seed=seed)
+            gan_s = gan.replace(seed=seed) if gan is not None else None
             for method in ("real",) + tuple(exp.methods):
-                f = fid_unit(method, subset, cfg, exp, cache, device, progress)
+                cfg_m = model_config(method, cfg, gan_s)
+                f = fid_unit(method, subset, cfg_m, exp, cache, device, progress)
                 arm = "real" if method == "real" else "synthetic"
-                c = arm_unit(arm, subset, test, cfg, clf_s, exp.cas_per_class, cache, device, progress,
+                c = arm_unit(arm, subset, test, cfg_m, clf_s, exp.cas_per_class, cache, device, progress,
                              model_cls=SCOLA if method == "real" else _method_class(method))
                 rows.append({"dataset": exp.dataset, "method": method, "size": size, "seed": seed,
                              "fid": f["fid"], "n_fake": f["n_fake"], "n_real": f["n_real"], "cas": c["accuracy"],
@@ -194,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     import json
 
     parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("experiment", choices=["classification"])
+    parser.add_argument("experiment", choices=["classification", "mix-variants"])
     parser.add_argument("--profile", default="quick")
     parser.add_argument("--sizes", type=int, nargs="*")
     parser.add_argument("--seeds", type=int, nargs="*")
@@ -202,9 +225,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--arch", help="classifier (Table 5.2 ablation)")
     parser.add_argument("--arms", nargs="*")
     args = parser.parse_args(argv)
+    from .utils import set_num_threads
+    set_num_threads()  # COLA_THREADS or every core
     over = {k: tuple(v) if isinstance(v, list) else v for k, v in
             (("sizes", args.sizes), ("seeds", args.seeds), ("dataset", args.dataset), ("arms", args.arms)) if v}
     exp = ClassificationExperimentConfig.for_profile(args.profile, **over)
+    if args.experiment == "mix-variants":
+        rows = mix_variant_experiment(exp.dataset, exp.sizes, exp.seeds, SCOLAConfig.for_profile(args.profile),
+                                      ClassifierConfig.for_profile(args.profile), exp.synthetic_per_class,
+                                      progress=False, on_row=lambda r: print(json.dumps(r), flush=True))
+        print(json.dumps(summarise(rows, ("size", "variant"))))
+        return 0
     rows = classification_experiment(exp, SCOLAConfig.for_profile(args.profile),
                                      ClassifierConfig.for_profile(args.profile, **({"arch": args.arch} if args.arch else {})),
                                      progress=False,
@@ -212,9 +243,6 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(paired_differences(rows)))
     return 0
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())
 
 
 def reference_classifier(dataset: str, per_class: int, clf: ClassifierConfig, cache: ArtifactCache | None = None,
@@ -274,3 +302,312 @@ def clustering_unit(config: Any, subset: ImageDataset, cache: ArtifactCache | No
                 "device": str(get_device(device))}
 
     return cache.get_or_compute("mmdc", key, compute, kind="torch")
+
+
+# The Mix variants behind "why the gap to the thesis" (notebook 05): the thesis's sampler and mixing, and
+# alternatives that change one thing each. Values: (sCOLA config overrides, ``model.sample`` keyword arguments).
+MIX_VARIANTS: dict[str, tuple[dict, dict]] = {
+    "Gaussian (thesis)": ({}, {}),
+    "Gaussian, spread 0.5": ({}, {"spread": 0.5}),
+    "Gaussian, spread 2": ({}, {"spread": 2.0}),
+    "convex, 3 codes (ReGene)": ({}, {"method": "convex", "n_mix": 3}),
+    "reconstructions (no new codes)": ({}, {"method": "reconstruction"}),
+    "Gaussian, t scale 2": ({"t_scale": 2.0}, {}),
+}
+
+
+def mix_variant_experiment(dataset: str, sizes: tuple[int, ...], seeds: tuple[int, ...], scola: SCOLAConfig,
+                           clf: ClassifierConfig, synthetic_per_class: int,
+                           variants: dict[str, tuple[dict, dict]] | None = None, cache: ArtifactCache | None = None,
+                           device=None, progress: bool = True,
+                           on_row: Callable[[dict], None] | None = None) -> list[dict]:
+    """Real and Mix accuracy of each variant of step III / mixing on the same subsets (paired by seed): which
+    change closes the gap between our Mix and the thesis's? Rows ``{size, seed, variant, accuracy, ...}``; the
+    variant ``"real"`` is the Real arm. Every unit is cached like the classification experiment's."""
+    cache = cache or ArtifactCache()
+    device = get_device(device)
+    variants = MIX_VARIANTS if variants is None else variants
+    train, test = load_dataset(dataset, "train"), load_dataset(dataset, "test")
+    rows = []
+    for size in sizes:
+        for seed in seeds:
+            subset = small_sample(train, size, seed)
+            clf_s = clf.replace(seed=seed)
+            units = [("real", "real", scola.replace(seed=seed), None)]
+            units += [(name, "mix", scola.replace(seed=seed, **over), samp) for name, (over, samp) in variants.items()]
+            for name, arm, cfg, samp in units:
+                result = arm_unit(arm, subset, test, cfg, clf_s, synthetic_per_class, cache, device, progress,
+                                  sampling=samp)
+                row = {"dataset": dataset, "size": size, "seed": seed, "variant": name, **result}
+                rows.append(row)
+                if on_row:
+                    on_row(row)
+    return rows
+
+
+
+@dataclass(frozen=True)
+class FIDInadequacyConfig(ExperimentConfig):
+    """Appendix A (FID inadequacy) and B (class-content transfer): one sCOLA, sampled at several spreads.
+
+    ``per_class`` None: the whole training split (the thesis's full-data sCOLA). The "concentrated" and "sparse"
+    sets of the thesis are the smallest and the largest of ``spreads``. Class-content transfer also uses a
+    conditional-batch-norm sCOLA (``cgan_res``) trained on ``transfer_per_class`` images per class,
+    ``transfer_generator_width`` channels (0: the thesis's 256) and ``transfer_epochs`` epochs (0: the profile's).
+    """
+
+    dataset: str = "cifar10"
+    per_class: int | None = None
+    spreads: tuple[float, ...] = (0.1, 0.25, 0.5, 1.0, 1.5, 2.0)
+    n_fid: int = 10_000
+    n_real_fid: int | None = None
+    cas_per_class: int = 5000
+    transfer_per_class: int | None = None
+    transfer_generator_width: int = 0
+    transfer_epochs: int = 0
+
+    PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
+        "smoke": {"dataset": "digits", "per_class": 10, "spreads": (0.25, 1.0), "n_fid": 60, "n_real_fid": 60,
+                  "cas_per_class": 10, "transfer_per_class": 5, "transfer_generator_width": 16},
+        "quick": {"per_class": 100, "spreads": (0.25, 0.5, 1.0, 2.0), "n_fid": 1000, "n_real_fid": 1000,
+                  "cas_per_class": 200, "transfer_per_class": 20, "transfer_generator_width": 64,
+                  "transfer_epochs": 100},
+        "paper": {},
+    }
+
+
+def spread_unit(model: Any, model_key: dict, spread: float, dataset: str, n_fid: int, n_real_fid: int | None,
+                cas_per_class: int, clf: ClassifierConfig, cache: ArtifactCache, device, test: ImageDataset,
+                progress: bool = True) -> dict:
+    """Appendix A at one ``spread`` (covariance scale of step III): FID of ``n_fid`` samples against the test
+    split, their intra-class diversity (mean pairwise Inception pool3 distance within a class, what a single
+    Gaussian over all classes does not see) and CAS of ``cas_per_class`` samples per class (cached)."""
+    from .metrics import (fid_weights_info, frechet_distance, frechet_stats, inception_features,
+                          intra_class_diversity, real_stats)
+    key = _unit_key(unit="spread", model=model_key, spread=spread, n_fid=n_fid, n_real=n_real_fid,
+                    cas_per_class=cas_per_class, clf=clf, weights=fid_weights_info()["sha256"])
+
+    def compute() -> dict:
+        images, labels = model.sample(n_fid, spread=spread, seed=clf.seed + 1)
+        feats = inception_features(images, device=device, progress=progress)
+        real = real_stats(dataset, "test", n_real_fid, device=device, progress=progress)
+        cas_x, cas_y = model.sample(cas_per_class * model.num_classes_, spread=spread, seed=clf.seed)
+        out = train_and_evaluate("synthetic", (test.images[:0], test.labels[:0]), (cas_x, cas_y),
+                                 (test.images, test.labels), model.num_classes_, clf, device, progress)
+        return {"spread": spread, "fid": frechet_distance(frechet_stats(feats), (real["mu"], real["sigma"])),
+                "n_fake": len(images), "n_real": real["n"], "diversity": intra_class_diversity(feats, labels)["mean"],
+                "real_diversity": real.get("diversity", float("nan")), "cas": out["accuracy"],
+                "cas_train_images": len(cas_x), "cas_seconds": out["train_seconds"],
+                "fid_weights": fid_weights_info()["weights"], "device": str(device)}
+
+    return cache.get_or_compute("fid", key, compute)
+
+
+def spread_sweep(dataset: str, per_class: int | None, spreads: tuple[float, ...], scola: SCOLAConfig,
+                 clf: ClassifierConfig, n_fid: int, n_real_fid: int | None, cas_per_class: int,
+                 cache: ArtifactCache | None = None, device=None, progress: bool = True) -> tuple[Any, list[dict]]:
+    """Appendix A (FID inadequacy): one sCOLA trained on ``per_class`` images per class (None: the whole training
+    split), sampled at every ``spread``; returns the model and one row per spread (see :func:`spread_unit`)."""
+    cache = cache or ArtifactCache()
+    device = get_device(device)
+    train, test = load_dataset(dataset, "train"), load_dataset(dataset, "test")
+    subset = train if per_class is None else small_sample(train, per_class, scola.seed)
+    model = fit_or_load(SCOLA, scola, subset, cache, device, progress)
+    model_key = {"config": scola.to_dict(), "data": dataset_fingerprint(subset)}
+    rows = [spread_unit(model, model_key, s, dataset, n_fid, n_real_fid, cas_per_class, clf, cache, device, test,
+                        progress) for s in spreads]
+    return model, rows
+
+
+# ------------------------------------------------------------------------------- ablations (notebook 04)
+# Thesis Sec. 4.3.1 (generator architecture, Tables 4.2-4.3) and Sec. 5.3.1 (similarity measure, Fig. 5.2).
+
+SIMILARITY_MEASURES: dict[str, dict[str, Any]] = {
+    # name -> SCOLAConfig overrides (Sec. 5.3.1, items 1-6)
+    "laplacian": {"loss": "laplacian"},
+    "l1": {"loss": "l1"},
+    "resnet32_random": {"loss": "perceptual_net", "perceptual_net": "resnet32_random"},
+    "resnet32_trained": {"loss": "perceptual_net", "perceptual_net": "resnet32_trained"},
+    "resnet32_kmeans": {"loss": "perceptual_net", "perceptual_net": "resnet32_kmeans"},
+    "vgg16": {"loss": "perceptual_vgg16"},
+}
+SIMILARITY_LABELS = {"laplacian": "Laplacian pyramid", "l1": "L1 (pixels)", "resnet32_random": "ResNet-32, random",
+                     "resnet32_trained": "ResNet-32, trained on the sample",
+                     "resnet32_kmeans": "ResNet-32, stacked k-means", "vgg16": "ImageNet VGG16"}
+
+
+@dataclass(frozen=True)
+class AblationExperimentConfig(ExperimentConfig):
+    """Protocols of notebook 04: Table 4.3 (Sec. 4.3.1) and Fig. 5.2 (Sec. 5.3.1); defaults are the thesis's.
+
+    Table 4.3: sCOLA with each generator of Table 4.2 on ``arch_per_class`` images per class (0: the whole training
+    split, as the thesis), with App. C.2's full-data settings (d = ``arch_latent_dim`` = 128, the perceptual loss
+    ``arch_loss``; the Laplacian loss when the VGG16 weights are missing, said in every row); FID of ``n_fid``
+    samples against ``n_real_fid`` test images and CAS with ``arch_cas_per_class`` samples per class.
+    Fig. 5.2: sCOLA (InfoGAN generator, d = 64, App. C.2 small-sample settings) on ``similarity_per_class`` images
+    per class (50 = 1% of CIFAR-10) with each similarity measure of :data:`SIMILARITY_MEASURES`, scored by CAS
+    with ``cas_per_class`` samples per class (the Synthetic arm of ch. 5).
+    ``scola_epochs`` / ``scola_lr_step_epochs`` / ``classifier_epochs`` (0: the profile's own values of
+    :class:`SCOLAConfig` / :class:`ClassifierConfig`) shorten the recipes for a CPU; ``classifier_epochs`` also
+    sets the recipe of the ``resnet32_trained`` perceptual network. ``generator_width`` narrows the residual
+    generators (0: 256 channels, thesis Table 4.2).
+    """
+
+    dataset: str = "cifar10"
+    seeds: tuple[int, ...] = (0,)
+    generators: tuple[str, ...] = ("infogan", "dcgan_res", "cgan_res")
+    arch_per_class: int = 0
+    generator_width: int = 0
+    arch_latent_dim: int = 128
+    arch_loss: str = "perceptual_vgg16"
+    arch_cas_per_class: int = 5000
+    n_fid: int = 10_000
+    n_real_fid: int | None = None
+    similarity_per_class: int = 50
+    losses: tuple[str, ...] = tuple(SIMILARITY_MEASURES)
+    cas_per_class: int = 500
+    scola_epochs: int = 0
+    scola_lr_step_epochs: int = 0
+    classifier_epochs: int = 0
+
+    PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
+        # smoke: one generator (the narrowed conditional residual one) for one FID (scipy's sqrtm of a 2048x2048
+        # matrix costs 10-20 s on a CPU whatever the sample size); InfoGAN runs in the similarity ablation
+        "smoke": {"dataset": "digits", "generators": ("cgan_res",), "arch_per_class": 10,
+                  "generator_width": 16, "arch_latent_dim": 64, "arch_loss": "laplacian", "arch_cas_per_class": 10,
+                  "n_fid": 20, "n_real_fid": 20, "similarity_per_class": 10, "cas_per_class": 10,
+                  "classifier_epochs": 1,
+                  # the trained network and the missing-weights path (L1 and the random and k-means ResNet-32s are
+                  # covered by tests/test_losses.py and tests/test_cola.py; the k-means one costs 10-20 s on a CPU)
+                  "losses": ("laplacian", "resnet32_trained", "vgg16")},
+        # the generator ablation on the same 1% subset and recipe as the similarity ablation, so that its InfoGAN
+        # unit is the Laplacian unit of Fig. 5.2 (trained and scored once)
+        "quick": {"arch_per_class": 50, "generator_width": 64, "arch_latent_dim": 64, "arch_loss": "laplacian",
+                  "arch_cas_per_class": 200, "n_fid": 500, "n_real_fid": 1000, "cas_per_class": 200,
+                  "scola_epochs": 40, "scola_lr_step_epochs": 10, "classifier_epochs": 20},
+        "paper": {},
+    }
+
+    def scola_config(self, seed: int, **overrides: Any) -> SCOLAConfig:
+        """sCOLA's recipe of this profile (shortened by ``scola_epochs`` when set), with ``overrides``."""
+        base = {k: v for k, v in (("epochs", self.scola_epochs), ("lr_step_epochs", self.scola_lr_step_epochs)) if v}
+        if overrides.get("loss") == "perceptual_net" and self.classifier_epochs:
+            base["perceptual_epochs"] = self.classifier_epochs  # the trained perceptual net: the CAS recipe
+        return SCOLAConfig.for_profile(self.profile, seed=seed, **{**base, **overrides})
+
+    def classifier_config(self, seed: int) -> ClassifierConfig:
+        """The CAS classifier (ResNet-20, App. C.3 recipe of this profile, shortened by ``classifier_epochs``)."""
+        over = {"epochs": self.classifier_epochs} if self.classifier_epochs else {}
+        return ClassifierConfig.for_profile(self.profile, seed=seed, **over)
+
+    def arch_loss_used(self) -> str:
+        """``arch_loss``, or ``laplacian`` when it is the VGG16 loss and the weights are missing."""
+        from .losses import vgg16_available
+        return "laplacian" if self.arch_loss == "perceptual_vgg16" and not vgg16_available() else self.arch_loss
+
+    def arch_scola_config(self, generator: str, seed: int) -> SCOLAConfig:
+        """sCOLA with ``generator`` for Table 4.3 (the width reduction applies to the residual generators)."""
+        width = self.generator_width if generator != "infogan" else 0
+        return self.scola_config(seed, generator=generator, generator_width=width, latent_dim=self.arch_latent_dim,
+                                 loss=self.arch_loss_used())
+
+    def similarity_scola_config(self, measure: str, seed: int) -> SCOLAConfig:
+        """sCOLA (InfoGAN, d = 64, small-sample settings) with similarity measure ``measure`` for Fig. 5.2."""
+        if measure not in SIMILARITY_MEASURES:
+            raise ValueError(f"Unknown similarity measure {measure!r}; choose one of {', '.join(SIMILARITY_MEASURES)}")
+        return self.scola_config(seed, generator="infogan", latent_dim=64, **SIMILARITY_MEASURES[measure])
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    import time
+    start = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start
+
+
+def generator_ablation(exp: AblationExperimentConfig, cache: ArtifactCache | None = None, device=None,
+                       progress: bool = True, on_row: Callable[[dict], None] | None = None) -> list[dict]:
+    """Table 4.3: one row per generator and seed with FID, CAS, the parameter count of the network trained (and
+    at the thesis's width), sCOLA's training time, and the published values. ``*_s_this_run`` are the seconds this
+    call spent on a unit (about 0 when it came from the cache); ``scola_train_s`` / ``cas_train_s`` are the
+    units' own training times, whenever they ran."""
+    from .models import build_generator, count_parameters
+    from .published import LABEL, TABLE_4_2_PARAMS, TABLE_4_3
+    cache = cache or ArtifactCache()
+    device = get_device(device)
+    train, test = load_dataset(exp.dataset, "train"), load_dataset(exp.dataset, "test")
+    rows = []
+    for seed in exp.seeds:
+        subset = train if exp.arch_per_class == 0 else small_sample(train, exp.arch_per_class, seed)
+        clf = exp.classifier_config(seed)
+        for generator in exp.generators:
+            cfg = exp.arch_scola_config(generator, seed)
+            model, fit_s = _timed(lambda: fit_or_load(SCOLA, cfg, subset, cache, device, progress))
+            f, fid_s = _timed(lambda: fid_unit("scola", subset, cfg, exp, cache, device, progress))
+            c, cas_s = _timed(lambda: arm_unit("synthetic", subset, test, cfg, clf, exp.arch_cas_per_class, cache,
+                                               device, progress))
+            full = build_generator(generator, subset.num_classes + cfg.latent_dim, subset.image_size,
+                                   num_classes=subset.num_classes)
+            row = {"dataset": exp.dataset, "generator": generator, "seed": seed, "train_images": len(subset),
+                   "width": (cfg.generator_width or 256) if generator != "infogan" else None,
+                   "latent_dim": cfg.latent_dim, "loss": cfg.loss,
+                   "loss_note": "" if cfg.loss != "laplacian" or exp.arch_loss == "laplacian" else
+                   "VGG16 weights not available: Laplacian loss instead of the thesis's perceptual loss",
+                   "epochs": cfg.epochs, "fid": f["fid"], "n_fake": f["n_fake"], "n_real": f["n_real"],
+                   "cas": c["accuracy"], "cas_train_images": exp.arch_cas_per_class * subset.num_classes,
+                   "parameters": count_parameters(model.generator), "parameters_thesis_width": count_parameters(full),
+                   "published_parameters": TABLE_4_2_PARAMS.get(generator),
+                   "published_fid": TABLE_4_3.get(generator, {}).get("fid"),
+                   "published_cas": TABLE_4_3.get(generator, {}).get("cas"), "published_source": LABEL,
+                   "scola_train_s": model.train_seconds_, "scola_images_per_s": model.images_per_second_,
+                   "cas_train_s": c["train_seconds"], "fit_s_this_run": fit_s, "fid_s_this_run": fid_s,
+                   "cas_s_this_run": cas_s, "fid_weights": f["weights"], "device": c.get("device", "")}
+            rows.append(row)
+            if on_row:
+                on_row(row)
+    return rows
+
+
+def similarity_ablation(exp: AblationExperimentConfig, cache: ArtifactCache | None = None, device=None,
+                        progress: bool = True, on_row: Callable[[dict], None] | None = None) -> list[dict]:
+    """Fig. 5.2: CAS of sCOLA trained with each similarity measure on ``exp.similarity_per_class`` images per
+    class, and the Real arm (the same classifier on the real sample) as reference (``measure="real"``).
+    A measure that cannot run here (VGG16 without its weights) gives a row with ``available=False`` and no CAS."""
+    from .losses import vgg16_available
+    cache = cache or ArtifactCache()
+    device = get_device(device)
+    train, test = load_dataset(exp.dataset, "train"), load_dataset(exp.dataset, "test")
+    rows = []
+    for seed in exp.seeds:
+        subset = small_sample(train, exp.similarity_per_class, seed)
+        clf = exp.classifier_config(seed)
+        for measure in ("real",) + tuple(exp.losses):
+            base = {"dataset": exp.dataset, "measure": measure,
+                    "label": "real images (Real arm)" if measure == "real" else SIMILARITY_LABELS[measure],
+                    "seed": seed, "train_images": len(subset)}
+            if measure == "vgg16" and not vgg16_available():
+                row = {**base, "available": False, "cas": None, "note": "weights not available"}
+            elif measure == "real":
+                c, cas_s = _timed(lambda: arm_unit("real", subset, test, exp.scola_config(seed), clf,
+                                                   exp.cas_per_class, cache, device, progress))
+                row = {**base, "available": True, "cas": c["accuracy"], "cas_train_images": len(subset),
+                       "cas_train_s": c["train_seconds"], "cas_s_this_run": cas_s, "device": c.get("device", "")}
+            else:
+                cfg = exp.similarity_scola_config(measure, seed)
+                model, fit_s = _timed(lambda: fit_or_load(SCOLA, cfg, subset, cache, device, progress))
+                c, cas_s = _timed(lambda: arm_unit("synthetic", subset, test, cfg, clf, exp.cas_per_class, cache,
+                                                   device, progress))
+                row = {**base, "available": True, "cas": c["accuracy"],
+                       "cas_train_images": exp.cas_per_class * subset.num_classes, "epochs": cfg.epochs,
+                       "final_loss": model.history_[-1] if model.history_ else None,
+                       "scola_train_s": model.train_seconds_, "scola_images_per_s": model.images_per_second_,
+                       "cas_train_s": c["train_seconds"], "fit_s_this_run": fit_s, "cas_s_this_run": cas_s,
+                       "device": c.get("device", "")}
+            rows.append(row)
+            if on_row:
+                on_row(row)
+    return rows
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

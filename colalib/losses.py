@@ -14,17 +14,28 @@ GLO writes ``2^(2j)`` on per-level L1 *sums*, i.e. equal weight to the per-level
                        which weights the finest level 16x more per level than the next;
   ``"uniform"``        sum_j |L^j(x) - L^j(y)|_1 / (number of pixels of x).
 All are normalised per image (mean over the batch), so the scale does not depend on the batch size.
+
+Perceptual networks of the similarity-measure ablation (Sec. 5.3.1, Fig. 5.2), all a CIFAR ResNet-32 whose stem and
+three stages give the features (:func:`perceptual_resnet32`):
+  ``resnet32_random``   random (Kaiming) weights, batch norm at its initial statistics (identity in eval mode);
+  ``resnet32_trained``  trained on the generative model's own training images and labels with the classifier
+                        recipe of :mod:`colalib.classification` (no other data);
+  ``resnet32_kmeans``   stacked k-means, layer by layer (:func:`kmeans_init_resnet`; the thesis cites [40] for it:
+                        Coates & Ng-style k-means filters with Krähenbühl et al. 2016's data-dependent scaling).
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 LOSSES = ("laplacian", "l1", "perceptual_vgg16", "perceptual_net")
+PERCEPTUAL_NETS = ("resnet32_random", "resnet32_trained", "resnet32_kmeans")
 _KERNEL_1D = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
 
 
@@ -155,6 +166,11 @@ def vgg16_perceptual_layers() -> list[nn.Module]:
     return [f[:4], f[4:9], f[9:16], f[16:23]]
 
 
+def vgg16_available() -> bool:
+    """Whether the ImageNet VGG16 weights are in the torch hub cache (the ``perceptual_vgg16`` loss needs them)."""
+    return vgg16_weights_path().exists()
+
+
 def _imagenet_normalise(x: torch.Tensor) -> torch.Tensor:
     mean = torch.tensor([0.485, 0.456, 0.406], device=x.device).reshape(1, 3, 1, 1)
     std = torch.tensor([0.229, 0.224, 0.225], device=x.device).reshape(1, 3, 1, 1)
@@ -173,3 +189,166 @@ def build_loss(name: str, **kwargs) -> nn.Module:
     if name == "perceptual_net":
         return PerceptualLoss(resnet_perceptual_layers(kwargs["net"]))
     raise ValueError(f"Unknown loss {name!r}; choose one of {', '.join(LOSSES)}")
+
+
+
+# ------------------------------------------------------------------------- perceptual networks (Sec. 5.3.1)
+
+def _batched(fn, x: torch.Tensor, batch_size: int = 250) -> torch.Tensor:
+    return torch.cat([fn(x[s:s + batch_size]) for s in range(0, len(x), batch_size)])
+
+
+def _random_patches(inputs: torch.Tensor, conv: nn.Conv2d, n_patches: int, rng: np.random.Generator) -> np.ndarray:
+    """``n_patches`` receptive fields of ``conv`` (its kernel, stride and zero padding) at random images and
+    output positions, as rows ``(n_patches, C*kh*kw)`` in the layout of ``conv.weight``."""
+    n, c, h, w = inputs.shape
+    (kh, kw), (sh, sw), (ph, pw) = conv.kernel_size, conv.stride, conv.padding
+    padded = F.pad(inputs, (pw, pw, ph, ph))
+    out_h, out_w = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
+    img = torch.as_tensor(rng.integers(0, n, n_patches))
+    oy = torch.as_tensor(rng.integers(0, out_h, n_patches)) * sh
+    ox = torch.as_tensor(rng.integers(0, out_w, n_patches)) * sw
+    rows = (oy[:, None] + torch.arange(kh))[:, :, None]
+    cols = (ox[:, None] + torch.arange(kw))[:, None, :]
+    patches = padded[img[:, None, None], :, rows, cols]  # (P, kh, kw, C)
+    return patches.permute(0, 3, 1, 2).reshape(n_patches, -1).float().numpy()
+
+
+def kmeans_filters(patches: np.ndarray, n_filters: int, seed: int = 0, eps: float = 0.1) -> dict[str, np.ndarray]:
+    """Filters from k-means on ZCA-whitened patches (Coates & Ng 2011, 2012).
+
+    ``patches`` ``(n, D)`` are centred and ZCA-whitened, ``W = U diag((s + eps * mean(s))^-1/2) U^T`` (``eps``
+    regularises the small eigenvalues, relative to the mean one), normalised to unit length, and clustered into
+    ``n_filters`` centroids ``c_k`` with scikit-learn ``MiniBatchKMeans`` (started from random patches, as Coates &
+    Ng's; spherical k-means: the centroids are renormalised to unit length). The filters ``f_k = W c_k`` respond to a raw patch ``p`` as
+    ``f_k . p = c_k . W p``, i.e. the centroid's response to the whitened patch (the constant ``-c_k . W mu`` is
+    left to the batch norm that follows). Returns ``filters (n_filters, D)``, ``centroids``, ``whitening``,
+    ``mean`` and the fitted ``kmeans`` estimator.
+    """
+    from threadpoolctl import threadpool_limits
+    # small problems: one BLAS/OpenMP thread avoids the threads of numpy and torch spin-waiting on each other
+    with threadpool_limits(limits=1):
+        return _kmeans_filters(patches, n_filters, seed, eps)
+
+
+def _kmeans_filters(patches: np.ndarray, n_filters: int, seed: int, eps: float) -> dict[str, np.ndarray]:
+    from sklearn.cluster import MiniBatchKMeans
+    patches = np.asarray(patches, dtype=np.float64)
+    mean = patches.mean(0)
+    centred = (patches - mean).astype(np.float32)  # float32 products, float64 eigendecomposition
+    cov = (centred.T @ centred).astype(np.float64) / max(1, len(centred) - 1)
+    s, u = np.linalg.eigh(cov)
+    s = np.maximum(s, 0.0)
+    whitening = (u / np.sqrt(s + eps * max(s.mean(), 1e-12))) @ u.T
+    white = centred @ whitening.astype(np.float32)
+    white /= np.linalg.norm(white, axis=1, keepdims=True) + 1e-8
+    km = MiniBatchKMeans(n_clusters=n_filters, init="random", random_state=seed, n_init=1, batch_size=2048)
+    km.fit(white)
+    centroids = km.cluster_centers_.astype(np.float64)
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True) + 1e-12
+    return {"filters": centroids @ whitening, "centroids": centroids, "whitening": whitening, "mean": mean,
+            "kmeans": km}
+
+
+@torch.no_grad()
+def kmeans_init_resnet(net: nn.Module, images: np.ndarray | torch.Tensor, n_patches: int = 10_000,
+                       max_images: int = 1000, seed: int = 0, eps: float = 0.1) -> nn.Module:
+    """Stacked k-means initialisation of a :class:`colalib.models.CifarResNet`, layer by layer (in place).
+
+    The thesis (Sec. 5.3.1, item 3) initialises a ResNet-32 "with stacked k-means as described in [40]"; we follow
+    the data-dependent initialisation of Krähenbühl et al. (2016), whose k-means variant applies Coates & Ng's
+    patch k-means to each layer in turn. For every convolution, in forward order:
+
+      1. its input on ``images`` (at most ``max_images``), computed by the network with the layers set so far;
+      2. ``n_patches`` random receptive fields of the convolution (kernel, stride and zero padding);
+      3. filters from k-means on the whitened patches (:func:`kmeans_filters`), one centroid per output channel;
+      4. the batch norm after it gets the per-channel mean and variance of the new convolution's output on the
+         images as running statistics (weight 1, bias 0), so that in eval mode every channel is zero-mean and
+         unit-variance on the data (Krähenbühl et al.'s within-layer scaling).
+    The per-patch brightness/contrast normalisation of Coates & Ng is left out (a convolution cannot apply it).
+    The classifier head ``fc`` keeps its random weights (the perceptual loss does not use it). ``images``:
+    uint8 NHWC or a float tensor ``(N, 3, H, W)`` in [-1, 1]. Returns ``net`` in eval mode.
+    """
+    from .data import to_tensor
+    rng = np.random.default_rng(seed)
+    x = images if isinstance(images, torch.Tensor) else to_tensor(np.asarray(images))
+    x = x[rng.permutation(len(x))[:max_images]].float().cpu()
+    device = next(net.parameters()).device
+    net.cpu().eval()
+    counter = iter(range(10 ** 6))
+
+    def set_layer(conv: nn.Conv2d, bn: nn.BatchNorm2d, inputs: torch.Tensor) -> None:
+        patches = _random_patches(inputs, conv, n_patches, rng)
+        found = kmeans_filters(patches, conv.out_channels, seed=seed + next(counter), eps=eps)
+        conv.weight.copy_(torch.as_tensor(found["filters"], dtype=conv.weight.dtype).reshape(conv.weight.shape))
+        out = _batched(conv, inputs)
+        bn.running_mean.copy_(out.mean((0, 2, 3)))
+        bn.running_var.copy_(out.var((0, 2, 3)))
+        bn.weight.fill_(1.0)
+        bn.bias.zero_()
+
+    # one pass, layer by layer: the stem, then conv1 and conv2 of every block (their inputs only depend on
+    # the layers already set)
+    set_layer(net.conv1, net.bn1, x)
+    h = _batched(lambda b: F.relu(net.bn1(net.conv1(b))), x)
+    for block in net.layers:
+        set_layer(block.conv1, block.bn1, h)
+        set_layer(block.conv2, block.bn2, _batched(lambda b: F.relu(block.bn1(block.conv1(b))), h))
+        h = _batched(block, h)
+    return net.to(device).eval()
+
+
+def perceptual_resnet32(kind: str, images: np.ndarray | None = None, labels: np.ndarray | None = None,
+                        num_classes: int | None = None, seed: int = 0, classifier_config: Any = None,
+                        device: str | torch.device | None = None, cache: Any = None,
+                        progress: bool = False, kmeans_patches: int = 10_000) -> nn.Module:
+    """The ResNet-32 of a perceptual loss of Sec. 5.3.1 (``kind`` in :data:`PERCEPTUAL_NETS`), frozen, eval mode.
+
+    ``resnet32_random``: Kaiming-normal weights drawn with ``seed`` (the global RNG is left untouched);
+    ``resnet32_kmeans``: :func:`kmeans_init_resnet` on ``images`` (uint8 NHWC), ``kmeans_patches`` per layer;
+    ``resnet32_trained``: trained on ``(images, labels)`` with ``classifier_config`` (a
+    :class:`colalib.classification.ClassifierConfig`; its ``arch`` is replaced by ``resnet32``, its ``seed`` by
+    ``seed``). With an :class:`colalib.cache.ArtifactCache` as ``cache``, the weights of the data-dependent
+    networks are cached (namespace ``perceptual_nets``; key: kind, images, labels, seed and recipe).
+    """
+    import hashlib
+
+    from .models import build_classifier
+    if kind not in PERCEPTUAL_NETS:
+        raise ValueError(f"Unknown perceptual network {kind!r}; choose one of {', '.join(PERCEPTUAL_NETS)}")
+    if kind != "resnet32_random" and images is None:
+        raise ValueError(f"{kind} is built from the training images: pass images (and labels for resnet32_trained)")
+    if kind == "resnet32_trained" and labels is None:
+        raise ValueError("resnet32_trained needs the labels of the training images")
+    k = num_classes or (int(np.max(labels)) + 1 if labels is not None else 10)
+    size = 32 if images is None else int(np.asarray(images).shape[1])
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = build_classifier("resnet32", k, size)
+    if kind != "resnet32_random":
+        images = np.ascontiguousarray(images)
+        recipe: dict[str, Any] = {"patches": kmeans_patches}
+        if kind == "resnet32_trained":
+            from .classification import ClassifierConfig
+            labels = np.ascontiguousarray(np.asarray(labels, dtype=np.int64))
+            classifier_config = (classifier_config or ClassifierConfig()).replace(arch="resnet32", seed=seed)
+            recipe = {"clf": classifier_config.to_dict()}
+        data = hashlib.sha256(images.tobytes() + str(images.shape).encode()
+                              + (labels.tobytes() if kind == "resnet32_trained" else b"")).hexdigest()[:16]
+        key = {"unit": f"perceptual_{kind}", "data": data, "num_classes": k, "seed": seed, **recipe}
+        state = cache.load("perceptual_nets", key, kind="torch") if cache is not None else None
+        if state is None:
+            if kind == "resnet32_kmeans":
+                kmeans_init_resnet(net, images, n_patches=kmeans_patches, seed=seed)
+            else:
+                from .classification import train_classifier
+                net = train_classifier(images, labels, k, classifier_config, device, progress)
+            state = {"weights": {n: v.detach().cpu() for n, v in net.state_dict().items()}, "kind": kind, **recipe}
+            if cache is not None:
+                cache.save("perceptual_nets", key, state, kind="torch")
+        net = build_classifier("resnet32", k, size)
+        net.load_state_dict(state["weights"])
+    net = net.to(device or "cpu").eval()
+    for p in net.parameters():
+        p.requires_grad_(False)
+    return net

@@ -130,16 +130,24 @@ class ResidualGenerator(nn.Module):
 
 
 def build_generator(arch: str, latent_dim: int, image_size: int = 32, num_classes: int | None = None,
-                    channels: int = 3) -> nn.Module:
-    """A generator of thesis Table 4.2 by name (``infogan``, ``dcgan_res``, ``cgan_res``)."""
+                    channels: int = 3, width: int | None = None) -> nn.Module:
+    """A generator of thesis Table 4.2 by name (``infogan``, ``dcgan_res``, ``cgan_res``).
+
+    ``width``: channels of the residual generators (``ngf``; None or 0: Mimicry's 256, the thesis's ~4.1M
+    parameters). A smaller width is a documented reduction for CPU runs (cost scales about as width^2); the
+    InfoGAN generator has no width option.
+    """
     if arch == "infogan":
+        if width:
+            raise ValueError("the infogan generator has a fixed width; width applies to dcgan_res / cgan_res")
         return InfoGANGenerator(latent_dim, image_size, channels)
+    ngf = width or 256
     if arch == "dcgan_res":
-        return ResidualGenerator(latent_dim, image_size, None, channels)
+        return ResidualGenerator(latent_dim, image_size, None, channels, ngf=ngf)
     if arch == "cgan_res":
         if not num_classes:
             raise ValueError("cgan_res needs num_classes (class-conditional batch norm)")
-        return ResidualGenerator(latent_dim, image_size, num_classes, channels)
+        return ResidualGenerator(latent_dim, image_size, num_classes, channels, ngf=ngf)
     raise ValueError(f"Unknown generator {arch!r}; choose one of {', '.join(GENERATORS)}")
 
 

@@ -79,3 +79,45 @@ def profile_caption(profile: str, details: str = "") -> str:
     if profile != "paper":
         text += " (reduced protocol, not the thesis's)"
     return text + (f"; {details}" if details else "")
+
+
+def bars_with_published(ax: plt.Axes, names: Sequence[str], ours: Sequence[float | None],
+                        published: Sequence[float | None] | None = None, ours_label: str = "ours",
+                        published_label: str = PUBLISHED_LABEL, missing: Sequence[str] | str = "not available",
+                        value_fmt: str = "{:.1f}", color: str | None = None) -> None:
+    """Bars of our values beside the thesis's (hollow, hatched, labelled ``published (thesis)``).
+
+    A value of ours that is ``None`` is drawn as an empty dashed outline with its ``missing`` text (one per bar, or
+    one for all), so that a configuration that could not run never silently disappears from a figure. Published
+    values that are ``None`` (illegible in the thesis) are left out.
+    """
+    names = list(names)
+    x = np.arange(len(names), dtype=float)
+    has_pub = published is not None and any(v is not None for v in published)
+    width = 0.38 if has_pub else 0.6
+    offset = width / 2 if has_pub else 0.0
+    finite = [v for v in list(ours) + list(published or []) if v is not None]
+    top = max(finite) if finite else 1.0
+    missing = [missing] * len(names) if isinstance(missing, str) else list(missing)
+    style = dict(color=color or "C0")
+    first = True
+    for i, v in enumerate(ours):
+        if v is None:
+            ax.bar(x[i] - offset, top, width, fill=False, linestyle="--", edgecolor="0.5")
+            ax.text(x[i] - offset, top / 2, missing[i], rotation=90, ha="center", va="center", fontsize=8,
+                    color="0.35")
+            continue
+        ax.bar(x[i] - offset, v, width, label=ours_label if first else None, **style)
+        ax.text(x[i] - offset, v, value_fmt.format(v), ha="center", va="bottom", fontsize=7)
+        first = False
+    if has_pub:
+        first = True
+        for i, v in enumerate(published):
+            if v is None:
+                continue
+            ax.bar(x[i] + offset, v, width, fill=False, hatch="//", edgecolor="0.35",
+                   label=published_label if first else None)
+            ax.text(x[i] + offset, v, value_fmt.format(v), ha="center", va="bottom", fontsize=7, color="0.35")
+            first = False
+    ax.set_xticks(x)
+    ax.set_xticklabels(names, rotation=20, ha="right")

@@ -68,3 +68,69 @@ def sample_codes(gaussians: ClassGaussians, labels: np.ndarray, spread: float = 
     eps = rng.standard_normal((len(labels), gaussians.means.shape[1]))
     noise = np.einsum("nij,nj->ni", gaussians.chol[idx], eps)
     return gaussians.means[idx] + spread * noise
+
+
+# ------------------------------------------------------------------------------- alternative code samplers
+# Step III of the thesis is the per-class Gaussian above. The seeds' related methods sample differently from the
+# same kind of learned codes; they are implemented here on the codes of any fitted latent model so that the
+# sampler alone can be compared (notebook 05, "why the gap to the thesis"; notebook 07, sampling ablation).
+
+SAMPLERS = ("gaussian", "convex", "slerp", "reconstruction")
+
+
+def _same_class_pools(code_labels: np.ndarray, labels: np.ndarray) -> dict[int, np.ndarray]:
+    pools = {int(c): np.flatnonzero(code_labels == c) for c in np.unique(labels)}
+    empty = [c for c, idx in pools.items() if len(idx) == 0]
+    if empty:
+        raise ValueError(f"No training code of classes {empty}: cannot sample them from same-class codes.")
+    return pools
+
+
+def convex_combination_codes(codes: np.ndarray, code_labels: np.ndarray, labels: np.ndarray, n_mix: int = 3,
+                             weights: str = "dirichlet", alpha: float = 1.0, seed: int | None = None) -> np.ndarray:
+    """ReGene (paper 002, Sec. 3) sampling: each new code is a convex combination of ``n_mix`` distinct codes of
+    its class (all of them when the class has fewer), with equal weights (``"uniform"``) or weights drawn from a
+    symmetric Dirichlet(``alpha``) (``"dirichlet"``; alpha = 1 is uniform on the simplex)."""
+    if weights not in ("uniform", "dirichlet"):
+        raise ValueError(f"weights={weights!r}: use 'uniform' or 'dirichlet'.")
+    rng = np.random.default_rng(seed)
+    codes = np.asarray(codes, dtype=np.float64)
+    pools = _same_class_pools(np.asarray(code_labels), np.asarray(labels))
+    out = np.empty((len(labels), codes.shape[1]))
+    for i, c in enumerate(labels):
+        pool = pools[int(c)]
+        chosen = rng.choice(pool, min(n_mix, len(pool)), replace=False)
+        w = np.full(len(chosen), 1 / len(chosen)) if weights == "uniform" else rng.dirichlet([alpha] * len(chosen))
+        out[i] = w @ codes[chosen]
+    return out
+
+
+def slerp(a: np.ndarray, b: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Spherical linear interpolation between rows of ``a`` and ``b`` (unit vectors) at fractions ``s`` in [0, 1]:
+    ``sin((1-s) w)/sin(w) a + sin(s w)/sin(w) b`` with ``w`` the angle between them (linear when w ~ 0)."""
+    a, b, s = np.asarray(a, float), np.asarray(b, float), np.asarray(s, float)[:, None]
+    cos = np.clip((a * b).sum(1, keepdims=True), -1.0, 1.0)
+    omega = np.arccos(cos)
+    small = np.sin(omega) < 1e-6
+    sin = np.where(small, 1.0, np.sin(omega))
+    out = np.where(small, (1 - s) * a + s * b, (np.sin((1 - s) * omega) * a + np.sin(s * omega) * b) / sin)
+    return out
+
+
+def slerp_codes(codes: np.ndarray, code_labels: np.ndarray, labels: np.ndarray, parts: list[slice],
+                seed: int | None = None) -> np.ndarray:
+    """AugIntAE (papers 001/004) few-shot sampling: SLERP between the codes of two distinct same-class training
+    images at a fraction uniform in [0, 1], separately on each unit-sphere ``part`` of the code (sCOLA: the t
+    part and the v part; GLO: the whole code). Parts are rescaled to unit norm before and their norm restored."""
+    rng = np.random.default_rng(seed)
+    codes = np.asarray(codes, dtype=np.float64)
+    pools = _same_class_pools(np.asarray(code_labels), np.asarray(labels))
+    pairs = np.array([rng.choice(pools[int(c)], 2, replace=len(pools[int(c)]) < 2) for c in labels])
+    s = rng.uniform(0, 1, len(labels))
+    out = np.empty((len(labels), codes.shape[1]))
+    for part in parts:
+        a, b = codes[pairs[:, 0], part], codes[pairs[:, 1], part]
+        norm = np.linalg.norm(a, axis=1, keepdims=True)
+        out[:, part] = slerp(a / np.maximum(norm, 1e-12), b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True),
+                                                                          1e-12), s) * norm
+    return out

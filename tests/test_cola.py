@@ -103,3 +103,24 @@ def test_fit_or_load_uses_the_cache(digits10, tmp_path):
     a = fit_or_load(SCOLA, cfg, digits10, cache, "cpu", progress=False)
     b = fit_or_load(SCOLA, cfg, digits10, cache, "cpu", progress=False)
     assert torch.equal(a.codes_, b.codes_) and len(list((tmp_path / "models").iterdir())) == 1
+
+
+def test_perceptual_fields_keep_old_cache_keys_and_separate_networks():
+    plain = SCOLAConfig.for_profile("quick")
+    assert not {"generator_width", "perceptual_net", "perceptual_epochs"} & set(plain.to_dict())
+    keys = {SCOLAConfig.for_profile("quick", loss="perceptual_net", perceptual_net=n).key()
+            for n in ("resnet32_random", "resnet32_trained", "resnet32_kmeans")}
+    assert len(keys) == 3 and plain.key() not in keys
+    assert SCOLAConfig.for_profile("quick", generator_width=64).key() != plain.key()
+    with pytest.raises(ValueError, match="perceptual_net"):
+        SCOLAConfig.for_profile("quick", loss="perceptual_net")
+
+
+@pytest.mark.parametrize("net", ["resnet32_random", "resnet32_trained", "resnet32_kmeans"])
+def test_scola_with_a_perceptual_network(digits10, net, tmp_path):
+    from colalib.cache import ArtifactCache
+    cfg = SCOLAConfig.for_profile("smoke", epochs=1, loss="perceptual_net", perceptual_net=net, perceptual_epochs=1)
+    model = fit_or_load(SCOLA, cfg, digits10, ArtifactCache(tmp_path), device="cpu", progress=False)
+    assert np.isfinite(model.history_[-1])
+    assert SCOLA.from_state(model.state()).config == cfg
+    assert (tmp_path / "perceptual_nets").exists() == (net != "resnet32_random")  # data-dependent: cached

@@ -67,3 +67,14 @@ def test_unknown_architectures_fail():
         build_generator("stylegan", 10)
     with pytest.raises(ValueError, match="Unknown classifier"):
         build_classifier("vit", 10)
+
+
+@pytest.mark.parametrize("arch", ["dcgan_res", "cgan_res"])
+def test_residual_generator_width(arch):
+    full = build_generator(arch, 74, 32, num_classes=10)
+    assert full.ngf == 256 and count_parameters(full) == count_parameters(build_generator(arch, 74, 32, 10, width=0))
+    narrow = build_generator(arch, 74, 32, num_classes=10, width=32).eval()
+    assert narrow.ngf == 32 and count_parameters(narrow) < count_parameters(full) / 20
+    assert narrow(torch.randn(2, 74), torch.tensor([0, 1])).shape == (2, 3, 32, 32)
+    with pytest.raises(ValueError, match="fixed width"):
+        build_generator("infogan", 74, 32, width=32)
