@@ -21,8 +21,10 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from colalib.classification import ClassifierConfig, train_classifier  # noqa: E402
+from common import classifier_images_per_second  # noqa: E402
+
 from colalib.experiments import AblationExperimentConfig  # noqa: E402
 from colalib.latent import optimise_latent, project_codes  # noqa: E402
 from colalib.losses import L1Loss, LaplacianPyramidLoss, build_loss, perceptual_resnet32  # noqa: E402
@@ -45,13 +47,7 @@ def step2_rate(arch: str, width: int, loss: torch.nn.Module, device: torch.devic
 
 
 def classifier_rate(arch: str, device: torch.device, iters: int = 6) -> float:
-    rng = np.random.default_rng(0)
-    x, y = rng.integers(0, 256, (1280, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, 1280)
-    cfg = ClassifierConfig.for_profile("smoke", arch=arch, epochs=1, iters_per_epoch=iters)
-    train_classifier(x, y, 10, cfg.replace(iters_per_epoch=1), device, progress=False)
-    start = time.perf_counter()
-    train_classifier(x, y, 10, cfg, device, progress=False)
-    return iters * cfg.batch_size / (time.perf_counter() - start)
+    return classifier_images_per_second(arch, device, iters)
 
 
 def main() -> int:

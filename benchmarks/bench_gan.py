@@ -12,7 +12,6 @@ A benchmark, not a test: numbers depend on the machine and on what else runs on 
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import time
 from pathlib import Path
@@ -20,16 +19,14 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import peak_memory_mb  # noqa: E402
 
 from colalib.gan import BatchStream, CGANPD, GANConfig  # noqa: E402
 from colalib.models import count_parameters  # noqa: E402
 from colalib.utils import device_description, get_device  # noqa: E402
 
-
-def peak_memory_mb(device: torch.device) -> float:
-    if device.type == "cuda":
-        return torch.cuda.max_memory_allocated(device) / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _timed(fn, repeats: int) -> float:

@@ -10,27 +10,20 @@ A benchmark, not a test: numbers depend on the machine and on what else runs on 
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
-import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from colalib.classification import ClassifierConfig, train_classifier  # noqa: E402
+from common import classifier_images_per_second, peak_memory_mb  # noqa: E402
+
 from colalib.latent import optimise_latent, project_codes  # noqa: E402
 from colalib.losses import LaplacianPyramidLoss  # noqa: E402
 from colalib.models import GENERATORS, build_generator  # noqa: E402
 from colalib.utils import device_description, get_device  # noqa: E402
-
-
-def peak_memory_mb(device: torch.device) -> float:
-    if device.type == "cuda":
-        return torch.cuda.max_memory_allocated(device) / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def bench_generator(arch: str, device: torch.device, steps: int, batch: int = 128) -> float:
@@ -48,14 +41,7 @@ def bench_generator(arch: str, device: torch.device, steps: int, batch: int = 12
 
 
 def bench_classifier(device: torch.device, steps: int) -> float:
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (1280, 32, 32, 3), dtype=np.uint8)
-    labels = rng.integers(0, 10, 1280)
-    cfg = ClassifierConfig.for_profile("smoke", epochs=1, iters_per_epoch=steps)
-    train_classifier(images, labels, 10, cfg.replace(iters_per_epoch=2), device, progress=False)
-    start = time.perf_counter()
-    train_classifier(images, labels, 10, cfg, device, progress=False)
-    return steps * cfg.batch_size / (time.perf_counter() - start)
+    return classifier_images_per_second("resnet20", device, steps)
 
 
 def main() -> int:
