@@ -14,21 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from scipy.optimize import linear_sum_assignment
 from sklearn.mixture import GaussianMixture
 
 from .cola import LatentGenerativeModel, _as_arrays
 from .latent import project_whole
-
-
-def match_components_to_classes(components: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
-    """``mapping[c]`` = the class matched to component ``c`` (Hungarian on the contingency table)."""
-    table = np.zeros((k, k), dtype=np.int64)
-    np.add.at(table, (components, labels), 1)
-    rows, cols = linear_sum_assignment(-table)
-    mapping = np.empty(k, dtype=np.int64)
-    mapping[rows] = cols
-    return mapping
+from .sampling import match_components_to_classes  # noqa: F401  (re-exported: part of this module's API)
 
 
 class GLO(LatentGenerativeModel):
@@ -57,6 +47,7 @@ class GLO(LatentGenerativeModel):
                                     random_state=self.config.seed).fit(codes)
         components = self.gmm_.predict(codes)
         self.component_to_class_ = match_components_to_classes(components, self.labels_, self.num_classes_)
+        self.code_classes_ = self.component_to_class_[components]  # codes are fixed after fit: predict once
 
     def _sample_codes(self, labels: np.ndarray, spread: float, seed: int | None) -> np.ndarray:
         """Codes from the GMM component matched to each requested class (uniform mixture when balanced)."""
@@ -73,7 +64,7 @@ class GLO(LatentGenerativeModel):
 
     def _code_classes(self) -> np.ndarray:
         """GLO has no classes: the class of a code is that matched to its GMM component (as in ``sample``)."""
-        return self.component_to_class_[self.gmm_.predict(self.codes_.cpu().numpy().astype(np.float64))]
+        return self.code_classes_
 
     def _code_parts(self) -> list[slice]:
         return [slice(None)]  # the whole code lives on one sphere
@@ -83,3 +74,4 @@ class GLO(LatentGenerativeModel):
 
     def _load_sampler(self, state) -> None:
         self.gmm_, self.component_to_class_ = state["gmm"], state["component_to_class"]
+        self.code_classes_ = self.component_to_class_[self.gmm_.predict(self.codes_.cpu().numpy().astype(np.float64))]

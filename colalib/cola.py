@@ -27,7 +27,7 @@ from .latent import init_codes, optimise_latent, project_codes
 from .losses import build_loss, perceptual_resnet32
 from .models import build_generator
 from .sampling import (SAMPLERS, ClassGaussians, balanced_labels, convex_combination_codes, fit_class_gaussians,
-                       sample_codes, slerp_codes)
+                       match_components_to_classes, reconstruction_codes, sample_codes, slerp_codes)
 from .utils import get_device, seed_everything
 
 
@@ -215,9 +215,7 @@ class LatentGenerativeModel:
             elif method == "slerp":
                 raw = slerp_codes(codes, code_classes, labels, self._code_parts(), seed=sub_seed)
             else:
-                pools = {int(c): np.flatnonzero(code_classes == c) for c in np.unique(labels)}
-                pick = np.random.default_rng(sub_seed)
-                raw = codes[[pick.choice(pools[int(c)]) for c in labels]]
+                raw = reconstruction_codes(codes, code_classes, labels, seed=sub_seed)
         codes = self._project(torch.as_tensor(raw, dtype=torch.float32))
         return self.decode(codes, labels), labels
 
@@ -309,19 +307,62 @@ class SCOLA(LatentGenerativeModel):
 
 
 class COLA(LatentGenerativeModel):
-    """Unsupervised COLA: t parts from step-I targets, clusters as classes in step III (ch. 3)."""
+    """Unsupervised COLA: t parts from step-I targets, clusters as classes in step III (ch. 3).
+
+    ``fit(x, targets, clusters)`` never uses labels. For class-based scores (CAS, Mix accuracy) of an unsupervised
+    model, ``fit(..., labels=y)`` (or :meth:`match_clusters`) additionally stores the Hungarian matching of clusters
+    to classes (scipy, on the training contingency table; evaluation only, as for GLO): ``sample`` then takes and
+    returns *matched class* ids instead of cluster ids. Every number computed that way must say so.
+    """
 
     name = "COLA"
+    cluster_to_class_: np.ndarray | None = None
 
-    def fit(self, x: ImageDataset | np.ndarray, targets: np.ndarray, clusters: np.ndarray) -> "COLA":
+    def fit(self, x: ImageDataset | np.ndarray, targets: np.ndarray, clusters: np.ndarray,
+            labels: np.ndarray | None = None) -> "COLA":
         images, _, _ = _as_arrays(x, None)
         targets = np.asarray(targets, dtype=np.float32)
         codes = init_codes(targets, self.config.latent_dim, self.config.noise_std, self.config.seed,
                            self.config.t_scale)
-        return self._fit_codes(images, codes, np.asarray(clusters, dtype=np.int64), targets.shape[1])
+        self._fit_codes(images, codes, np.asarray(clusters, dtype=np.int64), targets.shape[1])
+        return self.match_clusters(labels) if labels is not None else self
+
+    def match_clusters(self, labels: np.ndarray) -> "COLA":
+        """Store the Hungarian matching of clusters to the true ``labels`` of the training images (scoring only)."""
+        labels = np.asarray(labels, dtype=np.int64)
+        if len(labels) != len(self.labels_):
+            raise ValueError(f"labels must give one class per training image ({len(self.labels_)}), got {len(labels)}")
+        self.cluster_to_class_ = match_components_to_classes(self.labels_, labels, self.num_classes_)
+        return self
+
+    def sample(self, n: int, classes: int | list[int] | np.ndarray | None = None, **kwargs: Any
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """As :meth:`LatentGenerativeModel.sample`; after :meth:`match_clusters`, ``classes`` and the returned ids
+        are matched classes (only classes whose cluster holds training images can be drawn)."""
+        if classes is None:  # the uniform mixture over the non-empty clusters (MMDC may leave a cluster empty)
+            images, drawn = super().sample(n, np.unique(self.labels_), **kwargs)
+            return images, drawn if self.cluster_to_class_ is None else self.cluster_to_class_[drawn]
+        if self.cluster_to_class_ is None:
+            return super().sample(n, classes, **kwargs)
+        clusters = np.argsort(self.cluster_to_class_)[np.atleast_1d(np.asarray(classes))]
+        empty = set(clusters.tolist()) - set(np.unique(self.labels_).tolist())
+        if empty:
+            raise ValueError(f"classes {sorted(self.cluster_to_class_[list(empty)].tolist())} are matched to "
+                             "clusters without training images; they cannot be sampled")
+        images, drawn = super().sample(n, clusters, **kwargs)
+        return images, self.cluster_to_class_[drawn]
 
     def _conditional(self) -> bool:
         return False  # no labels in the unsupervised setting
+
+    def _sampler_state(self) -> Any:
+        return {"gaussians": super()._sampler_state(), "cluster_to_class": self.cluster_to_class_}
+
+    def _load_sampler(self, state: Any) -> None:
+        if "gaussians" not in state:  # saved before the cluster matching existed
+            return super()._load_sampler(state)
+        super()._load_sampler(state["gaussians"])
+        self.cluster_to_class_ = state["cluster_to_class"]
 
 
 def dataset_fingerprint(ds: ImageDataset) -> str:

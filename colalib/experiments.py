@@ -15,7 +15,7 @@ import numpy as np
 
 from .cache import ArtifactCache
 from .classification import ClassifierConfig, train_and_evaluate
-from .cola import SCOLA, SCOLAConfig, dataset_fingerprint, fit_or_load
+from .cola import COLA, SCOLA, SCOLAConfig, dataset_fingerprint, fit_or_load
 from .config import ExperimentConfig
 from .data import ImageDataset, load_dataset, small_sample
 from .gan import CGANPD, GANConfig
@@ -63,7 +63,7 @@ def arm_unit(arm: str, subset: ImageDataset, test: ImageDataset, scola: SCOLACon
 
     def compute() -> dict:
         if arm != "real" and "set" not in synthetic:
-            model = fit_or_load(model_cls, scola, subset, cache, device, progress)
+            model = fit_model(model_cls, scola, subset, cache, device, progress)
             synthetic["set"] = model.sample(synthetic_per_class * subset.num_classes, seed=scola.seed,
                                             **(sampling or {}))
         out = train_and_evaluate(arm, (subset.images, subset.labels), synthetic.get("set"),
@@ -102,7 +102,7 @@ class GenerationExperimentConfig(ExperimentConfig):
     dataset: str = "cifar10"
     sizes: tuple[int, ...] = (10, 100, 1000, 5000)
     seeds: tuple[int, ...] = (0, 1, 2)
-    methods: tuple[str, ...] = ("scola", "glo")
+    methods: tuple[str, ...] = ("scola", "glo", "cola", "cgan_pd")
     n_fid: int = 10_000
     n_real_fid: int | None = None  # None: the whole test split (10K for CIFAR)
     cas_per_class: int = 500
@@ -115,21 +115,60 @@ class GenerationExperimentConfig(ExperimentConfig):
     }
 
 
-def _method_class(method: str) -> type:
+def _method_classes() -> dict[str, tuple[type, type | None]]:
+    """Method name -> (estimator class, its own config class or None when it is trained with the sCOLA config)."""
     from .baselines import GLO
-    classes = {"scola": SCOLA, "glo": GLO, "cgan_pd": CGANPD}
+    from .mmgan import MMGAN, MMGANConfig
+    from .peers import AugIntAE, AugIntAEConfig, ReGene, ReGeneConfig
+    return {"scola": (SCOLA, None), "glo": (GLO, None), "cola": (COLA, None), "cgan_pd": (CGANPD, GANConfig),
+            "regene": (ReGene, ReGeneConfig), "mmgan": (MMGAN, MMGANConfig), "augintae": (AugIntAE, AugIntAEConfig)}
+
+
+def _method_class(method: str) -> type:
+    classes = _method_classes()
     if method not in classes:
         raise ValueError(f"Unknown method {method!r}; choose from {sorted(classes)}")
-    return classes[method]
+    return classes[method][0]
 
 
 def model_config(method: str, scola: ExperimentConfig, gan: GANConfig | None = None) -> ExperimentConfig:
-    """The configuration ``method`` is trained with: sCOLA and GLO use ``scola``; CGAN-PD (``"cgan_pd"``) uses
-    ``gan``, by default ``GANConfig.for_profile(scola.profile, seed=scola.seed)`` (a GANConfig passed as ``scola``
-    is used as it is)."""
-    if method != "cgan_pd" or isinstance(scola, GANConfig):
+    """The configuration ``method`` is trained with: sCOLA, GLO and COLA use ``scola``; CGAN-PD (``"cgan_pd"``)
+    uses ``gan``, by default ``GANConfig.for_profile(scola.profile, seed=scola.seed)``; the related methods of
+    notebook 07 (``"regene"``, ``"mmgan"``, ``"augintae"``) their own config class's profile of ``scola.profile``
+    with ``scola``'s seed. A config that already is of the method's class is used as it is."""
+    _method_class(method)  # fail early on an unknown method
+    own = _method_classes()[method][1]
+    if own is None or type(scola) is own:
         return scola
-    return gan if gan is not None else GANConfig.for_profile(scola.profile, seed=scola.seed)
+    if method == "cgan_pd" and gan is not None:
+        return gan
+    return own.for_profile(scola.profile, seed=scola.seed)
+
+
+def fit_model(model_cls: type, config: ExperimentConfig, subset: ImageDataset, cache: ArtifactCache | None = None,
+              device=None, progress: bool = True) -> Any:
+    """``model_cls`` trained on ``subset`` (cached, :func:`colalib.cola.fit_or_load`).
+
+    Unsupervised COLA (``COLA``) first runs step I, MMDC (Sec. 3.1), on the same images with the
+    ``MMDCConfig`` of ``config``'s profile and seed (:func:`clustering_unit`, cached), initialises t with its targets
+    and uses its clusters in step III; its clusters are then Hungarian-matched to the true labels (scoring only,
+    ``COLA.match_clusters``), so that CAS and Mix accuracy can be computed as for GLO.
+    """
+    if model_cls is not COLA:
+        return fit_or_load(model_cls, config, subset, cache, device, progress)
+    from .clustering import MMDCConfig
+    step1 = MMDCConfig.for_profile(config.profile, num_clusters=subset.num_classes, seed=config.seed)
+    mmdc = clustering_unit(step1, subset, cache, device, progress)
+    model = fit_or_load(COLA, config, subset, cache, device, progress, targets=mmdc["targets"],
+                        clusters=mmdc["clusters"])
+    return model.match_clusters(subset.labels)
+
+
+def method_model(method: str, subset: ImageDataset, scola: SCOLAConfig, gan: GANConfig | None = None,
+                 cache: ArtifactCache | None = None, device=None, progress: bool = True) -> Any:
+    """The trained model of ``method`` (``"scola"``, ``"glo"``, ``"cola"``, ``"cgan_pd"``) on ``subset``, as the
+    generation experiment trains it (cached): :func:`model_config` then :func:`fit_model`."""
+    return fit_model(_method_class(method), model_config(method, scola, gan), subset, cache, device, progress)
 
 
 def fid_unit(method: str, subset: ImageDataset, scola: ExperimentConfig, exp: GenerationExperimentConfig,
@@ -141,15 +180,16 @@ def fid_unit(method: str, subset: ImageDataset, scola: ExperimentConfig, exp: Ge
     scola = model_config(method, scola, gan)
     key = _unit_key(unit="fid", method=method, data=dataset_fingerprint(subset), n_fid=exp.n_fid,
                     n_real=exp.n_real_fid, scola=scola if method != "real" else None,
-                    weights=fid_weights_info()["sha256"])
+                    weights=fid_weights_info()["sha256"], with_diversity=True)
 
     def compute() -> dict:
         if method == "real":
-            images = subset.images
+            images, labels = subset.images, subset.labels
         else:
-            model = fit_or_load(_method_class(method), scola, subset, cache, device, progress)
-            images, _ = model.sample(exp.n_fid, seed=scola.seed + 1)
-        return fid_against_dataset(images, exp.dataset, "test", exp.n_real_fid, device=device, progress=progress)
+            model = fit_model(_method_class(method), scola, subset, cache, device, progress)
+            images, labels = model.sample(exp.n_fid, seed=scola.seed + 1)
+        return fid_against_dataset(images, exp.dataset, "test", exp.n_real_fid, device=device, progress=progress,
+                                   gen_labels=labels)
 
     return cache.get_or_compute("fid", key, compute)
 
@@ -179,6 +219,8 @@ def generation_experiment(exp: GenerationExperimentConfig, scola: SCOLAConfig, c
                              "fid": f["fid"], "n_fake": f["n_fake"], "n_real": f["n_real"], "cas": c["accuracy"],
                              "cas_train_images": size * subset.num_classes if method == "real"
                              else exp.cas_per_class * subset.num_classes, "fid_weights": f["weights"],
+                             "diversity": f.get("diversity", float("nan")),
+                             "real_diversity": f.get("real_diversity", float("nan")),
                              "device": c.get("device", "")})
     return rows
 
@@ -212,23 +254,44 @@ def paired_differences(rows: list[dict], a: str = "mix", b: str = "real") -> lis
 
 def main(argv: list[str] | None = None) -> int:
     """Fill the cache headlessly (e.g. on a GPU machine): ``python -m colalib.experiments classification
-    --profile paper --seeds 0``. The notebooks then reuse every finished unit."""
+    --profile paper --seeds 0`` (or ``mix-variants``, or ``generation --methods cola cgan_pd``). The notebooks then
+    reuse every finished unit."""
     import argparse
     import json
 
     parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("experiment", choices=["classification", "mix-variants"])
+    parser.add_argument("experiment", choices=["classification", "mix-variants", "generation", "peers"])
     parser.add_argument("--profile", default="quick")
     parser.add_argument("--sizes", type=int, nargs="*")
     parser.add_argument("--seeds", type=int, nargs="*")
     parser.add_argument("--dataset")
     parser.add_argument("--arch", help="classifier (Table 5.2 ablation)")
     parser.add_argument("--arms", nargs="*")
+    parser.add_argument("--methods", nargs="*", help="generation: e.g. cola cgan_pd")
     args = parser.parse_args(argv)
     from .utils import set_num_threads
     set_num_threads()  # COLA_THREADS or every core
     over = {k: tuple(v) if isinstance(v, list) else v for k, v in
             (("sizes", args.sizes), ("seeds", args.seeds), ("dataset", args.dataset), ("arms", args.arms)) if v}
+    if args.experiment == "peers":
+        pover = {k: v for k, v in over.items() if k != "arms"}
+        if args.methods:
+            pover["methods"] = tuple(args.methods)
+        peers_experiment(PeersExperimentConfig.for_profile(args.profile, **pover), SCOLAConfig.for_profile(args.profile),
+                         ClassifierConfig.for_profile(args.profile), progress=False,
+                         on_row=lambda r: print(json.dumps(r), flush=True))
+        return 0
+    if args.experiment == "generation":
+        gen_over = {k: v for k, v in over.items() if k != "arms"}
+        if args.methods:
+            gen_over["methods"] = tuple(args.methods)
+        gexp = GenerationExperimentConfig.for_profile(args.profile, **gen_over)
+        rows = generation_experiment(gexp, SCOLAConfig.for_profile(args.profile),
+                                     ClassifierConfig.for_profile(args.profile), progress=False,
+                                     gan=GANConfig.for_profile(args.profile))
+        for r in rows:
+            print(json.dumps(r), flush=True)
+        return 0
     exp = ClassificationExperimentConfig.for_profile(args.profile, **over)
     if args.experiment == "mix-variants":
         rows = mix_variant_experiment(exp.dataset, exp.sizes, exp.seeds, SCOLAConfig.for_profile(args.profile),
@@ -344,6 +407,127 @@ def mix_variant_experiment(dataset: str, sizes: tuple[int, ...], seeds: tuple[in
                     on_row(row)
     return rows
 
+
+
+# Notebook 07: the seeds' related methods on the thesis's small-sample protocol (issue: 07_peers).
+PEER_METHODS: tuple[str, ...] = ("scola", "glo", "cgan_pd", "regene", "mmgan", "augintae")
+
+# Step-III samplers of the related methods, applied to one trained sCOLA (scored by Mix accuracy).
+PEER_SAMPLERS: dict[str, tuple[dict, dict]] = {
+    "Gaussian (thesis)": MIX_VARIANTS["Gaussian (thesis)"],
+    "convex, 3 codes (ReGene)": MIX_VARIANTS["convex, 3 codes (ReGene)"],
+    "SLERP, 2 codes (AugIntAE)": ({}, {"method": "slerp"}),
+}
+
+
+@dataclass(frozen=True)
+class PeersExperimentConfig(ExperimentConfig):
+    """Notebook 07: sCOLA and the related methods (GLO, CGAN-PD, ReGene, MM-GAN, AugIntAE) on the same subsets,
+    scored by FID, CAS and Mix accuracy with the recipes of notebooks 03 and 05 (only the method differs), plus
+    GAN-test accuracy, MM-GAN's quality/diversity scores and the nearest-training-image distance of the samples
+    (memorisation), judged by a ResNet-20 trained on ``judge_per_class`` real images per class."""
+
+    dataset: str = "cifar10"
+    sizes: tuple[int, ...] = (5, 10, 20, 50, 100)
+    seeds: tuple[int, ...] = (0, 1, 2)
+    methods: tuple[str, ...] = PEER_METHODS
+    n_fid: int = 10_000
+    n_real_fid: int | None = None
+    synthetic_per_class: int = 500   # CAS and Mix (the classification notebook's recipe)
+    judge_per_class: int = 5000
+    n_quality: int = 2000
+
+    PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
+        "smoke": {"dataset": "digits", "sizes": (5,), "seeds": (0,), "n_fid": 60, "n_real_fid": 60,
+                  "synthetic_per_class": 10, "judge_per_class": 20, "n_quality": 40},
+        "quick": {"sizes": (10,), "seeds": (0,), "n_fid": 1000, "n_real_fid": 1000, "synthetic_per_class": 200,
+                  "judge_per_class": 500, "n_quality": 1000},
+        "paper": {},
+    }
+
+    def generation(self) -> GenerationExperimentConfig:
+        """The chapter-4 protocol with this experiment's sizes, seeds and sample counts (shared cache units)."""
+        return GenerationExperimentConfig(dataset=self.dataset, sizes=self.sizes, seeds=self.seeds,
+                                          methods=self.methods, n_fid=self.n_fid, n_real_fid=self.n_real_fid,
+                                          cas_per_class=self.synthetic_per_class, profile=self.profile)
+
+
+def sample_quality_unit(method: str, subset: ImageDataset, config: ExperimentConfig, judge: Any, judge_key: dict,
+                        n: int, cache: ArtifactCache, device, progress: bool = True) -> dict:
+    """GAN-test accuracy (ReGene's measure: the real-data ``judge`` classifies the samples), MM-GAN's quality,
+    diversity and combined scores (paper 003 Eqs. 3.2-3.7, features and predictions of the same judge) and the
+    mean pixel distance of each sample to its nearest training image (memorisation: 0 = a copy) of ``n`` samples
+    of ``method`` trained on ``subset`` (cached)."""
+    from .metrics import gan_test_accuracy, nearest_training_neighbours, quality_diversity_scores
+    key = _unit_key(unit="sample_quality", method=method, data=dataset_fingerprint(subset), config=config,
+                    judge=judge_key, n=n)
+
+    def compute() -> dict:
+        model = fit_model(_method_class(method), config, subset, cache, device, progress)
+        images, labels = model.sample(n, seed=config.seed + 2)
+        qd = quality_diversity_scores(judge, images, subset.images, subset.num_classes, device=device)
+        _, dist = nearest_training_neighbours(images, subset.images)
+        _, real_dist = nearest_training_neighbours(subset.images, subset.images, k=2)
+        return {"gan_test": gan_test_accuracy(judge, images, labels, device=device)["gan_test"],
+                **{k: qd[k] for k in ("quality", "diversity", "diversity_intra", "diversity_inter", "combined",
+                                      "alpha")},
+                "nn_distance": float(dist[:, 0].mean()), "train_nn_distance": float(real_dist[:, 1].mean()),
+                "train_seconds": float(getattr(model, "train_seconds_", float("nan")))}
+
+    return cache.get_or_compute("sample_quality", key, compute)
+
+
+def peers_experiment(exp: PeersExperimentConfig, scola: SCOLAConfig, clf: ClassifierConfig,
+                     cache: ArtifactCache | None = None, device=None, progress: bool = True,
+                     on_row: Callable[[dict], None] | None = None) -> list[dict]:
+    """One row per method, size and seed: FID and CAS (the generation experiment's units), Mix accuracy (the
+    classification experiment's recipe, ``model_cls`` = the method), Real accuracy of the same subset, the samples'
+    GAN-test / quality / diversity / nearest-neighbour scores, and the method's training time. Each method is
+    trained with :func:`model_config` of ``scola``'s profile and the run's seed."""
+    cache = cache or ArtifactCache()
+    device = get_device(device)
+    train, test = load_dataset(exp.dataset, "train"), load_dataset(exp.dataset, "test")
+    judge_clf = clf.replace(seed=0)
+    judge, judge_acc = reference_classifier(exp.dataset, exp.judge_per_class, judge_clf, cache, device, progress)
+    judge_key = {"per_class": exp.judge_per_class, "clf": judge_clf.to_dict()}
+    gen = exp.generation()
+    rows = []
+    for size in exp.sizes:
+        for seed in exp.seeds:
+            subset = small_sample(train, size, seed)
+            cfg, clf_s = scola.replace(seed=seed), clf.replace(seed=seed)
+            real = arm_unit("real", subset, test, cfg, clf_s, exp.synthetic_per_class, cache, device, progress)
+            for method in exp.methods:
+                cfg_m = model_config(method, cfg)
+                model_cls = _method_class(method)
+                shared: dict = {}
+                f = fid_unit(method, subset, cfg_m, gen, cache, device, progress)
+                cas = arm_unit("synthetic", subset, test, cfg_m, clf_s, exp.synthetic_per_class, cache, device,
+                               progress, model_cls=model_cls, synthetic=shared)
+                mix = arm_unit("mix", subset, test, cfg_m, clf_s, exp.synthetic_per_class, cache, device, progress,
+                               model_cls=model_cls, synthetic=shared)
+                q = sample_quality_unit(method, subset, cfg_m, judge, judge_key, exp.n_quality, cache, device,
+                                        progress)
+                row = {"dataset": exp.dataset, "method": method, "size": size, "seed": seed, "fid": f["fid"],
+                       "n_fake": f["n_fake"], "n_real": f["n_real"], "diversity_pool3": f.get("diversity"),
+                       "cas": cas["accuracy"], "mix": mix["accuracy"], "real": real["accuracy"],
+                       "mix_minus_real": mix["accuracy"] - real["accuracy"], **q,
+                       "judge_accuracy": judge_acc, "fid_weights": f["weights"], "device": mix.get("device", "")}
+                rows.append(row)
+                if on_row:
+                    on_row(row)
+    return rows
+
+
+def toy_unit(config: Any, spreads: tuple[float, ...] = (1.0,), cache: ArtifactCache | None = None,
+             progress: bool = False) -> dict:
+    """The MM-GAN toy (paper 003 Sec. 4.1; :func:`colalib.toy.toy_experiment`) for ``config`` (a ``ToyConfig``),
+    cached: scatter points, negative log-likelihood under the true mixture and mode coverage per method."""
+    from .toy import toy_experiment
+    cache = cache or ArtifactCache()
+    key = _unit_key(unit="toy", config=config, spreads=list(spreads))
+    return cache.get_or_compute("toy", key, lambda: toy_experiment(config, spreads=spreads, progress=progress),
+                                kind="torch")
 
 
 @dataclass(frozen=True)

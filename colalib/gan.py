@@ -103,36 +103,52 @@ class DBlock(nn.Module):
         return h + (self._pool(self.c_sc(x)) if self.c_sc is not None else x)
 
 
-class SNProjectionDiscriminator(nn.Module):
-    """cGAN-PD discriminator (Miyato & Koyama 2018; Mimicry ``ResNetDiscriminator32``), ``forward(x, y) -> (N, 1)``.
+class SNResNetDiscriminator(nn.Module):
+    """SNGAN residual discriminator (Mimicry ``ResNetDiscriminator32``), ``forward(x) -> (N, num_outputs)`` logits.
 
     32x32: DBlockOptimized(3, w) -> DBlock(w, w, down) -> DBlock(w, w) -> DBlock(w, w) -> ReLU -> global sum pool
-    -> SNLinear(w, 1) + <SNEmbedding(y), h>. 48 and 64 px: one more DBlock(w, w, down) after the second block
-    (final maps 6x6 and 8x8). ``width`` is Mimicry's ``ndf`` (128).
+    -> SNLinear(w, num_outputs). 48 and 64 px: one more DBlock(w, w, down) after the second block (final maps 6x6
+    and 8x8). ``width`` is Mimicry's ``ndf`` (128). With ``num_outputs = 1`` it is Mimicry's SNGAN discriminator;
+    the MM-GAN (``colalib.mmgan``) uses ``num_outputs = N`` class outputs.
     """
 
     EXTRA_DOWN: ClassVar[dict[int, int]] = {32: 0, 48: 1, 64: 1}
 
-    def __init__(self, num_classes: int, image_size: int = 32, width: int = 128):
+    def __init__(self, num_outputs: int = 1, image_size: int = 32, width: int = 128):
         super().__init__()
         if image_size not in self.EXTRA_DOWN:
-            raise ValueError(f"SNProjectionDiscriminator supports image sizes {sorted(self.EXTRA_DOWN)}, "
+            raise ValueError(f"{type(self).__name__} supports image sizes {sorted(self.EXTRA_DOWN)}, "
                              f"got {image_size}")
-        if num_classes < 1:
-            raise ValueError(f"num_classes must be >= 1, got {num_classes}")
+        if num_outputs < 1:
+            raise ValueError(f"num_outputs must be >= 1, got {num_outputs}")
         blocks = [DBlockOptimized(3, width), DBlock(width, width, downsample=True)]
         blocks += [DBlock(width, width, downsample=True) for _ in range(self.EXTRA_DOWN[image_size])]
         blocks += [DBlock(width, width), DBlock(width, width)]
         self.blocks = nn.Sequential(*blocks)
-        self.num_classes = num_classes
-        self.linear = spectral_norm(_xavier(nn.Linear(width, 1), 1.0))
-        embed = nn.Embedding(num_classes, width)
-        nn.init.xavier_uniform_(embed.weight, 1.0)
-        self.embed = spectral_norm(embed)
+        self.linear = spectral_norm(_xavier(nn.Linear(width, num_outputs), 1.0))
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """``h``: ReLU of the last block, summed over space, ``(N, width)``."""
         return F.relu(self.blocks(x)).sum(dim=(2, 3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(self.features(x))
+
+
+class SNProjectionDiscriminator(SNResNetDiscriminator):
+    """cGAN-PD discriminator (Miyato & Koyama 2018; Mimicry ``ResNetDiscriminator32``), ``forward(x, y) -> (N, 1)``.
+
+    The :class:`SNResNetDiscriminator` trunk with one output, ``SNLinear(w, 1)(h) + <SNEmbedding(y), h>``.
+    """
+
+    def __init__(self, num_classes: int, image_size: int = 32, width: int = 128):
+        if num_classes < 1:
+            raise ValueError(f"num_classes must be >= 1, got {num_classes}")
+        super().__init__(1, image_size, width)
+        self.num_classes = num_classes
+        embed = nn.Embedding(num_classes, width)
+        nn.init.xavier_uniform_(embed.weight, 1.0)
+        self.embed = spectral_norm(embed)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         h = self.features(x)
@@ -171,8 +187,8 @@ class GANConfig(ExperimentConfig):
 
     ``num_steps`` counts generator steps; each is accompanied by ``n_dis`` discriminator steps on fresh real batches.
     Profiles: ``smoke`` a tiny network for a few steps (seconds, CI); ``quick`` narrower networks (ngf = ndf = 32,
-    about 1/64 of the generator's and 1/16 of the discriminator's compute) and 200 generator steps (1,000
-    discriminator steps) at batch 32: about 2-4 minutes per run on a 2-core CPU; a documented reduction, far from
+    about 1/64 of the generator's and 1/16 of the discriminator's compute) and 500 generator steps (2,500
+    discriminator steps) at batch 32: about 8-10 minutes per run on one CPU thread; a documented reduction, far from
     converged, whose numbers mean "a small GAN briefly trained", not the thesis's GAN; ``paper`` the defaults (GPU).
     """
 
@@ -191,7 +207,7 @@ class GANConfig(ExperimentConfig):
 
     PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
         "smoke": {"ngf": 16, "ndf": 16, "batch_size": 16, "num_steps": 3, "n_dis": 2, "log_every": 1},
-        "quick": {"ngf": 32, "ndf": 32, "batch_size": 32, "num_steps": 200, "log_every": 10},
+        "quick": {"ngf": 32, "ndf": 32, "batch_size": 32, "num_steps": 500, "log_every": 10},
         "paper": {},
     }
 
@@ -242,13 +258,15 @@ class CGANPD:
     """
 
     name = "CGAN-PD"
+    config_class: ClassVar[type[GANConfig]] = GANConfig
 
     def __init__(self, config: GANConfig | None = None, device: str | torch.device | None = None,
                  progress: bool = True):
-        self.config = config or GANConfig()
-        if not isinstance(self.config, GANConfig):
-            raise TypeError(f"CGANPD needs a GANConfig, got {type(self.config).__name__}: "
-                            f"build one with GANConfig.for_profile(profile, seed=...)")
+        self.config = config or self.config_class()
+        if not isinstance(self.config, self.config_class):
+            cls = self.config_class.__name__
+            raise TypeError(f"{type(self).__name__} needs a {cls}, got {type(self.config).__name__}: "
+                            f"build one with {cls}.for_profile(profile, seed=...)")
         self.device = get_device(device)
         self.progress = progress
         self.generator: nn.Module | None = None
@@ -281,15 +299,22 @@ class CGANPD:
         images, labels, k = _as_arrays(x, y)
         if labels is None:
             raise ValueError("CGANPD.fit needs labels: fit(dataset) or fit(images, labels)")
-        cfg = self.config
-        seed_everything(cfg.seed)
-        self._build(num_classes or k or int(labels.max()) + 1, images.shape[1])
-        real_x = to_tensor(images, self.device)
+        return self._fit_arrays(images, labels, num_classes or k or int(labels.max()) + 1)
+
+    def _fit_arrays(self, images: np.ndarray, labels: np.ndarray, num_classes: int) -> "CGANPD":
+        """Seed, build the networks for ``num_classes``, train on ``images`` / ``labels``, switch to eval mode."""
+        seed_everything(self.config.seed)
+        self._build(num_classes, images.shape[1])
+        real_x = self._inputs(images)
         real_y = torch.as_tensor(labels, dtype=torch.long, device=self.device)
         self._train(real_x, real_y)
         self.generator.eval()
         self.discriminator.eval()
         return self
+
+    def _inputs(self, images: np.ndarray) -> torch.Tensor:
+        """The training data as the discriminator's input tensor (images: float NCHW in [-1, 1])."""
+        return to_tensor(images, self.device)
 
     def _train(self, real_x: torch.Tensor, real_y: torch.Tensor) -> None:
         cfg = self.config
@@ -305,17 +330,23 @@ class CGANPD:
         for step in bar:
             _set_lr(opt_g, cfg.lr_at(cfg.lr_g, step))
             _set_lr(opt_d, cfg.lr_at(cfg.lr_d, step))
-            g_loss = self._generator_step(opt_g, noise)
-            d_losses = []
-            for _ in range(cfg.n_dis):
-                idx = stream.next().to(self.device)
-                d_losses.append(self._discriminator_step(opt_d, real_x[idx], real_y[idx], noise))
-            sums += (float(np.mean(d_losses)), g_loss, 1)
+            sums += (*self._iteration(opt_g, opt_d, stream, noise, real_x, real_y), 1)
             if (step + 1) % cfg.log_every == 0 or step + 1 == cfg.num_steps:
                 self._log(step + 1, sums, bar)
         self.train_seconds_ = time.perf_counter() - start
         self.steps_per_second_ = cfg.num_steps / max(self.train_seconds_, 1e-9)
         self.images_per_second_ = self.steps_per_second_ * cfg.n_dis * cfg.batch_size
+
+    def _iteration(self, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer, stream: BatchStream,
+                   noise: torch.Generator, real_x: torch.Tensor, real_y: torch.Tensor) -> tuple[float, float]:
+        """One training step (Mimicry's order): a generator step, then ``n_dis`` discriminator steps on fresh real
+        batches. Returns the mean discriminator loss and the generator loss."""
+        g_loss = self._generator_step(opt_g, noise)
+        d_losses = []
+        for _ in range(self.config.n_dis):
+            idx = stream.next().to(self.device)
+            d_losses.append(self._discriminator_step(opt_d, real_x[idx], real_y[idx], noise))
+        return float(np.mean(d_losses)), g_loss
 
     def _log(self, step: int, sums: np.ndarray, bar: tqdm) -> None:
         """Append the mean losses since the last log (``sums``: d_loss, g_loss, count) to ``history_``; reset."""
@@ -324,12 +355,20 @@ class CGANPD:
         bar.set_postfix(d_loss=f"{entry['d_loss']:.3f}", g_loss=f"{entry['g_loss']:.3f}")
         sums[:] = 0
 
-    def _generator_step(self, opt_g: torch.optim.Optimizer, noise: torch.Generator) -> float:
-        """One generator update on a batch of ``batch_size`` fakes with uniform labels (hinge loss)."""
+    def _g_loss(self, fake: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Generator loss of fakes ``fake`` generated for labels ``y`` (hinge)."""
+        return g_hinge_loss(self.discriminator(fake, y))
+
+    def _d_loss(self, x: torch.Tensor, y: torch.Tensor, fake: torch.Tensor, fake_y: torch.Tensor) -> torch.Tensor:
+        """Discriminator loss of a real batch ``(x, y)`` against fakes ``(fake, fake_y)`` (hinge)."""
+        return d_hinge_loss(self.discriminator(x, y), self.discriminator(fake, fake_y))
+
+    def _generator_step(self, opt_g: torch.optim.Optimizer, noise: torch.Generator, n: int | None = None) -> float:
+        """One generator update on a batch of ``n`` (default ``batch_size``) fakes with uniform labels."""
         _set_requires_grad(self.discriminator, False)
         opt_g.zero_grad(set_to_none=True)
-        fake, y = self._fake(self.config.batch_size, noise)
-        loss = g_hinge_loss(self.discriminator(fake, y))
+        fake, y = self._fake(n or self.config.batch_size, noise)
+        loss = self._g_loss(fake, y)
         loss.backward()
         opt_g.step()
         _set_requires_grad(self.discriminator, True)
@@ -337,11 +376,11 @@ class CGANPD:
 
     def _discriminator_step(self, opt_d: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
                             noise: torch.Generator) -> float:
-        """One discriminator update: real batch with its labels against as many fakes (hinge loss)."""
+        """One discriminator update: real batch with its labels against as many fakes."""
         opt_d.zero_grad(set_to_none=True)
         with torch.no_grad():
             fake, fake_y = self._fake(len(x), noise)
-        loss = d_hinge_loss(self.discriminator(x, y), self.discriminator(fake, fake_y))
+        loss = self._d_loss(x, y, fake, fake_y)
         loss.backward()
         opt_d.step()
         return float(loss.detach())
@@ -390,7 +429,7 @@ class CGANPD:
 
     @classmethod
     def from_state(cls, state: dict, device: str | torch.device | None = None) -> "CGANPD":
-        model = cls(GANConfig(**state["config"]), device=device, progress=False)
+        model = cls(cls.config_class(**state["config"]), device=device, progress=False)
         model._build(state["num_classes"], state["image_size"])
         model.generator.load_state_dict(state["generator"])
         model.discriminator.load_state_dict(state["discriminator"])

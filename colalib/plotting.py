@@ -121,3 +121,15 @@ def bars_with_published(ax: plt.Axes, names: Sequence[str], ours: Sequence[float
             first = False
     ax.set_xticks(x)
     ax.set_xticklabels(names, rotation=20, ha="right")
+
+
+def show_nearest_neighbours(ax: plt.Axes, generated: np.ndarray, training: np.ndarray, indices: np.ndarray,
+                            title: str | None = None) -> np.ndarray:
+    """Memorisation check (ReGene Sec. 5.3, Fig. 6a; AugIntAE Fig. 3): one row per generated image, the image first,
+    then its nearest training images ``training[indices[i]]`` (``indices`` ``(N,)`` or ``(N, k)``, nearest first, from
+    :func:`colalib.metrics.nearest_training_neighbours`). Returns the arranged images (``N * (k + 1)``, NHWC)."""
+    idx = np.asarray(indices).reshape(len(generated), -1)
+    rows = np.concatenate([np.asarray(generated)[:, None], np.asarray(training)[idx]], axis=1)
+    tiles = rows.reshape(-1, *rows.shape[2:])
+    show_grid(ax, tiles, nrow=idx.shape[1] + 1, title=title)
+    return tiles

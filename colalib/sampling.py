@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 from sklearn.covariance import LedoitWolf
 
 
@@ -86,6 +87,15 @@ def _same_class_pools(code_labels: np.ndarray, labels: np.ndarray) -> dict[int, 
     return pools
 
 
+def reconstruction_codes(codes: np.ndarray, code_labels: np.ndarray, labels: np.ndarray,
+                         seed: int | None = None) -> np.ndarray:
+    """The control sampler: for each requested class, the learned code of a random training image of that class
+    (no new code; decoding re-renders training images)."""
+    pools = _same_class_pools(np.asarray(code_labels), np.asarray(labels))
+    rng = np.random.default_rng(seed)
+    return np.asarray(codes)[[rng.choice(pools[int(c)]) for c in labels]]
+
+
 def convex_combination_codes(codes: np.ndarray, code_labels: np.ndarray, labels: np.ndarray, n_mix: int = 3,
                              weights: str = "dirichlet", alpha: float = 1.0, seed: int | None = None) -> np.ndarray:
     """ReGene (paper 002, Sec. 3) sampling: each new code is a convex combination of ``n_mix`` distinct codes of
@@ -134,3 +144,15 @@ def slerp_codes(codes: np.ndarray, code_labels: np.ndarray, labels: np.ndarray, 
         out[:, part] = slerp(a / np.maximum(norm, 1e-12), b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True),
                                                                           1e-12), s) * norm
     return out
+
+
+def match_components_to_classes(components: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """``mapping[c]`` = the class matched to component (cluster) ``c``: Hungarian algorithm (scipy) on the
+    (component, label) contingency table. Used only to *score* unsupervised models (GLO, COLA) with class-based
+    metrics such as CAS; the models never see the labels while training."""
+    table = np.zeros((k, k), dtype=np.int64)
+    np.add.at(table, (components, labels), 1)
+    rows, cols = linear_sum_assignment(-table)
+    mapping = np.empty(k, dtype=np.int64)
+    mapping[rows] = cols
+    return mapping

@@ -124,3 +124,30 @@ def test_scola_with_a_perceptual_network(digits10, net, tmp_path):
     assert np.isfinite(model.history_[-1])
     assert SCOLA.from_state(model.state()).config == cfg
     assert (tmp_path / "perceptual_nets").exists() == (net != "resnet32_random")  # data-dependent: cached
+
+
+def test_unsupervised_cola_samples_matched_classes_and_survives_save_load(digits10, tmp_path):
+    from colalib.cola import COLA
+    # clusters = labels permuted by c -> (c + 3) % 10, with cluster 9's images (class 6) split between clusters 0
+    # and 1: cluster 9 is empty and the unique best matching sends it to class 6
+    clusters = (digits10.labels + 3) % 10
+    nine = np.flatnonzero(clusters == 9)
+    clusters[nine[::2]], clusters[nine[1::2]] = 0, 1
+    targets = np.eye(10, dtype=np.float32)[clusters]
+    cola = COLA(SCOLAConfig.for_profile("smoke", epochs=2), progress=False).fit(digits10, targets, clusters)
+    _, raw = cola.sample(30, seed=0)
+    assert set(raw) <= set(np.unique(clusters))          # without labels: cluster ids
+    cola.match_clusters(digits10.labels)
+    assert list(cola.cluster_to_class_) == [7, 8, 9, 0, 1, 2, 3, 4, 5, 6]
+    images, classes = cola.sample(40, classes=[0, 2], seed=0)
+    assert images.shape == (40, 32, 32, 3) and sorted(set(classes)) == [0, 2]
+    _, every = cola.sample(90, seed=1)
+    assert 6 not in set(every)                           # class 6 is matched to the empty cluster 9
+    with pytest.raises(ValueError, match="without training images"):
+        cola.sample(4, classes=[6])
+    with pytest.raises(ValueError, match="one class per training image"):
+        cola.match_clusters(digits10.labels[:5])
+    cola.save(tmp_path / "cola.pt")
+    again = COLA.load(tmp_path / "cola.pt")
+    assert np.array_equal(again.cluster_to_class_, cola.cluster_to_class_)
+    assert np.array_equal(again.sample(10, seed=3)[1], cola.sample(10, seed=3)[1])

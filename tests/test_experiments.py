@@ -1,4 +1,5 @@
 """Experiment configurations of the notebooks (the units themselves run in the notebooks' smoke tests)."""
+import numpy as np
 import pytest
 
 from colalib.experiments import SIMILARITY_MEASURES, AblationExperimentConfig
@@ -28,3 +29,27 @@ def test_paper_profile_is_the_thesis_protocol():
     assert exp.arch_per_class == 0 and exp.generator_width == 0 and exp.arch_latent_dim == 128
     assert exp.similarity_per_class == 50 and exp.scola_config(0).epochs == 500
     assert exp.classifier_config(0).epochs == 180
+
+
+def test_method_model_runs_step_one_for_cola_and_uses_the_gan_config(tmp_path):
+    """Unsupervised COLA in the chapter-4 grid: MMDC first (cached, run once), clusters matched to labels for
+    scoring; CGAN-PD gets its own GANConfig. (The whole grid runs in notebook 03's smoke test.)"""
+    from colalib.cache import ArtifactCache
+    from colalib.cola import COLA, SCOLAConfig
+    from colalib.data import load_dataset, small_sample
+    from colalib.experiments import GenerationExperimentConfig, method_model
+    from colalib.gan import CGANPD, GANConfig
+    assert GenerationExperimentConfig.for_profile("smoke").methods == ("scola", "glo", "cola", "cgan_pd")
+    subset = small_sample(load_dataset("digits"), 5, 0)
+    scola, cache = SCOLAConfig.for_profile("smoke", epochs=2), ArtifactCache(tmp_path)
+    cola = method_model("cola", subset, scola, cache=cache, device="cpu", progress=False)
+    again = method_model("cola", subset, scola, cache=cache, device="cpu", progress=False)
+    assert isinstance(cola, COLA) and cola.cluster_to_class_ is not None
+    assert len(list((tmp_path / "mmdc").iterdir())) == 1 and len(list((tmp_path / "models").iterdir())) == 1
+    assert np.array_equal(again.cluster_to_class_, cola.cluster_to_class_)
+    _, classes = cola.sample(20, seed=0)
+    assert set(classes) <= set(range(10))
+    gan = method_model("cgan_pd", subset, scola, GANConfig.for_profile("smoke", num_steps=2), cache, "cpu", False)
+    assert isinstance(gan, CGANPD) and gan.config.num_steps == 2
+    with pytest.raises(ValueError, match="Unknown method"):
+        method_model("vae", subset, scola, cache=cache)
