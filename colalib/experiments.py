@@ -136,6 +136,8 @@ def model_config(method: str, scola: ExperimentConfig, gan: GANConfig | None = N
     uses ``gan``, by default ``GANConfig.for_profile(scola.profile, seed=scola.seed)``; the related methods of
     notebook 07 (``"regene"``, ``"mmgan"``, ``"augintae"``) their own config class's profile of ``scola.profile``
     with ``scola``'s seed. A config that already is of the method's class is used as it is."""
+    if method == "real":  # the real subset: no model
+        return scola
     _method_class(method)  # fail early on an unknown method
     own = _method_classes()[method][1]
     if own is None or type(scola) is own:

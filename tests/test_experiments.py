@@ -37,7 +37,7 @@ def test_method_model_runs_step_one_for_cola_and_uses_the_gan_config(tmp_path):
     from colalib.cache import ArtifactCache
     from colalib.cola import COLA, SCOLAConfig
     from colalib.data import load_dataset, small_sample
-    from colalib.experiments import GenerationExperimentConfig, method_model
+    from colalib.experiments import GenerationExperimentConfig, method_model, model_config
     from colalib.gan import CGANPD, GANConfig
     assert GenerationExperimentConfig.for_profile("smoke").methods == ("scola", "glo", "cola", "cgan_pd")
     subset = small_sample(load_dataset("digits"), 5, 0)
@@ -53,3 +53,5 @@ def test_method_model_runs_step_one_for_cola_and_uses_the_gan_config(tmp_path):
     assert isinstance(gan, CGANPD) and gan.config.num_steps == 2
     with pytest.raises(ValueError, match="Unknown method"):
         method_model("vae", subset, scola, cache=cache)
+    assert model_config("real", scola) is scola and model_config("glo", scola) is scola
+    assert type(model_config("mmgan", scola)).__name__ == "MMGANConfig"
