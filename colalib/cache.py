@@ -15,8 +15,14 @@ import io
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
+
+try:  # POSIX advisory locks; elsewhere units are not claimed (two processes may then compute one unit twice)
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
 
 import torch
 
@@ -86,13 +92,36 @@ class ArtifactCache:
             return atomic_write_json(path, value)
         return atomic_torch_save(value, path)
 
+    @contextmanager
+    def claim(self, namespace: str, config: Any, kind: str = "json") -> Iterator[None]:
+        """Exclusive claim on one unit while it is computed: an advisory ``flock`` on ``<unit>.lock``. A second
+        process asking for the same unit waits, then finds it cached; a killed process's claim is released by the
+        kernel, so only its unfinished unit is lost. Lock files live under ``<cache>/.locks/``."""
+        if not self.enabled or fcntl is None:
+            yield
+            return
+        path = self.path(namespace, config, kind)
+        lock = self.root / ".locks" / namespace / (path.name + ".lock")
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def get_or_compute(self, namespace: str, config: Any, compute: Callable[[], Any],
                        kind: str = "json") -> Any:
-        """Return the cached value for ``config``, computing and storing it first if absent."""
+        """Return the cached value for ``config``, computing and storing it first if absent (under
+        :meth:`claim`, so that parallel processes never compute one unit twice at the same time)."""
         cached = self.load(namespace, config, kind)
         if cached is not None:
             return cached
-        value = compute()
-        if self.enabled:
-            self.save(namespace, config, value, kind)
+        with self.claim(namespace, config, kind):
+            cached = self.load(namespace, config, kind)  # computed by another process while we waited
+            if cached is not None:
+                return cached
+            value = compute()
+            if self.enabled:
+                self.save(namespace, config, value, kind)
         return value

@@ -20,18 +20,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 from .config import ExperimentConfig
 from .data import to_tensor
 from .models import build_classifier
-from .utils import get_device, seed_everything
+from .utils import get_device, progress_bar, seed_everything
 
 ARMS = ("real", "synthetic", "mix")
 
@@ -51,12 +50,34 @@ class ClassifierConfig(ExperimentConfig):
     weight_decay: float = 1e-4
     augment: bool = True
     real_fraction: float = 0.5
+    mix_mode: str = "within_batch"
+    synthetic_refresh: bool = False
 
     PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
         "smoke": {"epochs": 2, "iters_per_epoch": 2, "lr_step_epochs": 1},
         "quick": {"epochs": 60, "iters_per_epoch": 10, "lr_step_epochs": 10},
         "paper": {},
     }
+
+    # Protocol readings (notebook 05, "Where the gap to Table 5.1 comes from"); omitted from cache keys at these values.
+    #   mix_mode           "within_batch": every batch real_fraction real (ours); "batch_swap": a whole batch is
+    #                      real with probability real_fraction, else synthetic (GLICO's evaluation.py);
+    #   synthetic_refresh  a fresh synthetic set is drawn from the generator every epoch (GLICO's unlimited pool)
+    #                      instead of one fixed set.
+    _OMIT_AT_DEFAULT: ClassVar[dict[str, Any]] = {"mix_mode": "within_batch", "synthetic_refresh": False}
+    MIX_MODES: ClassVar[tuple[str, ...]] = ("within_batch", "batch_swap")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        from .models import CLASSIFIERS
+        if self.arch not in CLASSIFIERS:
+            raise ValueError(f"Unknown classifier arch {self.arch!r}; choose one of {sorted(CLASSIFIERS)}.")
+        if self.mix_mode not in self.MIX_MODES:
+            raise ValueError(f"Unknown mix_mode {self.mix_mode!r}; choose one of {self.MIX_MODES}.")
+        if not 0.0 <= self.real_fraction <= 1.0:
+            raise ValueError(f"real_fraction must lie in [0, 1], got {self.real_fraction}.")
+        if min(self.epochs, self.iters_per_epoch, self.batch_size) < 1:
+            raise ValueError("epochs, iters_per_epoch and batch_size must be positive.")
 
     @property
     def total_iterations(self) -> int:
@@ -90,12 +111,15 @@ class BatchSampler:
     """Draws training batches from one or two in-memory pools (two pools: a fixed real fraction per batch)."""
 
     def __init__(self, pools: list[tuple[torch.Tensor, torch.Tensor]], fractions: list[float], batch_size: int,
-                 generator: torch.Generator):
+                 generator: torch.Generator, swap: bool = False):
         self.pools = [p for p, f in zip(pools, fractions) if f > 0]
         fractions = [f for f in fractions if f > 0]
         counts = [int(round(f * batch_size)) for f in fractions]
         counts[-1] = batch_size - sum(counts[:-1])
         self.counts, self.generator = counts, generator
+        # swap: each batch comes whole from one pool, chosen with the pools' fractions (GLICO's batch swapping)
+        self.swap, self.batch_size, self.fractions = swap, batch_size, torch.tensor(fractions)
+        self.drawn = torch.zeros(len(self.pools), dtype=torch.long)  # images drawn from each pool so far
         self.orders = [self._perm(len(x)) for x, _ in self.pools]
         self.positions = [0] * len(self.pools)
 
@@ -115,9 +139,21 @@ class BatchSampler:
                 self.orders[i], self.positions[i] = self._perm(len(order)), 0
         return torch.cat(out)
 
+    def replace_pool(self, i: int, x: torch.Tensor, y: torch.Tensor) -> None:
+        """Swap pool ``i`` for a new set (a refreshed synthetic pool) and restart its pass."""
+        self.pools[i] = (x, y)
+        self.orders[i], self.positions[i] = self._perm(len(x)), 0
+
     def next(self) -> tuple[torch.Tensor, torch.Tensor]:
+        counts = self.counts
+        if self.swap and len(self.pools) > 1:
+            pick = int(torch.multinomial(self.fractions, 1, generator=self.generator))
+            counts = [self.batch_size if i == pick else 0 for i in range(len(self.pools))]
         xs, ys = [], []
-        for i, ((x, y), k) in enumerate(zip(self.pools, self.counts)):
+        for i, ((x, y), k) in enumerate(zip(self.pools, counts)):
+            if k == 0:
+                continue
+            self.drawn[i] += k
             idx = self._take(i, k).to(x.device)
             xs.append(x[idx])
             ys.append(y[idx])
@@ -126,11 +162,15 @@ class BatchSampler:
 
 def train_classifier(images: np.ndarray, labels: np.ndarray, num_classes: int, config: ClassifierConfig,
                      device: str | torch.device | None = None, progress: bool = True,
-                     extra: tuple[np.ndarray, np.ndarray] | None = None) -> nn.Module:
+                     extra: tuple[np.ndarray, np.ndarray] | None = None,
+                     refresh: Callable[[int], tuple[np.ndarray, np.ndarray]] | None = None,
+                     counters: dict | None = None) -> nn.Module:
     """Train ``config.arch`` for ``config.total_iterations`` steps on ``(images, labels)`` (uint8 NHWC).
 
     With ``extra = (images2, labels2)``, every batch takes ``config.real_fraction`` of its images from the first
-    set and the rest from the second (the Mix arm).
+    set and the rest from the second (the Mix arm; ``config.mix_mode="batch_swap"``: whole batches from one set).
+    ``refresh(epoch)``: a new second set at the start of every epoch after the first (``synthetic_refresh``).
+    ``counters``: filled with what actually ran (iterations, images drawn from each set, refreshes).
     """
     device = get_device(device)
     seed_everything(config.seed)
@@ -142,7 +182,10 @@ def train_classifier(images: np.ndarray, labels: np.ndarray, num_classes: int, c
     if extra is not None:
         pools.append((to_tensor(extra[0], device), torch.as_tensor(extra[1], device=device)))
         fractions = [config.real_fraction, 1.0 - config.real_fraction]
-    sampler = BatchSampler(pools, fractions, config.batch_size, gen)
+    sampler = BatchSampler(pools, fractions, config.batch_size, gen, swap=config.mix_mode == "batch_swap")
+    if refresh is not None and extra is None:
+        raise ValueError("refresh needs a second (synthetic) set: pass extra=(images, labels) too.")
+    refreshes = 0
     decay, no_decay = [], []
     for p in model.parameters():
         (no_decay if p.ndim <= 1 else decay).append(p)
@@ -151,8 +194,12 @@ def train_classifier(images: np.ndarray, labels: np.ndarray, num_classes: int, c
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=config.lr_step_epochs * config.iters_per_epoch,
                                             gamma=config.lr_decay)
     model.train()
-    bar = tqdm(range(config.total_iterations), desc=f"{config.arch}", disable=not progress, leave=False)
-    for _ in bar:
+    bar = progress_bar(range(config.total_iterations), f"{config.arch}", progress)
+    for it in bar:
+        if refresh is not None and it > 0 and it % config.iters_per_epoch == 0:
+            new_x, new_y = refresh(it // config.iters_per_epoch)
+            sampler.replace_pool(len(sampler.pools) - 1, to_tensor(new_x, device), torch.as_tensor(new_y, device=device))
+            refreshes += 1
         x, y = sampler.next()
         if config.augment:
             x = augment_batch(x, gen)
@@ -162,6 +209,9 @@ def train_classifier(images: np.ndarray, labels: np.ndarray, num_classes: int, c
         opt.step()
         sched.step()
     model.eval()
+    if counters is not None:
+        counters.update({"iterations": config.total_iterations, "images_per_set": sampler.drawn.tolist(),
+                         "refreshes": refreshes})
     return model
 
 
@@ -201,19 +251,24 @@ def make_mix(real_x: np.ndarray, real_y: np.ndarray, syn_x: np.ndarray, syn_y: n
 
 def train_and_evaluate(arm: str, real: tuple[np.ndarray, np.ndarray], synthetic: tuple[np.ndarray, np.ndarray] | None,
                        test: tuple[np.ndarray, np.ndarray], num_classes: int, config: ClassifierConfig,
-                       device=None, progress: bool = True) -> dict:
-    """One arm (``real``, ``synthetic`` or ``mix``): train, then accuracy on the test set, with wall time."""
+                       device=None, progress: bool = True,
+                       refresh: Callable[[int], tuple[np.ndarray, np.ndarray]] | None = None) -> dict:
+    """One arm (``real``, ``synthetic`` or ``mix``): train, then accuracy on the test set, with wall time and
+    what ran (iterations and images drawn from each set). ``refresh``: see :func:`train_classifier` (Mix only)."""
     if arm not in ARMS:
         raise ValueError(f"Unknown arm {arm!r}; choose one of {ARMS}")
     start = time.perf_counter()
+    ran: dict = {}
     if arm == "real":
-        model = train_classifier(*real, num_classes, config, device, progress)
+        model = train_classifier(*real, num_classes, config, device, progress, counters=ran)
     elif arm == "synthetic":
-        model = train_classifier(*synthetic, num_classes, config, device, progress)
+        model = train_classifier(*synthetic, num_classes, config, device, progress, counters=ran)
     else:
-        model = train_classifier(*real, num_classes, config, device, progress, extra=synthetic)
+        model = train_classifier(*real, num_classes, config, device, progress, extra=synthetic, refresh=refresh,
+                                 counters=ran)
     seconds = time.perf_counter() - start
     acc = evaluate(model, *test, device=device)
     return {"arm": arm, "accuracy": acc, "train_seconds": seconds,
             "images_per_second": config.total_iterations * config.batch_size / seconds,
-            "iterations": config.total_iterations, "arch": config.arch}
+            "iterations": ran["iterations"], "images_per_set": ran["images_per_set"], "refreshes": ran["refreshes"],
+            "arch": config.arch}

@@ -46,12 +46,11 @@ import torch.nn.functional as F
 from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
-from tqdm.auto import tqdm
 
 from .config import ExperimentConfig
 from .data import to_tensor
 from .models import ResNet18Encoder
-from .utils import get_device, seed_everything
+from .utils import get_device, progress_bar, seed_everything
 
 
 @dataclass(frozen=True)
@@ -368,7 +367,7 @@ class MMDC:
             sched = torch.optim.lr_scheduler.StepLR(self.optimizer_, cfg.lr_step_epochs, cfg.lr_decay)
             self.history_ = []
             start = time.perf_counter()
-            bar = tqdm(range(cfg.epochs), desc="MMDC", disable=not self.progress, leave=False)
+            bar = progress_bar(range(cfg.epochs), "MMDC", self.progress)
             for epoch in bar:
                 record = self._epoch(epoch, x, gen)
                 sched.step()
@@ -404,12 +403,6 @@ class MMDC:
         """Cluster of the nearest mixture mean: the means are the one-hot vertices, so for unit-norm embeddings
         the nearest mean is the argmax coordinate."""
         return self.transform(images).argmax(1)
-
-    def throughput(self) -> dict[str, float]:
-        """Median images/s of the assignment and the rotation epochs of the last fit (rotated images count)."""
-        self._check_fitted()
-        return {key: float(np.nanmedian([h[key] for h in self.history_]))
-                for key in ("assignment_img_per_s", "rotation_img_per_s")}
 
 
 def _check_images(images: np.ndarray) -> None:

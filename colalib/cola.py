@@ -26,8 +26,9 @@ from .data import ImageDataset, to_tensor, to_uint8
 from .latent import init_codes, optimise_latent, project_codes
 from .losses import build_loss, perceptual_resnet32
 from .models import build_generator
-from .sampling import (SAMPLERS, ClassGaussians, balanced_labels, convex_combination_codes, fit_class_gaussians,
-                       match_components_to_classes, reconstruction_codes, sample_codes, slerp_codes)
+from .sampling import (LEGACY_STEP_III, SAMPLERS, ClassGaussians, balanced_labels, check_step_iii,
+                       convex_combination_codes, fit_class_gaussians, match_components_to_classes,
+                       reconstruction_codes, sample_codes, slerp_codes)
 from .utils import get_device, seed_everything
 
 
@@ -52,6 +53,11 @@ class SCOLAConfig(ExperimentConfig):
     generator_width: int = 0
     perceptual_net: str = ""
     perceptual_epochs: int = 0
+    covariance: str = "ledoit_wolf"
+    spread_space: str = "ambient"
+    reproject: bool = True
+    flip_augment: bool = False
+    transductive: int = 0
 
     PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
         "smoke": {"epochs": 2, "lr_step_epochs": 1},
@@ -60,7 +66,11 @@ class SCOLAConfig(ExperimentConfig):
     }
     # Fields added after the first cached results: left out of to_dict() (and so of the cache key) while at
     # their defaults, so that models cached before they existed keep their keys.
-    _OMIT_AT_DEFAULT: ClassVar[dict[str, Any]] = {"generator_width": 0, "perceptual_net": "", "perceptual_epochs": 0}
+    _OMIT_AT_DEFAULT: ClassVar[dict[str, Any]] = {"generator_width": 0, "perceptual_net": "", "perceptual_epochs": 0,
+                                                  **LEGACY_STEP_III, "flip_augment": False, "transductive": 0}
+    # Step III only (the sampler, not the fit): left out of a trained model's cache key, so that every reading of
+    # step III samples the same trained model (colalib.cola.fit_or_load).
+    STEP_III_FIELDS: ClassVar[tuple[str, ...]] = ("covariance", "spread_space", "reproject")
 
     # Field notes (ablations of notebook 04):
     #   generator_width    channels of the residual generators (0: 256, thesis Table 4.2); a CPU-budget reduction;
@@ -69,20 +79,27 @@ class SCOLAConfig(ExperimentConfig):
     #                      ones are built from the images (and labels) given to fit();
     #   perceptual_epochs  epochs of the classifier recipe (colalib.classification, this profile's
     #                      ClassifierConfig) that trains "resnet32_trained" (0: the profile's own number).
+    # Step III (colalib.sampling; notebook 05, "Where the gap to Table 5.1 comes from"):
+    #   covariance         "sample" | "ledoit_wolf" | "oas" | "diagonal": each class's covariance estimator;
+    #   spread_space       "ambient" (Gaussian of the raw codes, then projected) | "tangent" (Gaussian in the
+    #                      tangent space of each sphere at the class mean direction; spread survives projection);
+    #   reproject          project ambient samples back onto the code's spheres before decoding.
+    # Protocol readings of step II (non-default variants):
+    #   flip_augment       fit codes to the horizontally flipped copies of the images as well (2N codes; the
+    #                      copies keep their labels and get their own codes);
+    #   transductive       fit codes to this many unlabelled test images as well (t part initialised uniform and
+    #                      learnt; they enter neither step III nor any Gaussian). Never the default, never the
+    #                      reproduction: it only tells whether transduction could explain published numbers.
 
     def __post_init__(self) -> None:
         super().__post_init__()
         from .losses import PERCEPTUAL_NETS
+        check_step_iii(self.covariance, self.spread_space, self.spread)
+        if self.transductive < 0:
+            raise ValueError(f"transductive is a number of unlabelled test images (>= 0), got {self.transductive}")
         if self.loss == "perceptual_net" and self.perceptual_net not in PERCEPTUAL_NETS:
             raise ValueError(f"loss='perceptual_net' needs perceptual_net in {PERCEPTUAL_NETS}, "
                              f"got {self.perceptual_net!r}")
-
-    def to_dict(self) -> dict[str, Any]:
-        d = super().to_dict()
-        for name, default in self._OMIT_AT_DEFAULT.items():
-            if d.get(name) == default:
-                d.pop(name)
-        return d
 
     def perceptual_classifier_config(self) -> Any:
         """The recipe that trains the ``resnet32_trained`` perceptual network (App. C.3, this profile)."""
@@ -115,6 +132,7 @@ class LatentGenerativeModel:
     """Shared machinery of sCOLA, COLA and GLO: a generator, one code per training image, a sampler."""
 
     name = "latent"
+    config_class: ClassVar[type] = SCOLAConfig
 
     def __init__(self, config: SCOLAConfig | None = None, device: str | torch.device | None = None,
                  progress: bool = True, cache: ArtifactCache | None = None):
@@ -139,13 +157,21 @@ class LatentGenerativeModel:
         return project_codes(codes, self.num_classes_, self.config.t_scale)
 
     def _fit_sampler(self) -> None:
-        self.gaussians_ = fit_class_gaussians(self.codes_.cpu().numpy(), self.labels_)
+        """Step III on the codes of the labelled training images (config: covariance, spread_space)."""
+        cfg = self.config
+        k = self.num_classes_
+        d = self.codes_.shape[1]
+        self.gaussians_ = fit_class_gaussians(self.codes_.cpu().numpy(), self.labels_, cfg.covariance,
+                                              cfg.spread_space, parts=[(0, k), (k, d)], radii=[cfg.t_scale, 1.0])
 
     def _sample_codes(self, labels: np.ndarray, spread: float, seed: int | None) -> np.ndarray:
         return sample_codes(self.gaussians_, labels, spread, seed)
 
     # -- training ------------------------------------------------------------------------------------
-    def _fit_codes(self, images: np.ndarray, codes: torch.Tensor, labels: np.ndarray, num_classes: int) -> "LatentGenerativeModel":
+    def _fit_codes(self, images: np.ndarray, codes: torch.Tensor, labels: np.ndarray, num_classes: int,
+                   n_labelled: int | None = None) -> "LatentGenerativeModel":
+        """Step II on all ``images``; the first ``n_labelled`` (default all) are kept as the model's codes and
+        enter step III (the rest: a transductive variant's unlabelled images)."""
         cfg = self.config
         seed_everything(cfg.seed)
         self.labels_ = np.asarray(labels, dtype=np.int64)
@@ -165,7 +191,9 @@ class LatentGenerativeModel:
             batch_size=cfg.batch_size, lr_codes=cfg.lr_codes, lr_generator=cfg.lr_generator,
             lr_decay=cfg.lr_decay, lr_step_epochs=cfg.lr_step_epochs, project=self._project, seed=cfg.seed,
             progress=self.progress, desc=f"{self.name} ({len(images)} images)")
-        self.codes_ = result.codes.cpu()
+        n_labelled = len(images) if n_labelled is None else n_labelled
+        self.codes_ = result.codes.cpu()[:n_labelled]
+        self.labels_ = self.labels_[:n_labelled]
         self.history_ = result.history
         self.train_seconds_ = result.seconds
         self.images_per_second_ = result.images_per_second
@@ -192,11 +220,13 @@ class LatentGenerativeModel:
         list of classes to draw from uniformly.
 
         ``method`` chooses how new codes are drawn from the learned ones:
-          ``"gaussian"`` (the thesis, Sec. 3.3): the class's Gaussian, covariance scaled by ``spread**2``;
+          ``"gaussian"`` (the thesis, Sec. 3.3): the class's Gaussian (``config.covariance``,
+          ``config.spread_space``), standard deviation scaled by ``spread`` (>= 0; 0 gives the class mean);
           ``"convex"`` (ReGene): Dirichlet-weighted convex combination of ``n_mix`` same-class codes;
           ``"slerp"`` (AugIntAE): SLERP between two same-class codes, on each sphere of the code;
           ``"reconstruction"``: the codes of random training images of the class (no new code: a control).
-        Every code is projected back onto the code's spheres before decoding.
+        Codes are projected back onto the code's spheres before decoding (Gaussian codes only when
+        ``config.reproject``; tangent-space codes are on the spheres already).
         """
         self._check_fitted()
         if method not in SAMPLERS:
@@ -205,6 +235,7 @@ class LatentGenerativeModel:
         pool = np.arange(self.num_classes_) if classes is None else np.atleast_1d(np.asarray(classes))
         labels = balanced_labels(n, pool, rng)
         spread = self.config.spread if spread is None else spread
+        check_step_iii(self.config.covariance, self.config.spread_space, spread)
         sub_seed = int(rng.integers(2**31))
         if method == "gaussian":
             raw = self._sample_codes(labels, spread, sub_seed)
@@ -216,7 +247,9 @@ class LatentGenerativeModel:
                 raw = slerp_codes(codes, code_classes, labels, self._code_parts(), seed=sub_seed)
             else:
                 raw = reconstruction_codes(codes, code_classes, labels, seed=sub_seed)
-        codes = self._project(torch.as_tensor(raw, dtype=torch.float32))
+        codes = torch.as_tensor(raw, dtype=torch.float32)
+        if self.config.reproject or method != "gaussian":
+            codes = self._project(codes)
         return self.decode(codes, labels), labels
 
     def _code_classes(self) -> np.ndarray:
@@ -260,14 +293,16 @@ class LatentGenerativeModel:
         return self.gaussians_.to_dict()
 
     def _load_sampler(self, state: Any) -> None:
-        self.gaussians_ = ClassGaussians(**state)
+        self.gaussians_ = ClassGaussians.from_dict(state)
+        if (self.gaussians_.covariance, self.gaussians_.space) != (self.config.covariance, self.config.spread_space):
+            self._fit_sampler()  # a cached model sampled with another reading of step III: refit (cheap)
 
     def save(self, path: str | Path) -> Path:
         return atomic_torch_save(self.state(), path)
 
     @classmethod
     def from_state(cls, state: dict, device: str | torch.device | None = None) -> "LatentGenerativeModel":
-        cfg = SCOLAConfig(**state["config"])
+        cfg = cls.config_class(**state["config"])
         model = cls(cfg, device=device)
         model.codes_, model.labels_ = state["codes"], np.asarray(state["labels"])
         model.num_classes_, model.image_size_ = state["num_classes"], state["image_size"]
@@ -295,15 +330,37 @@ class SCOLA(LatentGenerativeModel):
 
     name = "sCOLA"
 
-    def fit(self, x: ImageDataset | np.ndarray, y: np.ndarray | None = None, num_classes: int | None = None) -> "SCOLA":
+    def fit(self, x: ImageDataset | np.ndarray, y: np.ndarray | None = None, num_classes: int | None = None,
+            unlabelled: np.ndarray | None = None) -> "SCOLA":
+        """Step II with the labels as t (one-hot), then step III.
+
+        ``config.flip_augment``: the horizontally flipped copy of every image is fitted too, with its own code
+        and the image's label. ``unlabelled`` (only with ``config.transductive`` > 0, which must equal its length):
+        images without labels whose codes are fitted jointly (t part initialised uniform over the classes and
+        learnt); they shape the generator but enter no class Gaussian.
+        """
         images, labels, k = _as_arrays(x, y)
         if labels is None:
             raise ValueError("SCOLA.fit needs labels: fit(dataset) or fit(images, labels)")
+        n_unlabelled = 0 if unlabelled is None else len(unlabelled)
+        if n_unlabelled != self.config.transductive:
+            raise ValueError(f"config.transductive={self.config.transductive} but {n_unlabelled} unlabelled images "
+                             "were given: pass unlabelled=<that many test images> (or set transductive=0).")
+        if n_unlabelled and self._conditional():
+            raise ValueError("A transductive sCOLA needs an unconditional generator (the unlabelled images have no "
+                             "class for conditional batch norm): use generator='infogan' or 'dcgan_res'.")
         k = num_classes or k or int(labels.max()) + 1
+        if self.config.flip_augment:
+            images = np.concatenate([images, images[:, :, ::-1]])
+            labels = np.concatenate([labels, labels])
         targets = np.eye(k, dtype=np.float32)[labels]
+        if n_unlabelled:
+            images = np.concatenate([images, np.asarray(unlabelled, dtype=images.dtype)])
+            targets = np.concatenate([targets, np.full((n_unlabelled, k), 1.0 / k, np.float32)])
+            labels = np.concatenate([labels, np.full(n_unlabelled, -1, np.int64)])
         codes = init_codes(targets, self.config.latent_dim, self.config.noise_std, self.config.seed,
                            self.config.t_scale)
-        return self._fit_codes(images, codes, labels, k)
+        return self._fit_codes(images, codes, labels, k, n_labelled=len(labels) - n_unlabelled)
 
 
 class COLA(LatentGenerativeModel):
@@ -393,14 +450,23 @@ def fit_or_load(model_cls: type, config: ExperimentConfig, dataset: ImageDataset
     with its ``GANConfig``. The key holds the class name, every config field and the data fingerprint.
     """
     cache = cache or ArtifactCache()
-    key = {"model": model_cls.__name__, "config": config.to_dict(), "data": dataset_fingerprint(dataset),
+    step3 = getattr(config, "STEP_III_FIELDS", ())
+    fit_config = {k: v for k, v in config.to_dict().items() if k not in step3}  # step III: sampling, not fitting
+    key = {"model": model_cls.__name__, "config": fit_config, "data": dataset_fingerprint(dataset),
            "fit": {k: _fingerprint(v) for k, v in fit_kwargs.items()}}
     state = cache.load("models", key, kind="torch")
-    if state is not None:
-        return model_cls.from_state(state, device)
-    model = model_cls(config, device=device, progress=progress)
-    if isinstance(model, LatentGenerativeModel):
-        model.cache = cache  # a trained perceptual network (loss "perceptual_net") is cached there too
-    model.fit(dataset, **fit_kwargs) if fit_kwargs else model.fit(dataset)
-    cache.save("models", key, model.state(), kind="torch")
+    if state is None:
+        with cache.claim("models", key, kind="torch"):  # parallel fill processes fit each model once
+            state = cache.load("models", key, kind="torch")
+            if state is None:
+                model = model_cls(config, device=device, progress=progress)
+                if isinstance(model, LatentGenerativeModel):
+                    model.cache = cache  # a trained perceptual network (loss "perceptual_net") is cached there too
+                model.fit(dataset, **fit_kwargs) if fit_kwargs else model.fit(dataset)
+                cache.save("models", key, model.state(), kind="torch")
+                return model
+    model = model_cls.from_state(state, device)
+    if step3 and model.config != config:  # the same fit, another reading of step III
+        model.config = config
+        model._fit_sampler()
     return model

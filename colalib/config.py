@@ -63,6 +63,9 @@ class ExperimentConfig:
     seed: int = 0
 
     PROFILES: ClassVar[dict[str, dict[str, Any]]] = {"smoke": {}, "quick": {}, "paper": {}}
+    # Fields added after results were cached: left out of to_dict() (and so of cache keys) while they hold these
+    # values, so that units cached before the field existed keep their keys.
+    _OMIT_AT_DEFAULT: ClassVar[dict[str, Any]] = {}
 
     def __post_init__(self) -> None:
         check_profile(self.profile)
@@ -83,7 +86,11 @@ class ExperimentConfig:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable(self)
+        d = _jsonable(self)
+        for name, value in self._OMIT_AT_DEFAULT.items():
+            if name in d and d[name] == value:
+                d.pop(name)
+        return d
 
     def key(self) -> str:
         """Hash of every field and the class name: equal keys mean the same experiment."""

@@ -9,7 +9,11 @@ Where the files come from (``data_dir()`` = ``COLA_DATA_DIR``, default ``<repo>/
   * the official files in ``data_dir()`` (torchvision's layout), downloaded by torchvision when
     ``download=True`` or ``COLA_DOWNLOAD=1``;
   * offline CIFAR-10: ``data_dir()/cifar10-jpeg.zip`` (an ImageFolder zip, JPEG quality 75: pixels differ
-    slightly from the official files; ``ImageDataset.source`` says so).
+    slightly from the official files; ``ImageDataset.source`` says so);
+  * offline CIFAR-100: ``data_dir()/cifar100-jpeg.zip`` (the official train/test split, 100 fine classes whose
+    sorted folder names give the official fine labels, JPEG quality 95).
+The official files win when both are present. ``ImageDataset.source`` names the copy, and every cached unit's key
+holds it (through :func:`colalib.cola.dataset_fingerprint`), so results from the two copies never mix.
 Decoded arrays are cached once under ``<cache>/datasets`` (never in the data folder, which may be read-only).
 """
 from __future__ import annotations
@@ -34,7 +38,8 @@ CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog
 HOW_TO_GET = {
     "cifar10": "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz (extract to <data>/cifar-10-batches-py), "
                "or an ImageFolder zip <data>/cifar10-jpeg.zip",
-    "cifar100": "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz (extract to <data>/cifar-100-python)",
+    "cifar100": "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz (extract to <data>/cifar-100-python), "
+                "or an ImageFolder zip <data>/cifar100-jpeg.zip",
     "stl10": "https://ai.stanford.edu/~acoates/stl10/stl10_binary.tar.gz (extract to <data>/stl10_binary)",
     "tinyimagenet": "http://cs231n.stanford.edu/tiny-imagenet-200.zip (extract to <data>/tiny-imagenet-200)",
 }
@@ -292,6 +297,11 @@ def _read_official(name: str, split: str, root: Path) -> tuple[np.ndarray, np.nd
         return x, y, c, "cifar10-jpeg.zip (JPEG quality 75, not the official pixels)"
     if name == "cifar100" and (root / "cifar-100-python" / "meta").exists():
         return (*read_cifar_python(root / "cifar-100-python", split), "official CIFAR-100 python files")
+    if name == "cifar100" and (root / "cifar100-jpeg.zip").exists():
+        x, y, c = read_imagefolder_zip(root / "cifar100-jpeg.zip", split)
+        if len(c) != 100:
+            raise ValueError(f"{root / 'cifar100-jpeg.zip'} holds {len(c)} classes in {split}/, not CIFAR-100's 100")
+        return x, y, c, "cifar100-jpeg.zip (JPEG quality 95, not the official pixels)"
     if name == "stl10" and (root / "stl10_binary" / "class_names.txt").exists():
         x, y, c = read_stl10_binary(root / "stl10_binary", split)
         return resize_images(x, 48), y, c, "official STL-10 binaries (labelled only), resized to 48x48"
@@ -311,6 +321,9 @@ def load_dataset(name: str, split: str = "train", root: str | Path | None = None
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     if name.startswith("imagefolder:") or (name not in DATASETS and Path(name).exists()):
         return _load_imagefolder(Path(name.removeprefix("imagefolder:")), split, image_size)
+    if name not in DATASETS and (name.endswith(".zip") or os.sep in name):
+        raise FileNotFoundError(f"No file or folder exists at {name!r}: give the path of an existing ImageFolder "
+                                f"tree or zip (train/<class>/*, test/<class>/*), or one of {', '.join(DATASETS)}.")
     if name not in DATASETS:
         raise ValueError(f"Unknown dataset {name!r}. Choose one of {', '.join(DATASETS)}, or give the path "
                          f"of an ImageFolder tree / zip (train/<class>/*, test/<class>/*).")

@@ -8,7 +8,7 @@ by the hash of everything that determines it, so an interrupted ``make figures``
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, ClassVar
 
 import numpy as np
@@ -62,12 +62,17 @@ def arm_unit(arm: str, subset: ImageDataset, test: ImageDataset, scola: SCOLACon
     synthetic = {} if synthetic is None else synthetic
 
     def compute() -> dict:
-        if arm != "real" and "set" not in synthetic:
+        refresh = None
+        if arm != "real" and ("set" not in synthetic or (arm == "mix" and clf.synthetic_refresh)):
             model = fit_model(model_cls, scola, subset, cache, device, progress)
-            synthetic["set"] = model.sample(synthetic_per_class * subset.num_classes, seed=scola.seed,
-                                            **(sampling or {}))
+            n_syn = synthetic_per_class * subset.num_classes
+            synthetic["set"] = model.sample(n_syn, seed=scola.seed, **(sampling or {}))
+            if arm == "mix" and clf.synthetic_refresh:  # GLICO's unlimited pool: a new set every epoch
+                refresh = lambda epoch: model.sample(n_syn, seed=scola.seed + 7919 * epoch,  # noqa: E731
+                                                     **(sampling or {}))
         out = train_and_evaluate(arm, (subset.images, subset.labels), synthetic.get("set"),
-                                 (test.images, test.labels), subset.num_classes, clf, device, progress)
+                                 (test.images, test.labels), subset.num_classes, clf, device, progress,
+                                 refresh=refresh)
         return {**out, "device": str(device)}
 
     return cache.get_or_compute("classification", key, compute)
@@ -157,6 +162,10 @@ def fit_model(model_cls: type, config: ExperimentConfig, subset: ImageDataset, c
     ``COLA.match_clusters``), so that CAS and Mix accuracy can be computed as for GLO.
     """
     if model_cls is not COLA:
+        n_unlabelled = getattr(config, "transductive", 0)
+        if n_unlabelled:  # a labelled, non-default variant: codes for unlabelled test images too (notebook 05)
+            pool = transductive_images(subset, n_unlabelled, config.seed)
+            return fit_or_load(model_cls, config, subset, cache, device, progress, unlabelled=pool)
         return fit_or_load(model_cls, config, subset, cache, device, progress)
     from .clustering import MMDCConfig
     step1 = MMDCConfig.for_profile(config.profile, num_clusters=subset.num_classes, seed=config.seed)
@@ -164,6 +173,17 @@ def fit_model(model_cls: type, config: ExperimentConfig, subset: ImageDataset, c
     model = fit_or_load(COLA, config, subset, cache, device, progress, targets=mmdc["targets"],
                         clusters=mmdc["clusters"])
     return model.match_clusters(subset.labels)
+
+
+def transductive_images(subset: ImageDataset, n: int, seed: int) -> np.ndarray:
+    """``n`` images of ``subset``'s dataset's *test* split (a seeded random draw, labels discarded): the unlabelled
+    images a transductive sCOLA also fits (GLICO's ``--tr``). The classifiers are then evaluated on a test set that
+    contains them: transduction, never the reproduction."""
+    test = load_dataset(subset.name, "test")
+    if n > len(test):
+        raise ValueError(f"transductive={n} exceeds the {len(test)} test images of {subset.name}")
+    idx = np.sort(np.random.default_rng(10_000 + seed).choice(len(test), n, replace=False))
+    return test.images[idx]
 
 
 def method_model(method: str, subset: ImageDataset, scola: SCOLAConfig, gan: GANConfig | None = None,
@@ -241,7 +261,9 @@ def summarise(rows: list[dict], by: tuple[str, ...] = ("size", "arm"), value: st
 
 
 def paired_differences(rows: list[dict], a: str = "mix", b: str = "real") -> list[dict]:
-    """Per size: mean and std over seeds of accuracy(a) - accuracy(b) on the same subset (paired by seed)."""
+    """Per size: mean, std and 95 % interval half-width (Student t) over seeds of accuracy(a) - accuracy(b) on
+    the same subset (paired by seed)."""
+    from .gap import interval95
     acc = {(r["size"], r["seed"], r["arm"]): r["accuracy"] for r in rows}
     out = []
     for size in sorted({r["size"] for r in rows}):
@@ -250,7 +272,7 @@ def paired_differences(rows: list[dict], a: str = "mix", b: str = "real") -> lis
         if diffs:
             d = np.array(diffs)
             out.append({"size": size, f"{a}_minus_{b}": float(d.mean()),
-                        "std": float(d.std(ddof=1)) if len(d) > 1 else 0.0, "n": len(d)})
+                        "std": float(d.std(ddof=1)) if len(d) > 1 else 0.0, "ci95": interval95(d), "n": len(d)})
     return out
 
 

@@ -40,7 +40,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils.parametrizations import spectral_norm
-from tqdm.auto import tqdm
 
 from .cache import atomic_torch_save
 from .cola import _as_arrays
@@ -48,7 +47,7 @@ from .config import ExperimentConfig
 from .data import ImageDataset, to_tensor, to_uint8
 from .models import build_generator
 from .sampling import balanced_labels
-from .utils import get_device, seed_everything
+from .utils import get_device, progress_bar, seed_everything
 
 # --------------------------------------------------------------------------------------------- layers
 
@@ -325,8 +324,7 @@ class CGANPD:
         noise = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
         self.history_, sums = [], np.zeros(3)
         start = time.perf_counter()
-        bar = tqdm(range(cfg.num_steps), desc=f"{self.name} ({len(real_x)} images)", disable=not self.progress,
-                   leave=False)
+        bar = progress_bar(range(cfg.num_steps), f"{self.name} ({len(real_x)} images)", self.progress)
         for step in bar:
             _set_lr(opt_g, cfg.lr_at(cfg.lr_g, step))
             _set_lr(opt_d, cfg.lr_at(cfg.lr_d, step))
@@ -348,7 +346,7 @@ class CGANPD:
             d_losses.append(self._discriminator_step(opt_d, real_x[idx], real_y[idx], noise))
         return float(np.mean(d_losses)), g_loss
 
-    def _log(self, step: int, sums: np.ndarray, bar: tqdm) -> None:
+    def _log(self, step: int, sums: np.ndarray, bar: Any) -> None:
         """Append the mean losses since the last log (``sums``: d_loss, g_loss, count) to ``history_``; reset."""
         entry = {"step": step, "d_loss": float(sums[0] / sums[2]), "g_loss": float(sums[1] / sums[2])}
         self.history_.append(entry)

@@ -22,7 +22,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from tqdm.auto import tqdm
+
+from .utils import progress_bar
 
 
 def init_codes(targets: np.ndarray, latent_dim: int, noise_std: float = 1.0, seed: int = 0,
@@ -84,7 +85,7 @@ def optimise_latent(generator: nn.Module, images: torch.Tensor, codes: torch.Ten
     rng = torch.Generator(device="cpu").manual_seed(seed)
     history: list[float] = []
     start = time.perf_counter()
-    bar = tqdm(range(epochs), desc=desc, disable=not progress, leave=False)
+    bar = progress_bar(range(epochs), desc, progress)
     for epoch in bar:
         for group in opt_g.param_groups:
             group["lr"] = step_lr(lr_generator, epoch, lr_step_epochs, lr_decay)

@@ -27,9 +27,8 @@ import torch
 import torch.nn.functional as F
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
-from tqdm.auto import tqdm
 
-from .utils import get_device
+from .utils import get_device, progress_bar
 
 FID_WEIGHTS_NAME = "pt_inception-2015-12-05-6726825d.pth"
 FID_WEIGHTS_URL = ("https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/" + FID_WEIGHTS_NAME)
@@ -81,7 +80,7 @@ def inception_features(images: np.ndarray, batch_size: int = 100, device: str | 
     device = get_device(device)
     model = _inception(str(device))
     feats = []
-    for s in tqdm(range(0, len(images), batch_size), desc="Inception features", disable=not progress, leave=False):
+    for s in progress_bar(range(0, len(images), batch_size), "Inception features", progress):
         x = torch.from_numpy(np.ascontiguousarray(images[s:s + batch_size])).to(device)
         x = x.permute(0, 3, 1, 2).float() / 255.0
         feats.append(model(x)[0].flatten(1).cpu().numpy().astype(np.float64))
@@ -99,13 +98,6 @@ def frechet_distance(stats_a: tuple[np.ndarray, np.ndarray], stats_b: tuple[np.n
     from threadpoolctl import threadpool_limits
     with threadpool_limits(limits=1, user_api="blas"):
         return float(calculate_frechet_distance(stats_a[0], stats_a[1], stats_b[0], stats_b[1]))
-
-
-def fid(images_a: np.ndarray, images_b: np.ndarray, device=None, progress: bool = True) -> dict:
-    """FID between two uint8 image sets, with the weights used and both sample sizes."""
-    a = frechet_stats(inception_features(images_a, device=device, progress=progress))
-    b = frechet_stats(inception_features(images_b, device=device, progress=progress))
-    return {"fid": frechet_distance(a, b), "n_a": len(images_a), "n_b": len(images_b), **fid_weights_info()}
 
 
 def real_stats(dataset: str, split: str = "test", n: int | None = None, seed: int = 0, device=None,

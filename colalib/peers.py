@@ -67,7 +67,6 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 from .classification import ClassifierConfig, train_classifier
 from .cola import LatentGenerativeModel, SCOLAConfig, _as_arrays
@@ -77,7 +76,7 @@ from .latent import project_whole, step_lr
 from .metrics import classifier_features, classifier_probabilities
 from .models import CLASSIFIERS, build_classifier, build_generator
 from .sampling import balanced_labels, convex_combination_codes
-from .utils import seed_everything
+from .utils import progress_bar, seed_everything
 
 _SCOLA_FIELDS = frozenset(f.name for f in dataclasses.fields(SCOLAConfig))
 
@@ -108,10 +107,7 @@ class _PeerModel(LatentGenerativeModel):
 
     @classmethod
     def from_state(cls, state: dict, device: str | torch.device | None = None) -> "_PeerModel":
-        config = cls.config_class(**state["config"])
-        base = {k: v for k, v in state["config"].items() if k in _SCOLA_FIELDS}
-        model = super().from_state({**state, "config": base}, device)  # generator, codes, labels, sampler
-        model.config = config
+        model = super().from_state(state, device)  # config (cls.config_class), generator, codes, sampler
         model._load_extra(state["extra"])
         return model
 
@@ -528,7 +524,7 @@ class AugIntAE(_PeerModel):
         gen = torch.Generator().manual_seed(cfg.seed)
         n, self.k_ = len(real), 1.0
         self.history_, self.gan_history_ = [], []
-        bar = tqdm(range(cfg.epochs), desc=f"{self.name} ({n} images)", disable=not self.progress, leave=False)
+        bar = progress_bar(range(cfg.epochs), f"{self.name} ({n} images)", self.progress)
         for epoch in bar:
             for group in opt.param_groups:
                 group["lr"] = step_lr(cfg.lr_generator, epoch, cfg.lr_step_epochs, cfg.lr_decay)

@@ -133,3 +133,51 @@ def show_nearest_neighbours(ax: plt.Axes, generated: np.ndarray, training: np.nd
     tiles = rows.reshape(-1, *rows.shape[2:])
     show_grid(ax, tiles, nrow=idx.shape[1] + 1, title=title)
     return tiles
+
+
+def plot_gap_readings(summary: Sequence[dict], size: int, published_mix: float | None = None,
+                      profile: str = "quick") -> plt.Figure:
+    """Notebook 05, "Where the gap to Table 5.1 comes from": for each reading at ``size`` images per class,
+    (left) Mix and Real accuracy, mean and 95 % interval over the subsets, with the published Mix beside them;
+    (right) the reading's Mix minus the default's Mix on the same subsets (paired), with its 95 % interval.
+    ``summary``: rows of :func:`colalib.gap.summarise_readings`. Readings with one subset get no interval (a
+    single run, said in the axis label)."""
+    rows = [r for r in summary if r["size"] == size]
+    names = [r["reading"] for r in rows][::-1]
+    rows = rows[::-1]
+    y = np.arange(len(rows))
+    fig, (ax_acc, ax_vs) = plt.subplots(1, 2, figsize=(11, 0.45 * len(rows) + 1.8), sharey=True,
+                                        gridspec_kw={"width_ratios": [1.3, 1]})
+
+    def err(values: Sequence[float]) -> np.ndarray | None:
+        arr = np.nan_to_num(np.asarray(values, dtype=float) * 100, nan=0.0)
+        return arr if np.any(arr > 0) else None
+
+    ax_acc.errorbar([100 * r["real_mean"] for r in rows], y + 0.15, xerr=err([r["real_ci95"] for r in rows]),
+                    fmt="s", color="0.5", capsize=2, label="Real (its own recipe)")
+    ax_acc.errorbar([100 * r["mix_mean"] for r in rows], y - 0.15, xerr=err([r["mix_ci95"] for r in rows]),
+                    fmt="o", color="C0", capsize=2, label="Mix")
+    if published_mix is not None:
+        ax_acc.axvline(published_mix, color="C3", ls="--", label=f"sCOLA Mix, {PUBLISHED_LABEL}: {published_mix}")
+    ax_acc.set_yticks(y)
+    ax_acc.set_yticklabels(names, fontsize=8)
+    counts = sorted({r["n"] for r in rows})
+    ax_acc.set_xlabel(f"test accuracy (%), {size} images per class; mean and 95 % interval over "
+                      f"{'-'.join(map(str, counts))} subsets", fontsize=8)
+    ax_acc.legend(fontsize=7, loc="lower right")
+    vs = [100 * r["vs_default_mean"] for r in rows]
+    ax_vs.errorbar(vs, y, xerr=err([r["vs_default_ci95"] for r in rows]), fmt="o", color="C2", capsize=2)
+    ax_vs.axvline(0, color="0.3", lw=0.8)
+    if published_mix is not None:
+        default = [r for r in rows if r["kind"] == "default"]
+        if default:
+            ax_vs.axvline(published_mix - 100 * default[0]["mix_mean"], color="C3", ls="--",
+                          label="gap of the default's Mix to the published Mix")
+            ax_vs.legend(fontsize=7, loc="lower right")
+    ax_vs.set_xlabel("Mix minus the default's Mix, same subsets (pp, 95 % interval)", fontsize=8)
+    for ax in (ax_acc, ax_vs):
+        ax.grid(axis="x", alpha=0.3)
+    fig.text(0.01, -0.02, profile_caption(profile, "transductive row: a labelled variant, never the reproduction"),
+             fontsize=7)
+    fig.tight_layout()
+    return fig

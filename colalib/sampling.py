@@ -1,53 +1,154 @@
 """Step III: one Gaussian per cluster/class in latent space, sampled as a uniform mixture (thesis Sec. 3.3).
 
-With 5 images per class and 74-dimensional codes the sample covariance is singular, so every covariance
-is estimated with the Ledoit-Wolf shrinkage estimator (scikit-learn ``LedoitWolf``), for every class size
-alike. Sampled codes are projected back onto the product of spheres on which the training codes live
-(``colalib.latent.project_codes``), as GLICO does with its sphere.
+The thesis only says "we fit a unique multivariate Gaussian to each cluster" and samples the uniform mixture.
+Three things it leaves open are parameters here, each settled by experiment in notebook 05 ("Where the gap to
+Table 5.1 comes from"):
 
-``spread`` scales every covariance (``cov * spread**2``): ``spread=0`` gives the class means, small values
-"concentrated" codes, large values "sparse" codes (appendix A, FID inadequacy).
+``covariance`` — the estimator of each class's covariance (5 to 100 codes in 74 dimensions, so the plain
+    sample covariance is singular):
+      ``"sample"``       the maximum-likelihood sample covariance (scikit-learn ``EmpiricalCovariance``),
+                         sampled through its eigendecomposition: noise only in the span of the class's codes;
+      ``"ledoit_wolf"``  Ledoit-Wolf shrinkage (``LedoitWolf``): adds variance in every direction;
+      ``"oas"``          Oracle Approximating Shrinkage (``OAS``);
+      ``"diagonal"``     per-coordinate variances only.
+``spread_space`` — where the Gaussian lives and where ``spread`` (a factor on the *standard deviation*,
+    ``spread=0`` giving the class mean) acts:
+      ``"ambient"``  the Gaussian of the raw codes in R^(K+d); samples are then projected back onto the code's
+                     spheres (when ``reproject``). When the noise is larger than the norm of the class mean,
+                     the projection divides the scale back out and ``spread`` stops acting (issue #13);
+      ``"tangent"``  the Gaussian of the codes' log-map at the class mean direction, separately on each sphere
+                     of the code (t and v): the mean direction is ``mean/|mean|`` per part, training codes are
+                     mapped to its tangent space (Riemannian log map), the covariance is fitted there, and
+                     samples ``u ~ N(0, spread^2 Cov)`` are mapped back with the exponential map. Samples stay
+                     on the spheres, ``spread=0`` gives the projected class mean, and the angular distance to it
+                     grows linearly with ``spread``.
+``reproject`` — ambient samples are projected onto the spheres before decoding (GLICO does so); ``False``
+    decodes them as drawn (the tangent space samples are on the spheres either way).
+
+The thesis's protocol as first implemented here (``ledoit_wolf``, ``ambient``, ``reproject``) stays available as
+the ``legacy`` reading; see :data:`LEGACY_STEP_III`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from sklearn.covariance import LedoitWolf
+from sklearn.covariance import OAS, EmpiricalCovariance, LedoitWolf
+
+COVARIANCES: tuple[str, ...] = ("sample", "ledoit_wolf", "oas", "diagonal")
+SPREAD_SPACES: tuple[str, ...] = ("ambient", "tangent")
+LEGACY_STEP_III: dict = {"covariance": "ledoit_wolf", "spread_space": "ambient", "reproject": True}
+
+
+def check_step_iii(covariance: str, spread_space: str, spread: float | None = None) -> None:
+    """Fail early, with the valid choices, on an unknown estimator or space or a negative spread."""
+    if covariance not in COVARIANCES:
+        raise ValueError(f"Unknown covariance estimator {covariance!r}; choose one of {COVARIANCES}.")
+    if spread_space not in SPREAD_SPACES:
+        raise ValueError(f"Unknown spread_space {spread_space!r}; choose one of {SPREAD_SPACES}.")
+    if spread is not None and not (np.isfinite(spread) and spread >= 0):
+        raise ValueError(f"spread must be a finite number >= 0 (a factor on the standard deviation; 0 gives the "
+                         f"class mean), got {spread!r}.")
 
 
 @dataclass
 class ClassGaussians:
-    """Per-class means ``(K, D)`` and Cholesky factors ``(K, D, D)`` of the fitted covariances."""
+    """Per-class means ``(K, D)`` and noise factors ``(K, D, D)``: a sample is ``mean + factor @ eps`` with
+    ``eps ~ N(0, I)`` (in ``space``; for ``"tangent"`` the means are the unit mean directions of each part
+    and the noise is a tangent vector, mapped back by :func:`exp_map_parts`)."""
 
     classes: np.ndarray
     means: np.ndarray
-    chol: np.ndarray
+    factors: np.ndarray
     shrinkage: np.ndarray
+    covariance: str = "ledoit_wolf"
+    space: str = "ambient"
+    parts: list = field(default_factory=list)   # (start, stop) of each sphere of the code, tangent space only
+    radii: list = field(default_factory=list)   # the radius of each sphere (t_scale for t, 1 for v)
 
     def to_dict(self) -> dict:
-        return {k: getattr(self, k) for k in ("classes", "means", "chol", "shrinkage")}
+        return {k: getattr(self, k) for k in ("classes", "means", "factors", "shrinkage", "covariance", "space",
+                                               "parts", "radii")}
+
+    @classmethod
+    def from_dict(cls, state: dict) -> "ClassGaussians":
+        state = dict(state)
+        if "chol" in state:  # saved before the estimator was a parameter (Ledoit-Wolf, ambient)
+            state["factors"] = state.pop("chol")
+        return cls(**state)
 
 
-def fit_class_gaussians(codes: np.ndarray, labels: np.ndarray) -> ClassGaussians:
-    """Fit one full-covariance Gaussian per class (Ledoit-Wolf shrinkage; a single image gives a zero covariance)."""
+def _noise_factor(x: np.ndarray, covariance: str) -> tuple[np.ndarray, float]:
+    """``F`` with ``F F^T`` = the estimated covariance of the rows of ``x`` (and the shrinkage, if any)."""
+    d = x.shape[1]
+    if len(x) < 2:
+        return np.zeros((d, d)), float("nan")
+    if covariance == "sample":
+        cov = EmpiricalCovariance(assume_centered=False).fit(x).covariance_
+        vals, vecs = np.linalg.eigh(cov)
+        keep = vals > 1e-12 * max(vals.max(), 1e-300)
+        f = np.zeros((d, d))
+        f[:, :keep.sum()] = vecs[:, keep] * np.sqrt(vals[keep])
+        return f, 0.0
+    if covariance == "diagonal":
+        return np.diag(x.std(axis=0)), float("nan")
+    est = (LedoitWolf() if covariance == "ledoit_wolf" else OAS()).fit(x)
+    return np.linalg.cholesky(est.covariance_ + 1e-9 * np.eye(d)), float(est.shrinkage_)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
+
+
+def log_map(x: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """Riemannian log map of unit vectors ``x`` (rows) at the unit vector ``mu``: tangent vectors whose norm is
+    the angle between each ``x`` and ``mu``."""
+    cos = np.clip(x @ mu, -1.0, 1.0)
+    theta = np.arccos(cos)[:, None]
+    perp = x - cos[:, None] * mu
+    scale = np.where(theta > 1e-9, theta / np.maximum(np.sin(theta), 1e-12), 1.0)
+    return perp * scale
+
+
+def exp_map(u: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """Exponential map at the unit vector ``mu`` of tangent vectors ``u`` (rows; their component along ``mu``
+    is removed first): unit vectors at angle ``|u|`` from ``mu``."""
+    u = u - (u @ mu)[:, None] * mu
+    norm = np.linalg.norm(u, axis=1, keepdims=True)
+    direction = u / np.maximum(norm, 1e-12)
+    return np.cos(norm) * mu + np.sin(norm) * direction
+
+
+def fit_class_gaussians(codes: np.ndarray, labels: np.ndarray, covariance: str = "ledoit_wolf",
+                        space: str = "ambient", parts: list[tuple[int, int]] | None = None,
+                        radii: list[float] | None = None) -> ClassGaussians:
+    """One Gaussian per class of ``codes`` (see the module docstring for ``covariance`` and ``space``).
+
+    ``parts`` / ``radii``: the spheres of the code, ``[(start, stop), ...]`` and their radii (tangent space
+    only; default: the whole code on the unit sphere). A class with a single code gets a zero covariance.
+    """
+    check_step_iii(covariance, space)
     codes = np.asarray(codes, dtype=np.float64)
     labels = np.asarray(labels)
     classes = np.unique(labels)
     d = codes.shape[1]
-    means, chols, shrink = [], [], []
+    parts = [tuple(p) for p in (parts or [(0, d)])]
+    radii = list(radii or [1.0] * len(parts))
+    means, factors, shrink = [], [], []
     for c in classes:
         x = codes[labels == c]
-        means.append(x.mean(0))
-        if len(x) < 2:
-            cov, s = np.zeros((d, d)), 1.0
+        if space == "tangent":
+            mu = np.concatenate([_unit(x[:, a:b].mean(0)) for a, b in parts])
+            x = np.concatenate([log_map(_unit(x[:, a:b]), mu[a:b]) * r for (a, b), r in zip(parts, radii)], axis=1)
         else:
-            est = LedoitWolf().fit(x)
-            cov, s = est.covariance_, est.shrinkage_
-        chols.append(np.linalg.cholesky(cov + 1e-9 * np.eye(d)))
+            mu = x.mean(0)
+        f, s = _noise_factor(x, covariance)
+        means.append(mu)
+        factors.append(f)
         shrink.append(s)
-    return ClassGaussians(classes, np.stack(means), np.stack(chols), np.array(shrink))
+    return ClassGaussians(classes, np.stack(means), np.stack(factors), np.array(shrink), covariance, space,
+                          [list(p) for p in parts], radii)
 
 
 def balanced_labels(n: int, classes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -59,16 +160,30 @@ def balanced_labels(n: int, classes: np.ndarray, rng: np.random.Generator) -> np
 
 def sample_codes(gaussians: ClassGaussians, labels: np.ndarray, spread: float = 1.0,
                  seed: int | None = None) -> np.ndarray:
-    """Draw one code per entry of ``labels`` from that class's Gaussian, covariance scaled by ``spread**2``."""
+    """Draw one code per entry of ``labels`` from that class's Gaussian, standard deviation scaled by ``spread``.
+
+    Ambient space: ``mean + spread * F eps`` (not projected here). Tangent space: per sphere of the code,
+    ``radius * exp_mu(spread * F eps / radius)``, on the spheres by construction.
+    """
+    check_step_iii(gaussians.covariance, gaussians.space, spread)
     rng = np.random.default_rng(seed)
     pos = {c: i for i, c in enumerate(gaussians.classes)}
     missing = set(np.unique(labels)) - set(pos)
     if missing:
         raise ValueError(f"No fitted Gaussian for classes {sorted(missing)}; fitted: {list(gaussians.classes)}")
     idx = np.array([pos[c] for c in labels], dtype=np.int64)
-    eps = rng.standard_normal((len(labels), gaussians.means.shape[1]))
-    noise = np.einsum("nij,nj->ni", gaussians.chol[idx], eps)
-    return gaussians.means[idx] + spread * noise
+    d = gaussians.means.shape[1]
+    out = np.empty((len(labels), d))
+    eps = rng.standard_normal((len(labels), d))
+    for i in np.unique(idx):  # one matrix product per class, not one (D, D) factor per sample
+        sel = idx == i
+        noise = spread * eps[sel] @ gaussians.factors[i].T
+        if gaussians.space == "ambient":
+            out[sel] = gaussians.means[i] + noise
+        else:
+            for (a, b), r in zip(gaussians.parts, gaussians.radii):
+                out[sel, a:b] = r * exp_map(noise[:, a:b] / r, gaussians.means[i, a:b])
+    return out
 
 
 # ------------------------------------------------------------------------------- alternative code samplers

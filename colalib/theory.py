@@ -39,7 +39,7 @@ class TheoryConfig(ExperimentConfig):
 
     PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
         "smoke": {"repeats": 2_000, "classifier_repeats": 4, "test_points": 500},
-        "quick": {"repeats": 40_000, "classifier_repeats": 40, "test_points": 2000},
+        "quick": {"repeats": 40_000, "classifier_repeats": 400, "test_points": 2000},
         "paper": {},
     }
 
@@ -163,3 +163,18 @@ def classifier_crossover_experiment(m: int, n_grid: list[int], d: float, dim: in
     return {"n_grid": list(n_grid), "real_mean": float(real.mean()), "real_se": float(real.std(ddof=1) / np.sqrt(repeats)),
             "surrogate_mean": surrogate.mean(1).tolist(),
             "surrogate_se": (surrogate.std(1, ddof=1) / np.sqrt(repeats)).tolist(), "predicted_n": predicted}
+
+
+def crossover_resolution(result: dict, z: float = 1.96) -> dict:
+    """Where the surrogate-trained classifier of :func:`classifier_crossover_experiment` overtakes the real one:
+    ``first_n_higher`` (mean accuracy higher, whatever the noise) and ``first_n_resolved`` (higher by more than ``z``
+    standard errors of the difference of the two independent means, i.e. a 95 % resolved win); None when none."""
+    real, real_se = result["real_mean"], result["real_se"]
+    higher = resolved = None
+    for n, mean, se in zip(result["n_grid"], result["surrogate_mean"], result["surrogate_se"]):
+        diff = mean - real
+        if higher is None and diff > 0:
+            higher = n
+        if resolved is None and diff > z * np.hypot(se, real_se):
+            resolved = n
+    return {"first_n_higher": higher, "first_n_resolved": resolved}

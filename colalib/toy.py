@@ -292,7 +292,8 @@ def toy_experiment(config: ToyConfig, methods: tuple[str, ...] = TOY_METHODS, sp
     if unknown:
         raise ValueError(f"unknown toy methods {sorted(unknown)}; choose from {TOY_METHODS}")
     points, labels = config.data()
-    out: dict[str, Any] = {"data": {"points": points, "labels": labels, "nll": negative_log_likelihood(points)}}
+    nll = lambda p: negative_log_likelihood(p, config.variance)  # noqa: E731  (the data's own variance)
+    out: dict[str, Any] = {"data": {"points": points, "labels": labels, "nll": nll(points)}}
     for method in methods:
         start = time.perf_counter()
         if method in ("scola", "cola"):
@@ -305,6 +306,6 @@ def toy_experiment(config: ToyConfig, methods: tuple[str, ...] = TOY_METHODS, sp
         samples = {s: draw(config.n_eval, spread=s, seed=config.seed) for s in spreads}
         first = samples[spreads[0]]
         out[method] = {"points": first[0], "components": first[1], "train_seconds": seconds,
-                       "nll": {s: negative_log_likelihood(p) for s, (p, _) in samples.items()},
+                       "nll": {s: nll(p) for s, (p, _) in samples.items()},
                        "modes": {s: mode_histogram(p) for s, (p, _) in samples.items()}}
     return out

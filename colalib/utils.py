@@ -1,18 +1,17 @@
-"""Small shared helpers: seeding, devices, threads, provenance (git commit, package versions), timing."""
+"""Small shared helpers: seeding, devices, threads, provenance (git commit, package versions)."""
 from __future__ import annotations
 
 import os
 import platform
 import random
 import subprocess
-import time
-from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,12 +79,9 @@ def device_description(device: torch.device | None = None) -> str:
     return f"cpu:{platform.processor() or platform.machine()} x{torch.get_num_threads()} threads"
 
 
-@contextmanager
-def timer() -> Iterator[dict]:
-    """Context manager measuring wall time: ``with timer() as t: ...; t['seconds']``."""
-    out = {"seconds": float("nan")}
-    start = time.perf_counter()
-    try:
-        yield out
-    finally:
-        out["seconds"] = time.perf_counter() - start
+def progress_bar(iterable: Any, desc: str, progress: bool = True, **kwargs: Any) -> Any:
+    """A tqdm bar over ``iterable``, off when ``progress`` is False or the environment sets ``COLA_PROGRESS=0``
+    (``scripts/run_notebooks.py`` and the notebook tests do: papermill-executed notebooks then keep no bar
+    residue in their outputs)."""
+    off = not progress or os.environ.get("COLA_PROGRESS") == "0"
+    return tqdm(iterable, desc=desc, disable=off, leave=False, **kwargs)

@@ -47,6 +47,8 @@ def run(notebook: Path, out_dir: Path, parameters: dict, timeout: int | None) ->
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    import os
+    os.environ["COLA_PROGRESS"] = "0"  # no progress-bar residue in the executed notebooks (colalib.utils.progress_bar)
     out_dir.mkdir(parents=True, exist_ok=True)
     output = out_dir / notebook.name
     start = time.time()

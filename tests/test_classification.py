@@ -24,7 +24,7 @@ def test_same_seed_same_accuracy():
 
 
 def test_subsets_come_from_train_only():
-    tr, te = load_dataset("digits"), load_dataset("digits", "test")
+    tr = load_dataset("digits")
     sub = small_sample(tr, 10, 3)
     assert sub.split == "train" and set(sub.indices) <= set(range(len(tr)))
     assert np.array_equal(tr.images[sub.indices], sub.images)

@@ -1,13 +1,11 @@
 """Dataset readers on small files in the official formats, the offline CIFAR-10 zip, small-sample draws."""
 import io
-import os
 import pickle
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from colalib import data as D
@@ -116,6 +114,46 @@ def test_unknown_and_missing_datasets_fail_clearly(tmp_path, monkeypatch):
     monkeypatch.delenv("COLA_DOWNLOAD", raising=False)
     with pytest.raises(FileNotFoundError, match="COLA_DOWNLOAD=1"):
         D.load_dataset("stl10", root=tmp_path)
+
+
+def test_missing_imagefolder_path_says_no_file_exists(tmp_path):
+    with pytest.raises(FileNotFoundError, match="No file or folder exists"):
+        D.load_dataset(str(tmp_path / "nothing.zip"))
+
+
+def _cifar100_jpeg_zip(path: Path, per_class: dict[str, int]) -> list[str]:
+    """A small zip in the layout of ../shared/datasets/cifar100-jpeg.zip: 100 fine classes, train/ and test/."""
+    classes = sorted(f"class_{i:03d}" for i in range(100))
+    rng = np.random.default_rng(0)
+    with zipfile.ZipFile(path, "w") as zf:
+        number = 0
+        for split, n in per_class.items():
+            for c in classes:
+                for _ in range(n):
+                    buf = io.BytesIO()
+                    Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(buf, "JPEG", quality=95)
+                    zf.writestr(f"{split}/{c}/{number:05d}.jpg", buf.getvalue())
+                    number += 1
+    return classes
+
+
+def test_cifar100_offline_zip_with_100_classes(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLA_CACHE_DIR", str(tmp_path / "cache"))
+    classes = _cifar100_jpeg_zip(tmp_path / "cifar100-jpeg.zip", {"train": 3, "test": 1})
+    train, test = D.load_dataset("cifar100", "train", root=tmp_path), D.load_dataset("cifar100", "test", root=tmp_path)
+    assert train.classes == classes and train.num_classes == 100 and np.all(train.per_class_counts() == 3)
+    assert len(test) == 100 and "JPEG quality 95" in train.source and train.images.shape[1:] == (32, 32, 3)
+    sub = D.small_sample(train, 2, 0)
+    assert np.all(sub.per_class_counts() == 2)
+    # the official files win when both are present, and say so
+    folder = tmp_path / "cifar-100-python"
+    folder.mkdir()
+    pickle.dump({"fine_label_names": classes}, open(folder / "meta", "wb"))
+    for split, n in (("train", 200), ("test", 100)):
+        pickle.dump({"data": np.zeros((n, 3072), np.uint8), "fine_labels": list(np.arange(n) % 100)},
+                    open(folder / split, "wb"))
+    monkeypatch.setenv("COLA_CACHE_DIR", str(tmp_path / "cache2"))
+    assert "official" in D.load_dataset("cifar100", "train", root=tmp_path).source
 
 
 def test_small_sample_balanced_deterministic():

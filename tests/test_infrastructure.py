@@ -1,6 +1,5 @@
 """Config profiles, cache keys, atomic writes and notebook run records."""
 import json
-import os
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -109,3 +108,47 @@ def test_table_helpers():
     assert text.splitlines() == ["a,b", "1.23457,x"]
     md = markdown_table([{"a": 0.5, "b": 2}])
     assert "| a | b |" in md and "| 0.50 | 2 |" in md
+
+
+def _slow_unit(root: str, marker: str) -> int:
+    """Run in a child process: compute one unit that takes a while and records each time it is computed."""
+    import time
+    from colalib.cache import ArtifactCache
+
+    def compute():
+        with open(marker, "a") as handle:
+            handle.write("computed\n")
+        time.sleep(1.0)
+        return {"value": 42}
+
+    return ArtifactCache(root).get_or_compute("units", {"unit": "slow"}, compute)["value"]
+
+
+def test_two_processes_never_compute_one_unit_twice(tmp_path):
+    import multiprocessing as mp
+    marker = tmp_path / "computed.txt"
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(2) as pool:
+        values = pool.starmap(_slow_unit, [(str(tmp_path / "cache"), str(marker))] * 2)
+    assert values == [42, 42] and marker.read_text().count("computed") == 1
+
+
+def test_a_killed_claim_is_released(tmp_path):
+    """A process killed while holding a unit's claim loses only that unit: the next one computes it."""
+    import multiprocessing as mp
+    import time
+    from colalib.cache import ArtifactCache
+
+    def hold(root):
+        with ArtifactCache(root).claim("units", {"unit": "x"}):
+            time.sleep(60)
+
+    ctx = mp.get_context("fork")
+    child = ctx.Process(target=hold, args=(str(tmp_path),))
+    child.start()
+    time.sleep(0.5)
+    child.kill()
+    child.join()
+    start = time.perf_counter()
+    assert ArtifactCache(tmp_path).get_or_compute("units", {"unit": "x"}, lambda: {"v": 1}) == {"v": 1}
+    assert time.perf_counter() - start < 5

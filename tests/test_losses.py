@@ -92,7 +92,6 @@ def test_kmeans_filters_are_whitened_cluster_centres():
 
 def test_kmeans_init_sets_filters_from_kmeans_and_normalises_layers(monkeypatch):
     import numpy as np
-    import torch.nn.functional as F
     from colalib import losses
     from colalib.data import to_tensor
     from colalib.models import build_classifier

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from colalib.models import (CLASSIFIERS, GENERATORS, ResNet18Encoder, build_classifier, build_generator,
+from colalib.models import (GENERATORS, ResNet18Encoder, build_classifier, build_generator,
                             count_parameters)
 
 

@@ -1,7 +1,6 @@
 """Chapter 6: Monte Carlo estimates agree with the closed forms."""
 import math
 
-import numpy as np
 import pytest
 
 from colalib import theory as T

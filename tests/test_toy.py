@@ -123,3 +123,14 @@ def test_toy_config_profiles():
     assert not gan.supervised and gan.num_components == 9 and gan.num_steps == paper.mmgan_steps
     smoke, quick = ToyConfig.for_profile("smoke"), ToyConfig.for_profile("quick")
     assert smoke.epochs < quick.epochs < paper.epochs and smoke.mmgan_steps < quick.mmgan_steps < paper.mmgan_steps
+
+
+def test_toy_experiment_scores_against_the_datas_own_variance():
+    """The NLL uses the mixture the data came from: with variance 0.05 the data's NLL is that mixture's entropy,
+    not the default 0.1 mixture's."""
+    cfg = ToyConfig.for_profile("smoke", variance=0.05, mmgan_steps=2, epochs=1)
+    out = toy_experiment(cfg, methods=("scola",))
+    points = out["data"]["points"]
+    assert out["data"]["nll"] == pytest.approx(negative_log_likelihood(points, 0.05))
+    assert out["data"]["nll"] != pytest.approx(negative_log_likelihood(points))
+    assert out["scola"]["nll"][1.0] == pytest.approx(negative_log_likelihood(out["scola"]["points"], 0.05))
