@@ -64,7 +64,8 @@ STEP_III_READINGS: tuple[str, ...] = tuple(k for k, v in READINGS.items() if v[0
 @dataclass(frozen=True)
 class GapStudyConfig(ExperimentConfig):
     """The study's sizes and subsets. ``mix_sizes`` x ``seeds``: Mix - Real of every reading in ``readings``;
-    ``quality_sizes`` x ``quality_seeds``: sample scores of every step-III reading (cheap: no classifier);
+    ``quality_sizes`` x ``quality_seeds``: sample scores of every step-III reading in ``quality_readings`` (cheap:
+    no classifier);
     ``cas_readings``: the step-III readings also scored by CAS at ``mix_sizes`` on ``cas_seeds``.
     ``long_steps``: the classifier length of the "~10K steps" reading (GLICO: 200 epochs x 500 // shot repeats,
     about 8-10K); ``n_transductive``: unlabelled test images of the transductive variant."""
@@ -74,6 +75,7 @@ class GapStudyConfig(ExperimentConfig):
     seeds: tuple[int, ...] = (0, 1, 2)
     readings: tuple[str, ...] = tuple(READINGS)
     synthetic_per_class: int = 500
+    quality_readings: tuple[str, ...] = STEP_III_READINGS
     quality_sizes: tuple[int, ...] = (5, 10, 20)
     quality_seeds: tuple[int, ...] = (0, 1, 2)
     cas_readings: tuple[str, ...] = STEP_III_READINGS
@@ -87,13 +89,15 @@ class GapStudyConfig(ExperimentConfig):
         "smoke": {"dataset": "digits", "mix_sizes": (5,), "seeds": (0, 1), "synthetic_per_class": 10,
                   "readings": (DEFAULT, "sample covariance, tangent", "whole-batch swapping",
                                "fresh synthetic set every epoch", TRANSDUCTIVE),
+                  "quality_readings": (DEFAULT, "sample covariance, tangent"),
                   "quality_sizes": (5,), "quality_seeds": (0,), "cas_readings": (DEFAULT,), "cas_seeds": (0,),
                   "judge_per_class": 20, "n_quality": 40, "long_steps": 8, "n_transductive": 20},
         "quick": {"mix_sizes": (10,), "seeds": (0, 1, 2), "synthetic_per_class": 200,
                   "readings": (DEFAULT, "reconstructions only (no new codes)", "sample covariance, ambient",
-                               "sample covariance, tangent", "Ledoit-Wolf, tangent",
-                               "fresh synthetic set every epoch", "whole-batch swapping", "sCOLA on flipped copies too",
-                               TRANSDUCTIVE),
+                               "sample covariance, tangent", "fresh synthetic set every epoch", "whole-batch swapping",
+                               "sCOLA on flipped copies too", TRANSDUCTIVE),
+                  "quality_readings": (DEFAULT, "sample covariance, ambient", "sample covariance, tangent",
+                                       "Ledoit-Wolf, tangent"),
                   "quality_sizes": (5, 10, 20), "quality_seeds": (0,), "cas_readings": (), "cas_seeds": (),
                   "judge_per_class": 500, "n_quality": 1000, "long_steps": 1700, "n_transductive": 200},
         "paper": {},
@@ -101,7 +105,8 @@ class GapStudyConfig(ExperimentConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        unknown = [r for r in (*self.readings, *self.cas_readings) if r not in READINGS and r != COMBINED]
+        unknown = [r for r in (*self.readings, *self.cas_readings, *self.quality_readings)
+                   if r not in READINGS and r != COMBINED]
         if unknown:
             raise ValueError(f"Unknown readings {unknown}; choose from {list(READINGS)}.")
         if DEFAULT not in self.readings:
@@ -330,7 +335,7 @@ def step_iii_study(exp: GapStudyConfig, scola: SCOLAConfig, clf: ClassifierConfi
     judge, judge_acc = reference_classifier(exp.dataset, exp.judge_per_class, judge_clf, cache, device, progress)
     judge_key = {"per_class": exp.judge_per_class, "clf": judge_clf.to_dict()}
     train, test = load_dataset(exp.dataset, "train"), load_dataset(exp.dataset, "test")
-    names = [r for r in exp.readings if READINGS[r][0] in ("default", "step III")]
+    names = [r for r in exp.quality_readings if READINGS[r][0] in ("default", "step III")]
     rows = []
     for size in exp.quality_sizes:
         for seed in exp.quality_seeds:

@@ -191,3 +191,21 @@ def test_combination_takes_the_readings_that_beat_the_default():
 def test_gap_config_rejects_unknown_readings():
     with pytest.raises(ValueError, match="Unknown readings"):
         GapStudyConfig(readings=(DEFAULT, "more epochs please"))
+
+
+def test_gap_study_pairs_each_reading_with_the_real_arm_of_its_own_recipe(tmp_path):
+    from colalib.cache import ArtifactCache
+    from colalib.gap import gap_study
+    exp = GapStudyConfig.for_profile("smoke", readings=(DEFAULT, "whole-batch swapping", "classifier ~10K steps"),
+                                     long_steps=12)
+    rows = gap_study(exp, SCOLAConfig.for_profile("smoke"), ClassifierConfig.for_profile("smoke"),
+                     ArtifactCache(tmp_path), "cpu", progress=False, combine=False)
+    assert len(rows) == 3 * len(exp.seeds)
+    for seed in exp.seeds:
+        by = {r["reading"]: r for r in rows if r["seed"] == seed}
+        assert by["whole-batch swapping"]["real"] == by[DEFAULT]["real"]         # same recipe: the same Real unit
+        assert by["classifier ~10K steps"]["iterations"] == 12                      # counted from what ran
+        assert by[DEFAULT]["iterations"] == ClassifierConfig.for_profile("smoke").total_iterations
+        assert all(r["mix_minus_real"] == pytest.approx(r["mix"] - r["real"]) for r in by.values())
+    summary = summarise_readings(rows)
+    assert {s["reading"] for s in summary} == set(exp.readings) and all(s["n"] == len(exp.seeds) for s in summary)
