@@ -677,6 +677,7 @@ class AblationExperimentConfig(ExperimentConfig):
     scola_epochs: int = 0
     scola_lr_step_epochs: int = 0
     classifier_epochs: int = 0
+    perceptual_epochs: int = 0   # the trained ResNet-32 of Fig. 5.2 (0: classifier_epochs)
 
     PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
         # smoke: one generator (the narrowed conditional residual one) for one FID (scipy's sqrtm of a 2048x2048
@@ -684,7 +685,7 @@ class AblationExperimentConfig(ExperimentConfig):
         "smoke": {"dataset": "digits", "generators": ("cgan_res",), "arch_per_class": 10,
                   "generator_width": 16, "arch_latent_dim": 64, "arch_loss": "laplacian", "arch_cas_per_class": 10,
                   "n_fid": 20, "n_real_fid": 20, "similarity_per_class": 10, "cas_per_class": 10,
-                  "classifier_epochs": 1,
+                  "classifier_epochs": 1, "perceptual_epochs": 40,  # a ResNet-32 above chance on digits
                   # the trained network and the missing-weights path (L1 and the random and k-means ResNet-32s are
                   # covered by tests/test_losses.py and tests/test_cola.py; the k-means one costs 10-20 s on a CPU)
                   "losses": ("laplacian", "resnet32_trained", "vgg16")},
@@ -699,8 +700,9 @@ class AblationExperimentConfig(ExperimentConfig):
     def scola_config(self, seed: int, **overrides: Any) -> SCOLAConfig:
         """sCOLA's recipe of this profile (shortened by ``scola_epochs`` when set), with ``overrides``."""
         base = {k: v for k, v in (("epochs", self.scola_epochs), ("lr_step_epochs", self.scola_lr_step_epochs)) if v}
-        if overrides.get("loss") == "perceptual_net" and self.classifier_epochs:
-            base["perceptual_epochs"] = self.classifier_epochs  # the trained perceptual net: the CAS recipe
+        if overrides.get("loss") == "perceptual_net" and (self.perceptual_epochs or self.classifier_epochs):
+            # the trained perceptual net: the CAS recipe (or its own length)
+            base["perceptual_epochs"] = self.perceptual_epochs or self.classifier_epochs
         return SCOLAConfig.for_profile(self.profile, seed=seed, **{**base, **overrides})
 
     def classifier_config(self, seed: int) -> ClassifierConfig:

@@ -198,6 +198,32 @@ def intra_class_diversity(features: np.ndarray, labels: np.ndarray, max_per_clas
 # memorisation check by nearest training neighbour (ReGene Sec. 5.3; AugIntAE Fig. 3).
 
 @torch.no_grad()
+def checked_feature_network_accuracy(net: torch.nn.Module, test_images: np.ndarray, test_labels: np.ndarray,
+                                     num_classes: int, n_eval: int | None = None, seed: int = 0, name: str = "network",
+                                     device=None) -> dict:
+    """Top-1 accuracy of a trained feature ``net`` on a class-balanced random draw of ``n_eval`` test images (all when
+    None), and a clear error when it is not above chance (1 / ``num_classes``): a network that scores below chance is
+    not a trained network, and a similarity measure built on it would measure nothing (notebook 04, Fig. 5.2).
+
+    The draw is random and balanced because test sets are often stored class by class: the first 2,000 images of
+    the offline CIFAR-10 test split are all airplanes and cars."""
+    from .classification import evaluate
+    labels = np.asarray(test_labels)
+    idx = np.arange(len(labels))
+    if n_eval is not None and n_eval < len(labels):
+        rng = np.random.default_rng(seed)
+        per_class = max(1, n_eval // num_classes)
+        idx = np.sort(np.concatenate([rng.choice(np.flatnonzero(labels == c), min(per_class, (labels == c).sum()),
+                                                 replace=False) for c in np.unique(labels)]))
+    acc = evaluate(net, np.asarray(test_images)[idx], labels[idx], device=device)
+    chance = 1.0 / num_classes
+    if acc <= chance:
+        raise ValueError(f"The {name} scores {100 * acc:.1f} % on {len(idx)} class-balanced test images, not above "
+                         f"chance ({100 * chance:.1f} %): it is not a trained network. Train it longer or check its "
+                         "recipe before using it as a feature network.")
+    return {"accuracy": acc, "n_eval": int(len(idx)), "chance": chance}
+
+
 def _classifier_batches(fn, images: np.ndarray, batch_size: int, device) -> np.ndarray:
     """``fn`` (a function of a float image batch in [-1, 1]) applied batch-wise to uint8 NHWC ``images``."""
     from .data import to_tensor

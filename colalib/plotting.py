@@ -33,17 +33,23 @@ def show_grid(ax: plt.Axes, images: np.ndarray, nrow: int = 10, title: str | Non
 
 
 def per_class_grid(images: np.ndarray, labels: np.ndarray, per_class: int,
-                   classes: Sequence[int] | None = None) -> np.ndarray:
+                   classes: Sequence[int] | None = None, seed: int | None = None) -> np.ndarray:
     """Images arranged with one column per class and ``per_class`` rows (thesis Fig. 4.4 layout).
 
     Returns uint8 NHWC images in row-major order, ready for :func:`grid_image` with
-    ``nrow=len(classes)``. Classes with fewer images are padded with white images.
+    ``nrow=len(classes)``. Classes with fewer images are padded with white images. ``seed``: draw each column's
+    members at random (seeded) instead of taking the first ones, which matters when ``images`` are sorted (e.g. a
+    cluster's first members in a class-sorted subset are all of one class).
     """
     classes = list(np.unique(labels)) if classes is None else list(classes)
     blank = np.full_like(images[0], 255)
+    rng = None if seed is None else np.random.default_rng(seed)
     columns = []
     for c in classes:
-        chosen = images[labels == c][:per_class]
+        members = np.flatnonzero(labels == c)
+        if rng is not None:
+            members = rng.permutation(members)
+        chosen = images[members[:per_class]]
         pad = [blank] * (per_class - len(chosen))
         columns.append(list(chosen) + pad)
     rows = [columns[j][i] for i in range(per_class) for j in range(len(classes))]
@@ -87,9 +93,9 @@ def bars_with_published(ax: plt.Axes, names: Sequence[str], ours: Sequence[float
                         value_fmt: str = "{:.1f}", color: str | None = None) -> None:
     """Bars of our values beside the thesis's (hollow, hatched, labelled ``published (thesis)``).
 
-    A value of ours that is ``None`` is drawn as an empty dashed outline with its ``missing`` text (one per bar, or
-    one for all), so that a configuration that could not run never silently disappears from a figure. Published
-    values that are ``None`` (illegible in the thesis) are left out.
+    A value of ours that is ``None`` gets no bar (a bar of any height would read as a value) but its ``missing``
+    text (one per bar, or one for all) written up from the axis, so that a configuration that could not run never
+    silently disappears from a figure. Published values that are ``None`` (illegible in the thesis) are left out.
     """
     names = list(names)
     x = np.arange(len(names), dtype=float)
@@ -103,9 +109,8 @@ def bars_with_published(ax: plt.Axes, names: Sequence[str], ours: Sequence[float
     first = True
     for i, v in enumerate(ours):
         if v is None:
-            ax.bar(x[i] - offset, top, width, fill=False, linestyle="--", edgecolor="0.5")
-            ax.text(x[i] - offset, top / 2, missing[i], rotation=90, ha="center", va="center", fontsize=8,
-                    color="0.35")
+            ax.text(x[i] - offset, 0.02 * top, f"no value: {missing[i]}", rotation=90, ha="center", va="bottom",
+                    fontsize=8, color="0.35")
             continue
         ax.bar(x[i] - offset, v, width, label=ours_label if first else None, **style)
         ax.text(x[i] - offset, v, value_fmt.format(v), ha="center", va="bottom", fontsize=7)

@@ -71,3 +71,24 @@ def test_cas_of_separable_generated_data_is_high():
     cfg = ClassifierConfig.for_profile("smoke", epochs=6, iters_per_epoch=10, lr_step_epochs=3, batch_size=32)
     out = M.cas(gx, gy, tx, ty, 3, cfg, device="cpu", progress=False)
     assert out["cas"] > 0.9 and out["n_train"] == 60
+
+
+def test_a_feature_network_below_chance_fails_and_the_check_draws_every_class():
+    import torch.nn as nn
+    from colalib.metrics import checked_feature_network_accuracy
+
+    class Constant(nn.Module):  # always predicts class 0
+        def forward(self, x):
+            out = torch.zeros(len(x), 4)
+            out[:, 0] = 1.0
+            return out
+
+    images = np.zeros((400, 8, 8, 3), np.uint8)
+    labels = np.repeat(np.arange(4), 100)               # stored class by class, as the offline test split
+    with pytest.raises(ValueError, match="not above chance"):
+        checked_feature_network_accuracy(Constant(), images, labels, 4, n_eval=40, name="constant net")
+    # on the first 100 images alone (all class 0) the same network would look perfect: the draw is balanced
+    with pytest.raises(ValueError, match=r"25.0 % on 40"):
+        checked_feature_network_accuracy(Constant(), images, labels, 4, n_eval=40)
+    ok = checked_feature_network_accuracy(Constant(), images[:100], labels[:100] * 0, 4)
+    assert ok["accuracy"] == 1.0 and ok["n_eval"] == 100

@@ -4,7 +4,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from colalib.plotting import PUBLISHED_LABEL, bars_with_published  # noqa: E402
+import numpy as np  # noqa: E402
+
+from colalib.plotting import PUBLISHED_LABEL, bars_with_published, per_class_grid  # noqa: E402
 
 
 def test_bars_with_published_labels_and_missing_bars():
@@ -13,10 +15,9 @@ def test_bars_with_published_labels_and_missing_bars():
                         missing=["", "weights not available", ""])
     labels = ax.get_legend_handles_labels()[1]
     assert labels == ["ours", PUBLISHED_LABEL]
-    assert len(ax.patches) == 3 + 2  # ours (the missing one as an empty outline) + the legible published values
-    outline = [p for p in ax.patches if not p.get_fill() and p.get_hatch() is None]
-    assert len(outline) == 1 and outline[0].get_height() == 3.0
-    assert "weights not available" in [t.get_text() for t in ax.texts]
+    assert len(ax.patches) == 2 + 2  # ours (no bar for the missing one) + the legible published values
+    assert sorted(p.get_height() for p in ax.patches if p.get_hatch() is None) == [1.0, 3.0]
+    assert "no value: weights not available" in [t.get_text() for t in ax.texts]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
     plt.close(fig)
 
@@ -26,3 +27,14 @@ def test_bars_without_published_values():
     bars_with_published(ax, ["x", "y"], [0.5, 0.7])
     assert ax.get_legend_handles_labels()[1] == ["ours"] and len(ax.patches) == 2
     plt.close(fig)
+
+
+def test_per_class_grid_draws_random_members_when_seeded():
+    labels = np.repeat([0, 1], 50)
+    images = np.zeros((100, 2, 2, 3), np.uint8)
+    images[:, 0, 0, 0] = np.arange(100)                       # each image carries its index
+    first = per_class_grid(images, labels, 4)[:, 0, 0, 0].reshape(4, 2)
+    assert first[:, 0].tolist() == [0, 1, 2, 3]               # unseeded: the first members (the old behaviour)
+    drawn = per_class_grid(images, labels, 4, seed=0)[:, 0, 0, 0].reshape(4, 2)
+    assert set(drawn[:, 0]) <= set(range(50)) and set(drawn[:, 1]) <= set(range(50, 100))
+    assert drawn[:, 0].tolist() != [0, 1, 2, 3] and np.array_equal(drawn, per_class_grid(images, labels, 4, seed=0)[:, 0, 0, 0].reshape(4, 2))
