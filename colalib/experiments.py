@@ -562,7 +562,14 @@ class FIDInadequacyConfig(ExperimentConfig):
     sets of the thesis are the smallest and the largest of ``spreads``. Class-content transfer also uses a
     conditional-batch-norm sCOLA (``cgan_res``) trained on ``transfer_per_class`` images per class,
     ``transfer_generator_width`` channels (0: the thesis's 256) and ``transfer_epochs`` epochs (0: the profile's).
+    ``spread_space`` / ``covariance``: the step-III reading the sweep samples with (:mod:`colalib.sampling`). The
+    ambient Ledoit-Wolf reading does not let ``spread`` act beyond about 1 (the re-projection divides it out), so
+    the sweep samples in the tangent space, where spread 0 is the class mean and the angle grows with it.
     """
+
+    def step_iii(self) -> dict:
+        """The sCOLA config overrides of this sweep's step-III reading."""
+        return {"spread_space": self.spread_space, "covariance": self.covariance}
 
     dataset: str = "cifar10"
     per_class: int | None = None
@@ -573,6 +580,8 @@ class FIDInadequacyConfig(ExperimentConfig):
     transfer_per_class: int | None = None
     transfer_generator_width: int = 0
     transfer_epochs: int = 0
+    spread_space: str = "tangent"   # where spread acts: the tangent space, so the re-projection cannot cancel it
+    covariance: str = "ledoit_wolf"
 
     PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
         "smoke": {"dataset": "digits", "per_class": 10, "spreads": (0.25, 1.0), "n_fid": 60, "n_real_fid": 60,
@@ -587,7 +596,7 @@ class FIDInadequacyConfig(ExperimentConfig):
 def spread_unit(model: Any, model_key: dict, spread: float, dataset: str, n_fid: int, n_real_fid: int | None,
                 cas_per_class: int, clf: ClassifierConfig, cache: ArtifactCache, device, test: ImageDataset,
                 progress: bool = True) -> dict:
-    """Appendix A at one ``spread`` (covariance scale of step III): FID of ``n_fid`` samples against the test
+    """Appendix A at one ``spread`` (factor on the step-III standard deviation): FID of ``n_fid`` samples against the test
     split, their intra-class diversity (mean pairwise Inception pool3 distance within a class, what a single
     Gaussian over all classes does not see) and CAS of ``cas_per_class`` samples per class (cached)."""
     from .metrics import (fid_weights_info, frechet_distance, frechet_stats, inception_features,
