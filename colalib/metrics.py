@@ -197,7 +197,6 @@ def intra_class_diversity(features: np.ndarray, labels: np.ndarray, max_per_clas
 # GAN-test (ReGene, paper 002 Sec. 4.3), MM-GAN's quality and diversity scores (paper 003 Sec. 3.3), and the
 # memorisation check by nearest training neighbour (ReGene Sec. 5.3; AugIntAE Fig. 3).
 
-@torch.no_grad()
 def checked_feature_network_accuracy(net: torch.nn.Module, test_images: np.ndarray, test_labels: np.ndarray,
                                      num_classes: int, n_eval: int | None = None, seed: int = 0, name: str = "network",
                                      device=None) -> dict:
@@ -224,6 +223,7 @@ def checked_feature_network_accuracy(net: torch.nn.Module, test_images: np.ndarr
     return {"accuracy": acc, "n_eval": int(len(idx)), "chance": chance}
 
 
+@torch.no_grad()
 def _classifier_batches(fn, images: np.ndarray, batch_size: int, device) -> np.ndarray:
     """``fn`` (a function of a float image batch in [-1, 1]) applied batch-wise to uint8 NHWC ``images``."""
     from .data import to_tensor
