@@ -11,6 +11,8 @@ Statuses:
 """
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -64,7 +66,8 @@ def value_claim(claim: str, published: float | None, values: Sequence[float], co
     if abs(v.mean() - published) <= half:
         return claim_row(claim, pub, ours, "holds", "the published value lies inside our interval")
     side = "below" if v.mean() < published else "above"
-    return claim_row(claim, pub, ours, "does not hold", f"ours lies {abs(v.mean() - published):.2f} {unit} {side}")
+    gap_unit = "pp" if unit == "%" else unit
+    return claim_row(claim, pub, ours, "does not hold", f"ours lies {abs(v.mean() - published):.2f} {gap_unit} {side}")
 
 
 def _paired(rows: Sequence[dict], size: int, a: str, b: str) -> list[float]:
@@ -123,3 +126,188 @@ def theory_claims(lemma1: Sequence[dict], prop1: Sequence[dict], prop2: Sequence
                              f"first n higher beyond noise: {resolved}", status,
                              "logistic regression; a resolved win needs > 1.96 se of the difference"))
     return out
+
+
+def _by_seed(rows: Sequence[dict], method: str, size: int, key: str) -> dict:
+    return {r["seed"]: float(r[key]) for r in rows if r.get("method") == method and r["size"] == size
+            and r.get(key) not in (None, "")}
+
+
+def _paired_methods(rows: Sequence[dict], a: str, b: str, size: int, key: str, sign: float = 1.0) -> list[float]:
+    """``sign * (key(a) - key(b))`` per seed present for both (sign -1 for lower-is-better scores such as FID)."""
+    ra, rb = _by_seed(rows, a, size, key), _by_seed(rows, b, size, key)
+    return [sign * (ra[s] - rb[s]) for s in sorted(set(ra) & set(rb))]
+
+
+def generation_claims(rows: Sequence[dict]) -> list[dict]:
+    """Chapter 4's claims (Fig. 4.1, 4.5) on the rows of :func:`colalib.experiments.generation_experiment`."""
+    out = []
+    methods = {r["method"] for r in rows}
+    sizes = sorted({r["size"] for r in rows})
+    for size in sizes:
+        if {"cola", "glo"} <= methods:
+            out.append(ordering_claim(f"COLA beats GLO on FID at {size} per class (Fig. 4.1)", "COLA < GLO",
+                                      _paired_methods(rows, "cola", "glo", size, "fid", -1.0),
+                                      unit="FID lower than GLO's", scale=1))
+            out.append(ordering_claim(f"COLA beats GLO on CAS at {size} per class (Fig. 4.1)", "COLA > GLO",
+                                      _paired_methods(rows, "cola", "glo", size, "cas")))
+        if {"scola", "cgan_pd"} <= methods:
+            out.append(ordering_claim(f"sCOLA beats CGAN-PD on CAS at {size} per class (Fig. 4.5, small sample)",
+                                      "sCOLA > CGAN-PD", _paired_methods(rows, "scola", "cgan_pd", size, "cas")))
+            out.append(ordering_claim(f"sCOLA beats CGAN-PD on FID at {size} per class (Fig. 4.5, small sample)",
+                                      "sCOLA < CGAN-PD", _paired_methods(rows, "scola", "cgan_pd", size, "fid", -1.0),
+                                      unit="FID lower than CGAN-PD's", scale=1))
+    if sizes and {"scola", "real"} <= methods:
+        out.append(ordering_claim(f"sCOLA's samples beat the real images on CAS at the smallest size, {sizes[0]} per "
+                                  "class (Fig. 4.5, extremely scarce data)", "sCOLA > real",
+                                  _paired_methods(rows, "scola", "real", sizes[0], "cas")))
+    return out
+
+
+def clustering_claims(rows: Sequence[dict]) -> list[dict]:
+    """Sec. 3.1's claims on notebook 02's clustering table: MMDC beats k-means, and RotNet and the augmentation
+    consistency each help. One run each: the status says so unless the table holds several seeds."""
+    acc = {r["method"]: float(r["acc"]) for r in rows}
+    full = acc.get("MMDC (RotNet + consistency)")
+    out = []
+    for other, claim, pub in (("k-means on pixels", "MMDC beats k-means on pixels", "MMDC > k-means"),
+                              ("MMDC without RotNet", "the RotNet task helps MMDC", "with > without"),
+                              ("MMDC without consistency", "the augmentation consistency helps MMDC",
+                               "with > without")):
+        if full is not None and other in acc:
+            out.append(ordering_claim(f"{claim} (Sec. 3.1, clustering accuracy)", pub, [full - acc[other]]))
+    if full is not None:
+        out.append(value_claim("MMDC clustering accuracy on CIFAR-10 (Sec. 3.1)", 84.3, [full], comparable=False,
+                               why_not="a short run on a 2,000-image subset; the published run: 60,000 images, "
+                                       "400 epochs"))
+    return out
+
+
+def fid_inadequacy_claims(rows: Sequence[dict]) -> list[dict]:
+    """Appendix A: the concentrated and sparse sets get nearly the same FID while CAS tells them apart. Judged on
+    notebook 06's spread sweep (one model, one run per spread): the relative FID change between the smallest and
+    largest spread against the CAS change."""
+    if len(rows) < 2:
+        return []
+    lo, hi = min(rows, key=lambda r: float(r["spread"])), max(rows, key=lambda r: float(r["spread"]))
+    fid_change = 100 * abs(float(hi["fid"]) - float(lo["fid"])) / float(lo["fid"])
+    cas_change = 100 * (float(hi["cas"]) - float(lo["cas"]))
+    ours = (f"spread {lo['spread']} -> {hi['spread']}: FID {float(lo['fid']):.1f} -> {float(hi['fid']):.1f} "
+            f"({fid_change:.1f} %), CAS {100 * float(lo['cas']):.1f} -> {100 * float(hi['cas']):.1f} % "
+            f"({cas_change:+.1f} pp)")
+    return [claim_row("FID barely separates concentrated from sparse sets while CAS does (App. A, Fig. 2)",
+                      "near-equal FID, different CAS", ours, "not resolved",
+                      "one model and one sample set per spread: no interval; read the curves")]
+
+
+def ablation_claims(arch_rows: Sequence[dict], sim_rows: Sequence[dict]) -> list[dict]:
+    """Sec. 4.3.1 (Table 4.3: the conditional-batch-norm generator gives the best FID and CAS) and Sec. 5.3.1
+    (Fig. 5.2: the Laplacian pyramid gives the best CAS of the unsupervised similarity measures), on notebook 04's
+    tables. Paired over seeds; a single seed is not a ranking."""
+    def per_seed(rows: Sequence[dict], name_key: str, name: str, key: str) -> dict:
+        return {r["seed"]: float(r[key]) for r in rows if r.get(name_key) == name
+                and r.get(key) not in (None, "") and str(r.get("available", True)) != "False"}
+
+    out = []
+    cgan_fid, cgan_cas = (per_seed(arch_rows, "generator", "cgan_res", k) for k in ("fid", "cas"))
+    for other in ("infogan", "dcgan_res"):
+        fid, cas = (per_seed(arch_rows, "generator", other, k) for k in ("fid", "cas"))
+        out.append(ordering_claim(f"the conditional-BN generator beats {other} on FID (Table 4.3)", "CGAN < others",
+                                  [fid[s] - cgan_fid[s] for s in sorted(set(fid) & set(cgan_fid))],
+                                  unit="FID lower than the other's", scale=1))
+        out.append(ordering_claim(f"the conditional-BN generator beats {other} on CAS (Table 4.3)", "CGAN > others",
+                                  [cgan_cas[s] - cas[s] for s in sorted(set(cas) & set(cgan_cas))]))
+    lap = per_seed(sim_rows, "measure", "laplacian", "cas")
+    for other in ("l1", "resnet32_random", "resnet32_kmeans", "resnet32_trained", "vgg16"):
+        cas = per_seed(sim_rows, "measure", other, "cas")
+        if not cas:
+            out.append(claim_row(f"the Laplacian pyramid beats {other} on CAS (Fig. 5.2)", "Laplacian best",
+                                 "not measured", "not comparable", f"{other} did not run here (see the table)"))
+            continue
+        out.append(ordering_claim(f"the Laplacian pyramid beats {other} on CAS (Fig. 5.2)", "Laplacian best",
+                                  [lap[s] - cas[s] for s in sorted(set(lap) & set(cas))]))
+    return out
+
+
+def peers_claims(rows: Sequence[dict]) -> list[dict]:
+    """Beyond the thesis (notebook 07): sCOLA against the related methods on the same subsets, on the measures the
+    thesis argues for (CAS, Mix - Real). Paired over seeds."""
+    out = []
+    methods = [m for m in dict.fromkeys(r["method"] for r in rows) if m != "scola"]
+    for size in sorted({r["size"] for r in rows}):
+        for m in methods:
+            out.append(ordering_claim(f"sCOLA beats {m} on CAS at {size} per class", "sCOLA best (ch. 4)",
+                                      _paired_methods(rows, "scola", m, size, "cas")))
+            out.append(ordering_claim(f"sCOLA beats {m} on Mix accuracy at {size} per class", "sCOLA best (ch. 5)",
+                                      _paired_methods(rows, "scola", m, size, "mix")))
+    return out
+
+
+# notebook -> (claims function, the result tables it reads, in order)
+FROM_RESULTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "02_clustering": ("clustering_claims", ("clustering_scores",)),
+    "03_generation": ("generation_claims", ("fid_cas_runs",)),
+    "04_ablations": ("ablation_claims", ("table4_3_generators", "fig5_2_similarity")),
+    "05_classification": ("classification_claims", ("runs",)),
+    "06_fid_inadequacy": ("fid_inadequacy_claims", ("spread_sweep",)),
+    "07_peers": ("peers_claims", ("peers_runs",)),
+}
+
+
+def _typed(rows: Sequence[dict]) -> list[dict]:
+    """CSV rows with ``size`` / ``seed`` as integers and numeric columns as floats where they parse."""
+    out = []
+    for r in rows:
+        d = {}
+        for k, v in r.items():
+            if k in ("size", "seed") and v not in ("", None):
+                d[k] = int(float(v))
+            else:
+                try:
+                    d[k] = float(v) if k in ("accuracy", "fid", "cas", "mix", "acc", "spread") else v
+                except (TypeError, ValueError):
+                    d[k] = v
+        out.append(d)
+    return out
+
+
+def claims_from_results(folder: str | Path) -> list[dict]:
+    """The verdict table of a notebook recomputed from its saved result tables (``results/NN_name/*.csv``), with
+    the same functions the notebook calls: for committed results whose notebook has not been re-run since."""
+    from .runner import read_csv
+    folder = Path(folder)
+    base = folder.name
+    for suffix in ("_smoke", "_paper"):
+        base = base.removesuffix(suffix)
+    if base not in FROM_RESULTS:
+        raise ValueError(f"No verdict table is defined for {folder.name}; known: {sorted(FROM_RESULTS)}")
+    fn, tables = FROM_RESULTS[base]
+    args = [_typed(read_csv(folder / f"{t}.csv")) for t in tables]
+    if fn == "classification_claims":
+        record = json.loads((folder / "run.json").read_text())
+        args += [record["params"].get("dataset", "cifar10"), record["profile"]]
+    return globals()[fn](*args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write ``vs_thesis.csv`` into each given results folder from its saved tables:
+    ``python -m colalib.verdicts results/03_generation results/06_fid_inadequacy``."""
+    import argparse
+
+    from .cache import atomic_write_text
+    from .runner import rows_to_csv
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("folders", nargs="+")
+    args = parser.parse_args(argv)
+    for folder in args.folders:
+        rows = claims_from_results(folder)
+        record = json.loads((Path(folder) / "run.json").read_text())
+        for r in rows:
+            r["from"] = f"saved tables of the {record['profile']} run at {record['git_commit'][:12]}"
+        atomic_write_text(Path(folder) / "vs_thesis.csv", rows_to_csv(rows))
+        print(f"{folder}/vs_thesis.csv: " + ", ".join(f"{s} {sum(r['status'] == s for r in rows)}" for s in STATUSES))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
