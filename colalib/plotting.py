@@ -169,7 +169,7 @@ def plot_gap_readings(summary: Sequence[dict], size: int, published_mix: float |
     counts = sorted({r["n"] for r in rows})
     ax_acc.set_xlabel(f"test accuracy (%), {size} images per class; mean and 95 % interval over "
                       f"{'-'.join(map(str, counts))} subsets", fontsize=8)
-    ax_acc.legend(fontsize=7, loc="lower right")
+    ax_acc.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False)
     vs = [100 * r["vs_default_mean"] for r in rows]
     ax_vs.errorbar(vs, y, xerr=err([r["vs_default_ci95"] for r in rows]), fmt="o", color="C2", capsize=2)
     ax_vs.axvline(0, color="0.3", lw=0.8)
@@ -178,11 +178,11 @@ def plot_gap_readings(summary: Sequence[dict], size: int, published_mix: float |
         if default:
             ax_vs.axvline(published_mix - 100 * default[0]["mix_mean"], color="C3", ls="--",
                           label="gap of the default's Mix to the published Mix")
-            ax_vs.legend(fontsize=7, loc="lower right")
+            ax_vs.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False)
     ax_vs.set_xlabel("Mix minus the default's Mix, same subsets (pp, 95 % interval)", fontsize=8)
     for ax in (ax_acc, ax_vs):
         ax.grid(axis="x", alpha=0.3)
-    fig.text(0.01, -0.02, profile_caption(profile, "transductive row: a labelled variant, never the reproduction"),
-             fontsize=7)
     fig.tight_layout()
+    fig.text(0.01, -0.06, profile_caption(profile, "transductive row: a labelled variant, never the reproduction"),
+             fontsize=7)
     return fig
