@@ -54,11 +54,17 @@ def test_make_mix_proportions():
 
 
 def test_iterations_do_not_depend_on_set_size():
-    assert CFG.total_iterations == CFG.epochs * CFG.iters_per_epoch
-    small = train_and_evaluate("real", (np.zeros((10, 8, 8, 3), np.uint8), np.arange(10) % 2), None,
-                               (np.zeros((4, 8, 8, 3), np.uint8), np.zeros(4, int)), 2, CFG.replace(epochs=1),
-                               "cpu", False)
-    assert small["iterations"] == CFG.iters_per_epoch
+    """Counts what ran (not the config): the same number of steps and images whatever the set size, and the Mix
+    arm draws exactly half of its images from each set."""
+    test = (np.zeros((4, 8, 8, 3), np.uint8), np.zeros(4, int))
+    cfg = CFG.replace(epochs=1, batch_size=16)
+    ran = [train_and_evaluate("real", (np.zeros((n, 8, 8, 3), np.uint8), np.arange(n) % 2), None, test, 2, cfg,
+                              "cpu", False) for n in (6, 60)]
+    assert [r["iterations"] for r in ran] == [cfg.iters_per_epoch] * 2
+    assert [r["images_per_set"] for r in ran] == [[cfg.iters_per_epoch * 16]] * 2
+    real, syn = (np.zeros((6, 8, 8, 3), np.uint8), np.arange(6) % 2), (np.ones((40, 8, 8, 3), np.uint8), np.arange(40) % 2)
+    mix = train_and_evaluate("mix", real, syn, test, 2, cfg, "cpu", False)
+    assert mix["images_per_set"] == [cfg.iters_per_epoch * 8, cfg.iters_per_epoch * 8]
 
 
 def test_augmentation_is_a_crop_of_the_padded_image():
