@@ -48,13 +48,18 @@ def set_num_threads(n: int | None = None) -> int:
     return torch.get_num_threads()
 
 
+RUN_OUTPUTS: tuple[str, ...] = ("results/", "figures/", "executed/")
+
+
 def git_commit(repo: Path = REPO_ROOT) -> str:
-    """The current commit of the repository (with ``-dirty`` when there are uncommitted changes)."""
+    """The current commit, with ``-dirty`` when tracked *code* differs from it: changes under :data:`RUN_OUTPUTS`
+    (the tables and figures a notebook run writes itself) do not count."""
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True,
                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
+                                capture_output=True, text=True, check=True).stdout.splitlines()
+        dirty = [line[3:] for line in status if not line[3:].startswith(RUN_OUTPUTS)]
         return sha + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"

@@ -152,3 +152,20 @@ def test_a_killed_claim_is_released(tmp_path):
     start = time.perf_counter()
     assert ArtifactCache(tmp_path).get_or_compute("units", {"unit": "x"}, lambda: {"v": 1}) == {"v": 1}
     assert time.perf_counter() - start < 5
+
+
+def test_git_commit_ignores_run_outputs_but_not_code(tmp_path):
+    import subprocess
+    from colalib.utils import git_commit
+    run = lambda *a: subprocess.run(["git", *a], cwd=tmp_path, check=True, capture_output=True)  # noqa: E731
+    run("init", "-q")
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "t.csv").write_text("a\n")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    run("add", "-A")
+    run("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "c")
+    assert not git_commit(tmp_path).endswith("-dirty")
+    (tmp_path / "results" / "t.csv").write_text("b\n")
+    assert not git_commit(tmp_path).endswith("-dirty")
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert git_commit(tmp_path).endswith("-dirty")
