@@ -507,7 +507,9 @@ def peers_experiment(exp: PeersExperimentConfig, scola: SCOLAConfig, clf: Classi
     """One row per method, size and seed: FID and CAS (the generation experiment's units), Mix accuracy (the
     classification experiment's recipe, ``model_cls`` = the method), Real accuracy of the same subset, the samples'
     GAN-test / quality / diversity / nearest-neighbour scores, and the method's training time. Each method is
-    trained with :func:`model_config` of ``scola``'s profile and the run's seed."""
+    trained with :func:`model_config` of ``scola``'s profile and the run's seed. ``failed`` says why a method's
+    result is degenerate (:func:`colalib.metrics.degenerate_reason`; empty when it is not)."""
+    from .metrics import degenerate_reason
     cache = cache or ArtifactCache()
     device = get_device(device)
     train, test = load_dataset(exp.dataset, "train"), load_dataset(exp.dataset, "test")
@@ -537,6 +539,7 @@ def peers_experiment(exp: PeersExperimentConfig, scola: SCOLAConfig, clf: Classi
                        "cas": cas["accuracy"], "mix": mix["accuracy"], "real": real["accuracy"],
                        "mix_minus_real": mix["accuracy"] - real["accuracy"], **q,
                        "judge_accuracy": judge_acc, "fid_weights": f["weights"], "device": mix.get("device", "")}
+                row["failed"] = degenerate_reason(row["cas"], row.get("diversity"), train.num_classes)
                 rows.append(row)
                 if on_row:
                     on_row(row)

@@ -95,7 +95,7 @@ class GapStudyConfig(ExperimentConfig):
         "quick": {"mix_sizes": (10,), "seeds": (0, 1, 2), "synthetic_per_class": 200,
                   "readings": (DEFAULT, "reconstructions only (no new codes)", "sample covariance, ambient",
                                "sample covariance, tangent", "fresh synthetic set every epoch", "whole-batch swapping",
-                               "sCOLA on flipped copies too", TRANSDUCTIVE),
+                               "sCOLA on flipped copies too", "classifier ~10K steps", TRANSDUCTIVE),
                   "quality_readings": (DEFAULT, "sample covariance, ambient", "sample covariance, tangent",
                                        "Ledoit-Wolf, tangent"),
                   "quality_sizes": (5, 10, 20), "quality_seeds": (0,), "cas_readings": (), "cas_seeds": (),

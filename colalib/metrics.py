@@ -197,6 +197,25 @@ def intra_class_diversity(features: np.ndarray, labels: np.ndarray, max_per_clas
 # GAN-test (ReGene, paper 002 Sec. 4.3), MM-GAN's quality and diversity scores (paper 003 Sec. 3.3), and the
 # memorisation check by nearest training neighbour (ReGene Sec. 5.3; AugIntAE Fig. 3).
 
+# A generator's samples are flagged as collapsed when MM-GAN's diversity score (Eq. 3.6, in [0, 1]; 0 when every
+# sample is identical or all fall in one class) is below this. The methods that work score 0.65-0.92 (notebook 07).
+COLLAPSED_DIVERSITY = 0.2
+
+
+def degenerate_reason(cas: float, diversity: float | None, num_classes: int) -> str:
+    """Why a generator's result is degenerate, or "" when it is not: a classifier trained on its samples alone (CAS)
+    at or below chance (1 / ``num_classes``), or collapsed samples (``diversity`` below :data:`COLLAPSED_DIVERSITY`).
+    A degenerate row is marked as failed wherever it is shown, never ranked as a result."""
+    if num_classes < 2:
+        raise ValueError(f"num_classes must be at least 2, got {num_classes}")
+    reasons = []
+    if cas is not None and cas <= 1.0 / num_classes:
+        reasons.append(f"CAS {100 * cas:.1f}% at or below chance ({100 / num_classes:.0f}%)")
+    if diversity is not None and diversity < COLLAPSED_DIVERSITY:
+        reasons.append(f"collapsed samples (diversity {diversity:.2f} < {COLLAPSED_DIVERSITY})")
+    return "; ".join(reasons)
+
+
 def checked_feature_network_accuracy(net: torch.nn.Module, test_images: np.ndarray, test_labels: np.ndarray,
                                      num_classes: int, n_eval: int | None = None, seed: int = 0, name: str = "network",
                                      device=None) -> dict:

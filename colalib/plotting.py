@@ -24,10 +24,24 @@ def grid_image(images: np.ndarray, nrow: int = 10, padding: int = 2) -> np.ndarr
     return grid.permute(1, 2, 0).numpy()
 
 
-def show_grid(ax: plt.Axes, images: np.ndarray, nrow: int = 10, title: str | None = None) -> None:
-    """Draw a grid of uint8 NHWC images on ``ax`` without axes."""
-    ax.imshow(grid_image(images, nrow=nrow), interpolation="nearest")
+def show_grid(ax: plt.Axes, images: np.ndarray, nrow: int = 10, title: str | None = None,
+              column_labels: Sequence[str] | None = None, padding: int = 2) -> None:
+    """Draw a grid of uint8 NHWC images on ``ax`` without axes; ``column_labels`` (e.g. the class names of a
+    one-class-per-column grid, at most ``nrow``) are written under the columns."""
+    ax.imshow(grid_image(images, nrow=nrow, padding=padding), interpolation="nearest")
     ax.set_axis_off()
+    if column_labels is not None:
+        labels = [str(c) for c in column_labels]
+        if len(labels) > nrow:
+            raise ValueError(f"{len(labels)} column labels for a grid of {nrow} columns")
+        ax.set_axis_on()
+        w = images.shape[2] + padding
+        ax.set_xticks([padding + i * w + images.shape[2] / 2 for i in range(len(labels))])
+        ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=7)
+        ax.set_yticks([])
+        ax.tick_params(length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
     if title:
         ax.set_title(title)
 
@@ -56,6 +70,19 @@ def per_class_grid(images: np.ndarray, labels: np.ndarray, per_class: int,
     return np.stack(rows)
 
 
+def show_class_transfer(ax: plt.Axes, originals: np.ndarray, grid: np.ndarray, own: Sequence[int],
+                        title: str | None = None, padding: int = 2) -> None:
+    """Appendix B layout: each row an original training image, then its code decoded with the class code of every
+    class (``grid`` (rows, K, H, W, 3)); the cell of the row's own class (its plain reconstruction) is outlined."""
+    from matplotlib.patches import Rectangle
+    rows = np.concatenate([np.asarray(originals)[:, None], np.asarray(grid)], axis=1)
+    show_grid(ax, rows.reshape(-1, *rows.shape[2:]), nrow=rows.shape[1], title=title)
+    h, w = rows.shape[2:4]
+    for i, c in enumerate(own):
+        x, y = padding + (1 + int(c)) * (w + padding), padding + i * (h + padding)
+        ax.add_patch(Rectangle((x - 1.5, y - 1.5), w + 2, h + 2, fill=False, edgecolor="red", linewidth=1.5))
+
+
 def plot_mean_std(ax: plt.Axes, x: Sequence[float], values: Sequence[Sequence[float]], label: str,
                   **kwargs) -> None:
     """Plot the mean over runs with a shaded +-1 std band (std only when there are >= 2 runs)."""
@@ -77,6 +104,20 @@ def plot_published(ax: plt.Axes, x: Sequence[float], y: Sequence[float | None],
     style = dict(linestyle="--", marker="s", markerfacecolor="none", color="0.35")
     style.update(kwargs)
     ax.plot(xs, ys, label=label, **style)
+
+
+def size_axis(ax: plt.Axes, sizes: Sequence[int], published_sizes: Sequence[int] = (),
+              label: str = "training images per class") -> None:
+    """A log x-axis of training-set sizes with clean ticks: one plain-integer tick at each size we ran and each size
+    the thesis reports (Table 5.1: 5, 10, 20, 50, 100), no minor ticks, and room on both sides so no point clips."""
+    ticks = sorted({int(s) for s in list(sizes) + list(published_sizes)})
+    ax.set_xscale("log")
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([str(t) for t in ticks])
+    ax.minorticks_off()
+    if ticks:
+        ax.set_xlim(ticks[0] / 1.25, ticks[-1] * 1.25)
+    ax.set_xlabel(label)
 
 
 def profile_caption(profile: str, details: str = "") -> str:

@@ -34,6 +34,9 @@ TABLE_5_1 = {
     },
 }
 
+# The training-set sizes (images per class) the thesis reports on CIFAR-10 (Table 5.1, Figs. 4.1, 4.5): tick marks.
+SIZES = tuple(sorted(TABLE_5_1["cifar10"]["sizes"]))
+
 # Table 5.2: Mix accuracy at 100 images per class of CIFAR-10 by classifier (only ResNet-20 is legible).
 TABLE_5_2 = {"resnet20": {"params": "0.27M", "accuracy": 59.03},
              "resnet32": {"params": "0.46M", "accuracy": None},

@@ -229,18 +229,94 @@ def ablation_claims(arch_rows: Sequence[dict], sim_rows: Sequence[dict]) -> list
     return out
 
 
+def generator_ordering_reading(arch_rows: Sequence[dict]) -> str:
+    """The reading of Table 4.3 (Sec. 4.3.1) computed from notebook 04's rows: our ranking of the generators by mean
+    FID and by mean CAS beside the thesis's, whether ours reverses it, how many subsets back it, and the capacity
+    confound (parameters actually trained per generator). Markdown text."""
+    from .published import TABLE_4_3
+    names = {"infogan": "InfoGAN", "dcgan_res": "DCGAN-res", "cgan_res": "CGAN-res"}
+    gens = [g for g in dict.fromkeys(r["generator"] for r in arch_rows) if g in TABLE_4_3]
+    if len(gens) < 2:
+        return "Fewer than two generators ran: no ordering to read."
+
+    def mean(g: str, key: str) -> float:
+        return float(np.mean([float(r[key]) for r in arch_rows if r["generator"] == g]))
+
+    def ranking(score: dict, lower_is_better: bool) -> list[str]:
+        return sorted(gens, key=lambda g: score[g] if lower_is_better else -score[g])
+
+    lines = []
+    for key, label, lower in (("fid", "FID", True), ("cas", "CAS", False)):
+        ours = ranking({g: mean(g, key) for g in gens}, lower)
+        thesis = ranking({g: TABLE_4_3[g][key] for g in gens}, lower)
+        relation = ("the same order" if ours == thesis else
+                    "the reverse order" if ours == thesis[::-1] else "a different order")
+        if relation == "a different order" and ours[0] == thesis[-1]:
+            relation += f": the thesis's worst, {names[ours[0]]}, is our best"
+        lines.append(f"- **{label}**: ours {' > '.join(names[g] for g in ours)}; thesis "
+                     f"{' > '.join(names[g] for g in thesis)} (best first): {relation}.")
+    seeds = sorted({r["seed"] for r in arch_rows})
+    lines.append(f"- **Noise**: {len(seeds)} subset(s). " + (
+        "One subset: not a ranking, whichever way it points." if len(seeds) < 3 else
+        "See the paired intervals in the verdict table below."))
+    params = {g: mean(g, "parameters") for g in gens}
+    big, small = max(params, key=params.get), min(params, key=params.get)
+    ratio = params[big] / params[small]
+    if ratio > 1.5:
+        lines.append(f"- **Confounded by capacity**: the generators trained here do not have equal capacity "
+                     f"({', '.join(f'{names[g]} {params[g] / 1e6:.2f}M' for g in gens)} parameters; "
+                     f"{names[big]} has {ratio:.0f}x the parameters of {names[small]}), so a difference between "
+                     "them mixes the design with the size; the thesis's own widths are listed in the table.")
+    else:
+        lines.append(f"- **Capacity**: within {ratio:.2f}x across generators "
+                     f"({', '.join(f'{names[g]} {params[g] / 1e6:.2f}M' for g in gens)}).")
+    return "\n".join(lines)
+
+
 def peers_claims(rows: Sequence[dict]) -> list[dict]:
     """Beyond the thesis (notebook 07): sCOLA against the related methods on the same subsets, on the measures the
     thesis argues for (CAS, Mix - Real). Paired over seeds."""
     out = []
     methods = [m for m in dict.fromkeys(r["method"] for r in rows) if m != "scola"]
+    failed = {r["method"]: r["failed"] for r in rows if r.get("failed")}
     for size in sorted({r["size"] for r in rows}):
         for m in methods:
+            if m in failed or "scola" in failed:
+                bad = m if m in failed else "scola"
+                for measure in ("CAS", "Mix accuracy"):
+                    out.append(claim_row(f"sCOLA beats {m} on {measure} at {size} per class", "sCOLA best",
+                                         "not ranked", "not comparable", f"{bad} failed here: {failed[bad]}"))
+                continue
             out.append(ordering_claim(f"sCOLA beats {m} on CAS at {size} per class", "sCOLA best (ch. 4)",
                                       _paired_methods(rows, "scola", m, size, "cas")))
             out.append(ordering_claim(f"sCOLA beats {m} on Mix accuracy at {size} per class", "sCOLA best (ch. 5)",
                                       _paired_methods(rows, "scola", m, size, "mix")))
     return out
+
+
+def peers_reading(rows: Sequence[dict], names: dict[str, str]) -> str:
+    """Notebook 07's reading, computed from its rows: per size and metric (CAS, Mix, FID) the methods in order of
+    their mean, failed methods (a ``failed`` reason, :func:`colalib.metrics.degenerate_reason`) left out of the
+    order and named as failed, and how many subsets stand behind it. With fewer than 3 subsets the order is said to
+    be a single run, not a ranking; the paired intervals are in the "Result vs thesis" table. Markdown text."""
+    lines = []
+    failed = {r["method"]: r["failed"] for r in rows if r.get("failed")}
+    for m, why in failed.items():
+        lines.append(f"- **{names.get(m, m)} failed** ({why}): left out of every order below.")
+    for size in sorted({r["size"] for r in rows}):
+        here = [r for r in rows if r["size"] == size]
+        n_seeds = len({r["seed"] for r in here})
+        caveat = (f"{n_seeds} subsets; paired intervals in the verdict table" if n_seeds >= 3 else
+                  "one subset: a single run, not a ranking" if n_seeds == 1 else
+                  f"{n_seeds} subsets: not a ranking")
+        for metric, higher in (("cas", True), ("mix", True), ("fid", False)):
+            means = {m: float(np.mean([float(r[metric]) for r in here if r["method"] == m]))
+                     for m in dict.fromkeys(r["method"] for r in here) if m not in failed}
+            order = sorted(means, key=means.get, reverse=higher)
+            fmt = (lambda v: f"{100 * v:.1f}%") if metric != "fid" else (lambda v: f"{v:.1f}")
+            lines.append(f"- {size} per class, {metric.upper()} ({'higher' if higher else 'lower'} is better): "
+                         + " > ".join(f"{names.get(m, m)} {fmt(means[m])}" for m in order) + f" ({caveat})")
+    return "\n".join(lines)
 
 
 # notebook -> (claims function, the result tables it reads, in order)

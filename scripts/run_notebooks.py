@@ -67,6 +67,30 @@ def run(notebook: Path, out_dir: Path, parameters: dict, timeout: int | None) ->
     return seconds
 
 
+PUBLISHED_DIR = REPO / "notebooks" / "executed"
+PUBLISH_CAP_BYTES = 4 * 2 ** 20  # an executed copy committed for GitHub carries its figures inline: at most 4 MiB each
+
+
+def publish(executed: Path, folder: Path = PUBLISHED_DIR, cap: int = PUBLISH_CAP_BYTES) -> Path | None:
+    """Copy an executed quick-profile notebook (outputs and figures inline) to ``notebooks/executed/`` so that the
+    repository shows results on GitHub; the source notebooks stay free of outputs. A copy over ``cap`` bytes is not
+    published (a message says so) rather than silently cut."""
+    import shutil
+    size = executed.stat().st_size
+    if size > cap:
+        print(f"   not published: {executed.name} is {size / 2 ** 20:.1f} MiB, over the {cap / 2 ** 20:.0f} MiB cap",
+              flush=True)
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / executed.name
+    tmp = target.with_suffix(".tmp")
+    shutil.copyfile(executed, tmp)
+    tmp.replace(target)  # atomic
+    print(f"   published {target.relative_to(REPO) if target.is_relative_to(REPO) else target} "
+          f"({size / 2 ** 20:.1f} MiB)", flush=True)
+    return target
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("numbers", nargs="*", help="notebook numbers to run (default: all)")
@@ -81,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     total = 0.0
     for nb in numbered_notebooks(args.numbers):
         total += run(nb, Path(args.out), parameters, args.timeout)
+        if profile == DEFAULT_PROFILE and not args.parameter:  # the committed results: publish the executed copy
+            publish(Path(args.out) / nb.name)
     print(f"all notebooks done in {total:.0f} s (profile {profile})")
     return 0
 

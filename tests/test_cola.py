@@ -151,3 +151,20 @@ def test_unsupervised_cola_samples_matched_classes_and_survives_save_load(digits
     again = COLA.load(tmp_path / "cola.pt")
     assert np.array_equal(again.cluster_to_class_, cola.cluster_to_class_)
     assert np.array_equal(again.sample(10, seed=3)[1], cola.sample(10, seed=3)[1])
+
+
+def test_class_transfer_measures_its_own_class_reconstructions(fitted, digits10):
+    from colalib.cola import TRANSFER_MAX_RELATIVE_ERROR
+    t = fitted.class_transfer(digits10.images, n_rows=4, seed=0)
+    assert t["grid"].shape[:2] == (4, fitted.num_classes_) and len(t["originals"]) == 4
+    assert np.array_equal(t["own"], np.asarray(fitted.labels_)[t["indices"]])
+    assert np.array_equal(t["own"], np.arange(4))  # one image of each of the first classes, drawn by seed
+    own_cells = t["grid"][np.arange(4), t["own"]].astype(int)  # the own class code: the plain reconstruction
+    assert np.abs(own_cells - fitted.reconstruct(t["indices"]).astype(int)).mean() < 4  # ~ the reconstruction
+    # an untrained generator (random codes and weights) does not reconstruct: the flag fires; training lowers the error
+    untrained = SCOLA(fitted.config.replace(epochs=0), device="cpu", progress=False).fit(digits10)
+    untrained_error = untrained.class_transfer(digits10.images, n_rows=4, seed=0)["relative_error"]
+    assert untrained_error > TRANSFER_MAX_RELATIVE_ERROR
+    assert 0 <= t["relative_error"] < 0.8 * untrained_error
+    with pytest.raises(ValueError, match="fitted on"):
+        fitted.class_transfer(digits10.images[:5])

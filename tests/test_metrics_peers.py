@@ -145,3 +145,14 @@ def test_memorisation_grid():
     assert np.array_equal(tiles[3], generated[1]) and np.array_equal(tiles[4], training[1])
     assert ax.get_title() == "nearest training images"
     plt.close(fig)
+
+
+def test_degenerate_reason_flags_below_chance_and_collapse_only():
+    from colalib.metrics import COLLAPSED_DIVERSITY, degenerate_reason
+    assert degenerate_reason(0.28, 0.87, 10) == ""
+    assert "below chance" in degenerate_reason(0.098, 0.87, 10)
+    assert "collapsed" in degenerate_reason(0.28, COLLAPSED_DIVERSITY / 2, 10)
+    both = degenerate_reason(0.0981, 0.07, 10)  # notebook 07's AugIntAE, quick profile
+    assert "below chance" in both and "collapsed" in both
+    with pytest.raises(ValueError, match="at least 2"):
+        degenerate_reason(0.5, 0.5, 1)

@@ -13,6 +13,90 @@ def test_there_are_numbered_notebooks():
     assert NOTEBOOKS, "no notebooks/NN_*.ipynb found"
 
 
+def _number(value: str):
+    try:
+        return float(value)
+    except ValueError:
+        return value
+
+
+def _table(results: Path, name: str) -> list[dict]:
+    """A results CSV with every field that parses as a number as a float."""
+    from colalib.runner import read_csv
+    path = results / f"{name}.csv"
+    assert path.exists(), f"{path.name} was not written"
+    return [{k: _number(v) for k, v in r.items()} for r in read_csv(path)]
+
+
+def _check_01(results: Path) -> None:
+    assert all(str(r["within 3 se"]) == "True" for r in _table(results, "lemma1")), "Lemma 1 off its closed form"
+    for r in _table(results, "prop1_thresholds"):  # the simulated crossover lands near Cor. 1.1's threshold
+        crossover, threshold = r["first grid n with Err(Z) < Err(X)"], r["threshold (Cor. 1.1)"]
+        assert abs(crossover - threshold) <= 0.25 * threshold, f"Cor. 1.1: crossover {crossover}, threshold {threshold}"
+    for r in _table(results, "prop2_tails"):  # Prop. 2 is a bound: the simulated tail never exceeds it
+        assert r["p_real"] <= r["bound_real"] + 1e-9 and r["p_surrogate"] <= r["bound_surrogate"] + 1e-9
+
+
+def _check_02(results: Path) -> None:
+    scores = _table(results, "clustering_scores")
+    assert all(0 <= r["acc"] <= 1 and -1 <= r["ari"] <= 1 for r in scores)
+    best = max(r["acc"] for r in scores if str(r["method"]).startswith("MMDC"))
+    assert best > SMOKE_FLOORS["02_mmdc_acc"], f"MMDC accuracy {best:.3f} on digits: clustering did not work"
+
+
+def _check_03(results: Path) -> None:
+    for r in _table(results, "fid_cas_runs"):
+        assert r["fid"] > 0 and 0 <= r["cas"] <= 1, r
+    runs = _table(results, "fid_cas_runs")
+    real_fid = max(r["fid"] for r in runs if r["method"] == "real")  # held-out real images against the test set
+    assert all(r["fid"] > real_fid for r in runs if r["method"] != "real"), "a generator beat real images on FID"
+
+
+def _check_04(results: Path) -> None:
+    for r in _table(results, "table4_3_generators"):
+        assert r["fid"] > 0 and 0 <= r["cas"] <= 1 and r["parameters"] > 0
+    assert all(r["cas"] in ("", None) or 0 <= r["cas"] <= 1 for r in _table(results, "fig5_2_similarity"))
+
+
+def _check_05(results: Path) -> None:
+    runs = _table(results, "runs")
+    assert {r["arm"] for r in runs} >= {"real", "synthetic", "mix"}
+    assert all(0 <= r["accuracy"] <= 1 for r in runs)
+    steps = {(r["size"], r["seed"], r["arm"]): r["iterations"] for r in runs}
+    assert min(steps.values()) > 0 and len(set(steps.values())) == 1, f"arms trained for different lengths: {steps}"
+
+
+def _check_06(results: Path) -> None:
+    sweep = sorted(_table(results, "spread_sweep"), key=lambda r: r["spread"])
+    assert sweep[-1]["diversity"] > sweep[0]["diversity"], "spread does not act: diversity did not grow with it"
+
+
+def _check_07(results: Path) -> None:
+    for r in _table(results, "peers_runs"):
+        assert 0 <= r["quality"] <= 1 and 0 <= r["diversity"] <= 1 and "failed" in r
+
+
+# Floors on the smoke data (scikit-learn digits, seconds of training; chance 0.1). MMDC reaches about 0.3 there; the
+# smoke classifiers train for a few steps only and stay near chance, so no accuracy floor is set for them.
+SMOKE_FLOORS = {"02_mmdc_acc": 0.2}
+RECORDED_CHECKS = {"01_theory": _check_01, "02_clustering": _check_02, "03_generation": _check_03,
+                   "04_ablations": _check_04, "05_classification": _check_05, "06_fid_inadequacy": _check_06,
+                   "07_peers": _check_07}
+
+
+def check_recorded_metrics(stem: str, results: Path) -> None:
+    """The key numbers a notebook recorded, read back from its results and checked (recommenders-style), and its
+    verdict table: every status one of :data:`colalib.verdicts.STATUSES`."""
+    from colalib.verdicts import STATUSES
+    verdicts = _table(results, "vs_thesis")
+    assert verdicts and all(r["status"] in STATUSES for r in verdicts)
+    RECORDED_CHECKS[stem](results)
+
+
+def test_every_notebook_has_recorded_metric_checks():
+    assert {p.stem for p in NOTEBOOKS} == set(RECORDED_CHECKS)
+
+
 @pytest.mark.notebook
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_smoke(notebook, tmp_path, monkeypatch):
@@ -29,9 +113,48 @@ def test_notebook_smoke(notebook, tmp_path, monkeypatch):
                                cwd=str(notebook.parent), progress_bar=False, kernel_name="python3")
     record = json.loads((tmp_path / "results" / f"{notebook.stem}_smoke" / "run.json").read_text())
     assert record["profile"] == "smoke"
+    check_recorded_metrics(notebook.stem, tmp_path / "results" / f"{notebook.stem}_smoke")
     figures = list((tmp_path / "figures" / f"{notebook.stem}_smoke").glob("*.png"))
     assert figures, f"{notebook.name} saved no figure"
     executed = json.loads((tmp_path / notebook.name).read_text())
     residue = [o for c in executed["cells"] for o in c.get("outputs", [])
                if o.get("name") == "stderr" and not "".join(o.get("text", "")).strip()]
     assert not residue, f"{notebook.name}: {len(residue)} blank stderr outputs (progress-bar residue)"
+
+
+def _run_notebooks_module():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("run_notebooks", REPO / "scripts" / "run_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_publish_copies_an_executed_notebook_under_the_cap_and_refuses_one_over_it(tmp_path):
+    rn = _run_notebooks_module()
+    small = tmp_path / "01_theory.ipynb"
+    small.write_text(json.dumps({"cells": [{"cell_type": "code", "outputs": [{"name": "stdout"}]}]}))
+    target = rn.publish(small, tmp_path / "published", cap=10_000)
+    assert target is not None and json.loads(target.read_text()) == json.loads(small.read_text())
+    big = tmp_path / "02_clustering.ipynb"
+    big.write_bytes(b"x" * 20_000)
+    assert rn.publish(big, tmp_path / "published", cap=10_000) is None
+    assert not (tmp_path / "published" / big.name).exists()
+
+
+PUBLISHED = sorted((REPO / "notebooks" / "executed").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.mark.parametrize("executed", PUBLISHED, ids=lambda p: p.stem)
+def test_published_executed_notebooks_have_outputs_no_residue_and_fit_the_cap(executed):
+    rn = _run_notebooks_module()
+    assert executed.stat().st_size <= rn.PUBLISH_CAP_BYTES
+    nb = json.loads(executed.read_text())
+    outputs = [o for c in nb["cells"] for o in c.get("outputs", [])]
+    assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {}) for o in outputs), \
+        f"{executed.name} has no inline figure"
+    assert not [o for o in outputs if o.get("output_type") == "error"], f"{executed.name} has an error output"
+    residue = [o for o in outputs if o.get("name") == "stderr" and not "".join(o.get("text", "")).strip()]
+    assert not residue, f"{executed.name}: blank stderr outputs (progress-bar residue)"
+    params = next(c for c in nb["cells"] if "injected-parameters" in c.get("metadata", {}).get("tags", []))
+    assert "PROFILE = \"quick\"" in "".join(params["source"]), f"{executed.name} is not a quick-profile run"

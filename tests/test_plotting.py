@@ -5,6 +5,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 from colalib.plotting import PUBLISHED_LABEL, bars_with_published, per_class_grid  # noqa: E402
 
@@ -38,3 +39,31 @@ def test_per_class_grid_draws_random_members_when_seeded():
     drawn = per_class_grid(images, labels, 4, seed=0)[:, 0, 0, 0].reshape(4, 2)
     assert set(drawn[:, 0]) <= set(range(50)) and set(drawn[:, 1]) <= set(range(50, 100))
     assert drawn[:, 0].tolist() != [0, 1, 2, 3] and np.array_equal(drawn, per_class_grid(images, labels, 4, seed=0)[:, 0, 0, 0].reshape(4, 2))
+
+
+def test_size_axis_ticks_are_the_sizes_run_and_published_as_plain_integers():
+    import matplotlib.pyplot as plt
+    from colalib.plotting import size_axis
+    fig, ax = plt.subplots()
+    ax.plot([10, 50], [1.0, 2.0], "o")
+    size_axis(ax, [10, 50], (5, 10, 20, 50, 100))
+    fig.canvas.draw()
+    assert list(ax.get_xticks()) == [5, 10, 20, 50, 100]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["5", "10", "20", "50", "100"]
+    assert len(ax.xaxis.get_minor_locator()()) == 0
+    lo, hi = ax.get_xlim()
+    assert lo < 5 and hi > 100  # no point on the frame
+    plt.close(fig)
+
+
+def test_show_grid_writes_class_names_under_the_columns_and_checks_their_number():
+    import matplotlib.pyplot as plt
+    from colalib.plotting import show_grid
+    images = np.zeros((6, 32, 32, 3), dtype=np.uint8)
+    fig, ax = plt.subplots()
+    show_grid(ax, images, nrow=3, column_labels=["cat", "dog", "ship"])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["cat", "dog", "ship"]
+    assert np.allclose(ax.get_xticks(), [2 + 16, 2 + 34 + 16, 2 + 68 + 16])  # each under its column's centre
+    with pytest.raises(ValueError, match="column labels"):
+        show_grid(ax, images, nrow=2, column_labels=["a", "b", "c"])
+    plt.close(fig)
