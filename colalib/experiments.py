@@ -19,6 +19,7 @@ from .cola import COLA, SCOLA, SCOLAConfig, dataset_fingerprint, fit_or_load
 from .config import ExperimentConfig
 from .data import ImageDataset, load_dataset, small_sample
 from .gan import CGANPD, GANConfig
+from .stats import paired_differences, summarise  # noqa: F401  (re-exported)
 from .utils import get_device
 
 
@@ -245,35 +246,6 @@ def generation_experiment(exp: GenerationExperimentConfig, scola: SCOLAConfig, c
                              "real_diversity": f.get("real_diversity", float("nan")),
                              "device": c.get("device", "")})
     return rows
-
-
-def summarise(rows: list[dict], by: tuple[str, ...] = ("size", "arm"), value: str = "accuracy") -> list[dict]:
-    """Mean, standard deviation (ddof 1; 0 for one run) and count of ``value`` grouped by ``by``."""
-    groups: dict[tuple, list[float]] = {}
-    for r in rows:
-        groups.setdefault(tuple(r[k] for k in by), []).append(float(r[value]))
-    out = []
-    for key, vals in groups.items():
-        arr = np.array(vals)
-        out.append({**dict(zip(by, key)), "mean": float(arr.mean()),
-                    "std": float(arr.std(ddof=1)) if len(arr) > 1 else 0.0, "n": len(arr)})
-    return out
-
-
-def paired_differences(rows: list[dict], a: str = "mix", b: str = "real") -> list[dict]:
-    """Per size: mean, std and 95 % interval half-width (Student t) over seeds of accuracy(a) - accuracy(b) on
-    the same subset (paired by seed)."""
-    from .gap import interval95
-    acc = {(r["size"], r["seed"], r["arm"]): r["accuracy"] for r in rows}
-    out = []
-    for size in sorted({r["size"] for r in rows}):
-        diffs = [acc[(size, s, a)] - acc[(size, s, b)] for s in sorted({r["seed"] for r in rows})
-                 if (size, s, a) in acc and (size, s, b) in acc]
-        if diffs:
-            d = np.array(diffs)
-            out.append({"size": size, f"{a}_minus_{b}": float(d.mean()),
-                        "std": float(d.std(ddof=1)) if len(d) > 1 else 0.0, "ci95": interval95(d), "n": len(d)})
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:

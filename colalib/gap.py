@@ -27,7 +27,6 @@ from typing import Any, Callable, ClassVar
 
 import numpy as np
 import torch
-from scipy import stats
 
 from .cache import ArtifactCache
 from .classification import ClassifierConfig
@@ -35,6 +34,7 @@ from .cola import SCOLA, SCOLAConfig, dataset_fingerprint
 from .config import ExperimentConfig
 from .data import ImageDataset, load_dataset, small_sample
 from .experiments import _unit_key, arm_unit, fit_model, reference_classifier
+from .stats import interval95, verdict  # noqa: F401  (re-exported)
 from .utils import get_device
 
 DEFAULT = "default (Ledoit-Wolf, ambient, re-projected)"
@@ -184,14 +184,6 @@ def gap_study(exp: GapStudyConfig, scola: SCOLAConfig, clf: ClassifierConfig, ca
     return rows
 
 
-def interval95(values: np.ndarray) -> float:
-    """Half-width of the 95 % Student-t interval of the mean of ``values`` (nan for fewer than 2)."""
-    values = np.asarray(values, dtype=float)
-    if len(values) < 2:
-        return float("nan")
-    return float(stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
-
-
 def summarise_readings(rows: list[dict]) -> list[dict]:
     """Per size and reading: mean Mix, Real and Mix - Real with 95 % intervals over the subsets (paired), and
     the paired difference of the reading's Mix to the default's Mix on the same subsets (``vs_default``)."""
@@ -207,20 +199,9 @@ def summarise_readings(rows: list[dict]) -> list[dict]:
                         "real_mean": float(real.mean()), "real_ci95": interval95(real),
                         "mix_minus_real_mean": float((mix - real).mean()), "mix_minus_real_ci95": interval95(mix - real),
                         "vs_default_mean": float(vs.mean()) if len(vs) else float("nan"),
-                        "vs_default_ci95": interval95(vs), "combines": sel[0].get("combines", "")})
+                        "vs_default_ci95": interval95(vs), "combines": sel[0].get("combines", ""),
+                        "steps": sel[0].get("iterations")})
     return out
-
-
-def verdict(mean: float, ci95: float, n: int) -> str:
-    """'better' / 'worse' when the 95 % interval excludes 0, 'no difference resolved' when it does not, and
-    'one subset: not a ranking' for a single subset."""
-    if n < 2 or not np.isfinite(ci95):
-        return "one subset: not a ranking"
-    if mean - ci95 > 0:
-        return "better"
-    if mean + ci95 < 0:
-        return "worse"
-    return "no difference resolved"
 
 
 def gap_table(summary: list[dict], published_mix: dict[int, float | None],
@@ -238,7 +219,7 @@ def gap_table(summary: list[dict], published_mix: dict[int, float | None],
         out.append({"size": size, "reading": "sCOLA, published (thesis, Table 5.1)", "kind": "published",
                     "Mix (%)": "" if pub is None else f"{pub:.2f}" + (f" ± {std:.2f} (std)" if std else ""),
                     "Real (%)": "not given", "Mix − Real (pp)": "not given", "Mix − default Mix (pp)": "",
-                    "verdict vs default": "", "subsets": ""})
+                    "verdict vs default": "", "subsets": "", "classifier steps": "not given"})
         for r in (r for r in summary if r["size"] == size):
             is_default = r["kind"] == "default"
             out.append({"size": size, "reading": r["reading"] + (f" [{r['combines']}]" if r.get("combines") else ""),
@@ -248,7 +229,7 @@ def gap_table(summary: list[dict], published_mix: dict[int, float | None],
                         "Mix − default Mix (pp)": "" if is_default else pm(r["vs_default_mean"], r["vs_default_ci95"]),
                         "verdict vs default": "" if is_default else verdict(r["vs_default_mean"], r["vs_default_ci95"],
                                                                             r["n"]),
-                        "subsets": r["n"]})
+                        "subsets": r["n"], "classifier steps": r.get("steps") or ""})
     return out
 
 

@@ -48,7 +48,7 @@ def set_num_threads(n: int | None = None) -> int:
     return torch.get_num_threads()
 
 
-RUN_OUTPUTS: tuple[str, ...] = ("results/", "figures/", "executed/")
+RUN_OUTPUTS: tuple[str, ...] = ("results/", "figures/", "executed/", "notebooks/executed/")
 
 
 def git_commit(repo: Path = REPO_ROOT) -> str:

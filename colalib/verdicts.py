@@ -17,7 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .gap import interval95
+from .stats import interval95
 
 STATUSES = ("holds", "does not hold", "not resolved", "not comparable")
 

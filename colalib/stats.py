@@ -1,0 +1,58 @@
+"""Summaries over subsets and paired differences with 95 % intervals: the statistics every ordering claim of the
+notebooks rests on ("A beats B" needs the paired differences of at least 3 subsets, with their interval).
+
+Kept free of the experiment modules so that :mod:`colalib.experiments`, :mod:`colalib.gap` and
+:mod:`colalib.verdicts` all import it without cycles.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+
+def interval95(values: np.ndarray) -> float:
+    """Half-width of the 95 % Student-t interval of the mean of ``values`` (nan for fewer than 2)."""
+    values = np.asarray(values, dtype=float)
+    if len(values) < 2:
+        return float("nan")
+    return float(stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
+
+
+def verdict(mean: float, ci95: float, n: int) -> str:
+    """'better' / 'worse' when the 95 % interval excludes 0, 'no difference resolved' when it does not, and
+    'one subset: not a ranking' for a single subset."""
+    if n < 2 or not np.isfinite(ci95):
+        return "one subset: not a ranking"
+    if mean - ci95 > 0:
+        return "better"
+    if mean + ci95 < 0:
+        return "worse"
+    return "no difference resolved"
+
+
+def summarise(rows: list[dict], by: tuple[str, ...] = ("size", "arm"), value: str = "accuracy") -> list[dict]:
+    """Mean, standard deviation (ddof 1; 0 for one run) and count of ``value`` grouped by ``by``."""
+    groups: dict[tuple, list[float]] = {}
+    for r in rows:
+        groups.setdefault(tuple(r[k] for k in by), []).append(float(r[value]))
+    out = []
+    for key, vals in groups.items():
+        arr = np.array(vals)
+        out.append({**dict(zip(by, key)), "mean": float(arr.mean()),
+                    "std": float(arr.std(ddof=1)) if len(arr) > 1 else 0.0, "n": len(arr)})
+    return out
+
+
+def paired_differences(rows: list[dict], a: str = "mix", b: str = "real") -> list[dict]:
+    """Per size: mean, std and 95 % interval half-width (Student t) over seeds of accuracy(a) - accuracy(b) on
+    the same subset (paired by seed)."""
+    acc = {(r["size"], r["seed"], r["arm"]): r["accuracy"] for r in rows}
+    out = []
+    for size in sorted({r["size"] for r in rows}):
+        diffs = [acc[(size, s, a)] - acc[(size, s, b)] for s in sorted({r["seed"] for r in rows})
+                 if (size, s, a) in acc and (size, s, b) in acc]
+        if diffs:
+            d = np.array(diffs)
+            out.append({"size": size, f"{a}_minus_{b}": float(d.mean()),
+                        "std": float(d.std(ddof=1)) if len(d) > 1 else 0.0, "ci95": interval95(d), "n": len(d)})
+    return out

@@ -1,0 +1,22 @@
+import numpy as np
+import pytest
+
+from colalib.stats import interval95, paired_differences, summarise, verdict
+
+
+def test_verdict_follows_the_interval_and_never_ranks_one_subset():
+    assert verdict(0.03, 0.01, 3) == "better"
+    assert verdict(-0.03, 0.01, 3) == "worse"
+    assert verdict(0.0003, 0.0194, 3) == "no difference resolved"  # "+0.03 ± 1.94 pp" is not a win
+    assert verdict(0.05, float("nan"), 1) == "one subset: not a ranking"
+
+
+def test_paired_differences_pair_by_seed_and_skip_unpaired_runs():
+    rows = [{"size": 10, "seed": s, "arm": arm, "accuracy": acc}
+            for s, arm, acc in ((0, "mix", 0.30), (0, "real", 0.25), (1, "mix", 0.28), (1, "real", 0.27),
+                                (2, "mix", 0.40))]  # seed 2 has no Real arm: not paired, left out
+    (d,) = paired_differences(rows)
+    assert d["n"] == 2 and d["mix_minus_real"] == pytest.approx(0.03)
+    assert d["ci95"] == pytest.approx(interval95(np.array([0.05, 0.01])))
+    means = {r["arm"]: r for r in summarise(rows)}
+    assert means["mix"]["n"] == 3 and means["real"]["mean"] == pytest.approx(0.26)
