@@ -55,3 +55,16 @@ def test_method_model_runs_step_one_for_cola_and_uses_the_gan_config(tmp_path):
         method_model("vae", subset, scola, cache=cache)
     assert model_config("real", scola) is scola and model_config("glo", scola) is scola
     assert type(model_config("mmgan", scola)).__name__ == "MMGANConfig"
+
+
+def test_every_registered_estimator_offers_the_generative_interface():
+    from colalib.experiments import GenerativeEstimator, _method_classes
+    for name, (cls, _) in _method_classes().items():
+        assert issubclass(cls, GenerativeEstimator), f"{name}: {cls.__name__} lacks fit/sample/state/from_state"
+
+
+def test_the_experiments_package_keeps_its_modules_small():
+    from pathlib import Path
+    import colalib.experiments as package
+    sizes = {p.name: len(p.read_text().splitlines()) for p in Path(package.__file__).parent.glob("*.py")}
+    assert len(sizes) >= 7 and max(sizes.values()) <= 400, sizes

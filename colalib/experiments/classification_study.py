@@ -1,0 +1,83 @@
+"""Chapter 5 (Table 5.1, Fig. 5.1, Table 5.2; notebook 05): Real / Synthetic / Mix classifiers per size and subset,
+and the sampler variants of the Mix arm."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar
+
+from ..cache import ArtifactCache
+from ..classification import ClassifierConfig
+from ..cola import SCOLAConfig
+from ..config import ExperimentConfig
+from ..data import load_dataset, small_sample
+from ..utils import get_device
+from .units import arm_unit
+from .registry import MIX_VARIANTS
+
+
+@dataclass(frozen=True)
+class ClassificationExperimentConfig(ExperimentConfig):
+    """Chapter 5 protocol: sizes x seeds, sCOLA per subset, Real / Synthetic / Mix classifiers."""
+
+    dataset: str = "cifar10"
+    sizes: tuple[int, ...] = (5, 10, 20, 50, 100)
+    seeds: tuple[int, ...] = (0, 1, 2)
+    arms: tuple[str, ...] = ("real", "synthetic", "mix")
+    synthetic_per_class: int = 500
+
+    PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
+        "smoke": {"dataset": "digits", "sizes": (5, 10), "seeds": (0,), "synthetic_per_class": 20},
+        "quick": {"sizes": (10, 50), "seeds": (0, 1), "synthetic_per_class": 200},
+        "paper": {},
+    }
+
+
+def classification_experiment(exp: ClassificationExperimentConfig, scola: SCOLAConfig, clf: ClassifierConfig,
+                              cache: ArtifactCache | None = None, device=None, progress: bool = True,
+                              on_row: Callable[[dict], None] | None = None) -> list[dict]:
+    """Rows ``{dataset, size, seed, arm, accuracy, ...}`` for every size, seed and arm (cached per unit)."""
+    cache = cache or ArtifactCache()
+    device = get_device(device)
+    train, test = load_dataset(exp.dataset, "train"), load_dataset(exp.dataset, "test")
+    rows = []
+    for size in exp.sizes:
+        for seed in exp.seeds:
+            subset = small_sample(train, size, seed)
+            shared: dict = {}
+            for arm in exp.arms:
+                result = arm_unit(arm, subset, test, scola.replace(seed=seed), clf.replace(seed=seed),
+                                  exp.synthetic_per_class, cache, device, progress, synthetic=shared)
+                row = {"dataset": exp.dataset, "size": size, "seed": seed, **result}
+                rows.append(row)
+                if on_row:
+                    on_row(row)
+    return rows
+
+
+def mix_variant_experiment(dataset: str, sizes: tuple[int, ...], seeds: tuple[int, ...], scola: SCOLAConfig,
+                           clf: ClassifierConfig, synthetic_per_class: int,
+                           variants: dict[str, tuple[dict, dict]] | None = None, cache: ArtifactCache | None = None,
+                           device=None, progress: bool = True,
+                           on_row: Callable[[dict], None] | None = None) -> list[dict]:
+    """Real and Mix accuracy of each variant of step III / mixing on the same subsets (paired by seed): which
+    change closes the gap between our Mix and the thesis's? Rows ``{size, seed, variant, accuracy, ...}``; the
+    variant ``"real"`` is the Real arm. Every unit is cached like the classification experiment's."""
+    cache = cache or ArtifactCache()
+    device = get_device(device)
+    variants = MIX_VARIANTS if variants is None else variants
+    train, test = load_dataset(dataset, "train"), load_dataset(dataset, "test")
+    rows = []
+    for size in sizes:
+        for seed in seeds:
+            subset = small_sample(train, size, seed)
+            clf_s = clf.replace(seed=seed)
+            units = [("real", "real", scola.replace(seed=seed), None)]
+            units += [(name, "mix", scola.replace(seed=seed, **over), samp) for name, (over, samp) in variants.items()]
+            for name, arm, cfg, samp in units:
+                result = arm_unit(arm, subset, test, cfg, clf_s, synthetic_per_class, cache, device, progress,
+                                  sampling=samp)
+                row = {"dataset": dataset, "size": size, "seed": seed, "variant": name, **result}
+                rows.append(row)
+                if on_row:
+                    on_row(row)
+    return rows

@@ -1,0 +1,85 @@
+"""Chapter 4 (Fig. 4.1, 4.5; notebook 03): FID and CAS per method and training size, and the t/v scale study."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from ..cache import ArtifactCache
+from ..classification import ClassifierConfig
+from ..cola import SCOLA, SCOLAConfig, fit_or_load
+from ..config import ExperimentConfig
+from ..data import load_dataset, small_sample
+from ..gan import GANConfig
+from ..utils import get_device
+from .units import arm_unit, fid_unit
+from .registry import _method_class, model_config
+
+
+@dataclass(frozen=True)
+class GenerationExperimentConfig(ExperimentConfig):
+    """Chapter 4 protocol (Fig. 4.1, 4.5; App. C.4): FID and CAS per method, training size and run."""
+
+    dataset: str = "cifar10"
+    sizes: tuple[int, ...] = (10, 100, 1000, 5000)
+    seeds: tuple[int, ...] = (0, 1, 2)
+    methods: tuple[str, ...] = ("scola", "glo", "cola", "cgan_pd")
+    n_fid: int = 10_000
+    n_real_fid: int | None = None  # None: the whole test split (10K for CIFAR)
+    cas_per_class: int = 500
+
+    PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
+        "smoke": {"dataset": "digits", "sizes": (5,), "seeds": (0,), "n_fid": 60, "n_real_fid": 60,
+                  "cas_per_class": 10},
+        "quick": {"sizes": (10, 50), "seeds": (0,), "n_fid": 1000, "n_real_fid": 1000, "cas_per_class": 200},
+        "paper": {},
+    }
+
+
+def generation_experiment(exp: GenerationExperimentConfig, scola: SCOLAConfig, clf: ClassifierConfig,
+                          cache: ArtifactCache | None = None, device=None, progress: bool = True,
+                          gan: GANConfig | None = None) -> list[dict]:
+    """Rows ``{method, size, seed, fid, cas, ...}`` for each method and the real subset (``method="real"``).
+    ``gan``: the CGAN-PD configuration (method ``"cgan_pd"``; None: ``GANConfig`` of ``scola``'s profile); its
+    seed is replaced by each run's seed, as ``scola``'s is."""
+    cache = cache or ArtifactCache()
+    device = get_device(device)
+    train, test = load_dataset(exp.dataset, "train"), load_dataset(exp.dataset, "test")
+    rows = []
+    for size in exp.sizes:
+        for seed in exp.seeds:
+            subset = small_sample(train, size, seed)
+            cfg, clf_s = scola.replace(seed=seed), clf.replace(seed=seed)
+            gan_s = gan.replace(seed=seed) if gan is not None else None
+            for method in ("real",) + tuple(exp.methods):
+                cfg_m = model_config(method, cfg, gan_s)
+                f = fid_unit(method, subset, cfg_m, exp, cache, device, progress)
+                arm = "real" if method == "real" else "synthetic"
+                c = arm_unit(arm, subset, test, cfg_m, clf_s, exp.cas_per_class, cache, device, progress,
+                             model_cls=SCOLA if method == "real" else _method_class(method))
+                rows.append({"dataset": exp.dataset, "method": method, "size": size, "seed": seed,
+                             "fid": f["fid"], "n_fake": f["n_fake"], "n_real": f["n_real"], "cas": c["accuracy"],
+                             "cas_train_images": size * subset.num_classes if method == "real"
+                             else exp.cas_per_class * subset.num_classes, "fid_weights": f["weights"],
+                             "diversity": f.get("diversity", float("nan")),
+                             "real_diversity": f.get("real_diversity", float("nan")),
+                             "device": c.get("device", "")})
+    return rows
+
+
+def t_scale_experiment(dataset: str, size: int, t_scales: tuple[float, ...], scola: SCOLAConfig, judge: Any,
+                       n_samples: int = 1000, cache: ArtifactCache | None = None, device=None,
+                       progress: bool = True) -> list[dict]:
+    """Settles the relative scale of the t and v parts of the code (Sec. 3.2 is ambiguous) by experiment: for
+    each ``t_scale``, sCOLA's final reconstruction loss and the GAN-test accuracy of its samples (how often a
+    real-data classifier recognises the intended class)."""
+    from ..classification import evaluate
+    cache = cache or ArtifactCache()
+    subset = small_sample(load_dataset(dataset, "train"), size, scola.seed)
+    rows = []
+    for t_scale in t_scales:
+        cfg = scola.replace(t_scale=t_scale)
+        model = fit_or_load(SCOLA, cfg, subset, cache, device, progress)
+        images, labels = model.sample(n_samples, seed=cfg.seed)
+        rows.append({"t_scale": t_scale, "final_reconstruction_loss": model.history_[-1],
+                     "gan_test_accuracy": evaluate(judge, images, labels, device=device)})
+    return rows

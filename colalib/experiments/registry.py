@@ -1,0 +1,100 @@
+"""The estimators by name (sCOLA, COLA, GLO, CGAN-PD and the related methods), their configs, and the named
+sampler / loss variants the experiments sweep. :class:`GenerativeEstimator` is the interface every generative
+estimator offers (fit / sample / state / from_state)."""
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from ..cola import COLA, SCOLA
+from ..config import ExperimentConfig
+from ..gan import CGANPD, GANConfig
+
+
+def _method_classes() -> dict[str, tuple[type, type | None]]:
+    """Method name -> (estimator class, its own config class or None when it is trained with the sCOLA config)."""
+    from ..baselines import GLO
+    from ..mmgan import MMGAN, MMGANConfig
+    from ..peers import AugIntAE, AugIntAEConfig, ReGene, ReGeneConfig
+    return {"scola": (SCOLA, None), "glo": (GLO, None), "cola": (COLA, None), "cgan_pd": (CGANPD, GANConfig),
+            "regene": (ReGene, ReGeneConfig), "mmgan": (MMGAN, MMGANConfig), "augintae": (AugIntAE, AugIntAEConfig)}
+
+
+def _method_class(method: str) -> type:
+    classes = _method_classes()
+    if method not in classes:
+        raise ValueError(f"Unknown method {method!r}; choose from {sorted(classes)}")
+    return classes[method][0]
+
+
+def model_config(method: str, scola: ExperimentConfig, gan: GANConfig | None = None) -> ExperimentConfig:
+    """The configuration ``method`` is trained with: sCOLA, GLO and COLA use ``scola``; CGAN-PD (``"cgan_pd"``)
+    uses ``gan``, by default ``GANConfig.for_profile(scola.profile, seed=scola.seed)``; the related methods of
+    notebook 07 (``"regene"``, ``"mmgan"``, ``"augintae"``) their own config class's profile of ``scola.profile``
+    with ``scola``'s seed. A config that already is of the method's class is used as it is."""
+    if method == "real":  # the real subset: no model
+        return scola
+    _method_class(method)  # fail early on an unknown method
+    own = _method_classes()[method][1]
+    if own is None or type(scola) is own:
+        return scola
+    if method == "cgan_pd" and gan is not None:
+        return gan
+    return own.for_profile(scola.profile, seed=scola.seed)
+
+
+# The Mix variants behind "why the gap to the thesis" (notebook 05): the thesis's sampler and mixing, and
+# alternatives that change one thing each. Values: (sCOLA config overrides, ``model.sample`` keyword arguments).
+MIX_VARIANTS: dict[str, tuple[dict, dict]] = {
+    "Gaussian (thesis)": ({}, {}),
+    "Gaussian, spread 0.5": ({}, {"spread": 0.5}),
+    "Gaussian, spread 2": ({}, {"spread": 2.0}),
+    "convex, 3 codes (ReGene)": ({}, {"method": "convex", "n_mix": 3}),
+    "reconstructions (no new codes)": ({}, {"method": "reconstruction"}),
+    "Gaussian, t scale 2": ({"t_scale": 2.0}, {}),
+}
+
+
+# Notebook 07: the seeds' related methods on the thesis's small-sample protocol (issue: 07_peers).
+PEER_METHODS: tuple[str, ...] = ("scola", "glo", "cgan_pd", "regene", "mmgan", "augintae")
+
+
+# Step-III samplers of the related methods, applied to one trained sCOLA (scored by Mix accuracy).
+PEER_SAMPLERS: dict[str, tuple[dict, dict]] = {
+    "Gaussian (thesis)": MIX_VARIANTS["Gaussian (thesis)"],
+    "convex, 3 codes (ReGene)": MIX_VARIANTS["convex, 3 codes (ReGene)"],
+    "SLERP, 2 codes (AugIntAE)": ({}, {"method": "slerp"}),
+}
+
+
+SIMILARITY_MEASURES: dict[str, dict[str, Any]] = {
+    # name -> SCOLAConfig overrides (Sec. 5.3.1, items 1-6)
+    "laplacian": {"loss": "laplacian"},
+    "l1": {"loss": "l1"},
+    "resnet32_random": {"loss": "perceptual_net", "perceptual_net": "resnet32_random"},
+    "resnet32_trained": {"loss": "perceptual_net", "perceptual_net": "resnet32_trained"},
+    "resnet32_kmeans": {"loss": "perceptual_net", "perceptual_net": "resnet32_kmeans"},
+    "vgg16": {"loss": "perceptual_vgg16"},
+}
+
+
+SIMILARITY_LABELS = {"laplacian": "Laplacian pyramid", "l1": "L1 (pixels)", "resnet32_random": "ResNet-32, random",
+                     "resnet32_trained": "ResNet-32, trained on the sample",
+                     "resnet32_kmeans": "ResNet-32, stacked k-means", "vgg16": "ImageNet VGG16"}
+
+
+@runtime_checkable
+class GenerativeEstimator(Protocol):
+    """What the experiments need of a generative estimator (sCOLA, COLA, GLO, CGAN-PD, ReGene, MM-GAN, AugIntAE):
+    fit on an :class:`~colalib.data.ImageDataset`, sample ``n`` labelled uint8 images, and round-trip its state
+    through the cache."""
+
+    def fit(self, data: Any) -> Any: ...
+
+    def sample(self, n: int, seed: int | None = None) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def state(self) -> dict: ...
+
+    @classmethod
+    def from_state(cls, state: dict, device: Any = None) -> Any: ...

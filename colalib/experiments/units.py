@@ -1,0 +1,233 @@
+"""Units of work: each a function of frozen configs whose result is cached by the hash of everything that
+determines it (one model fit, one classifier arm, one FID, one reference classifier...), so an interrupted run
+resumes where it stopped."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+
+from ..cache import ArtifactCache
+from ..classification import ClassifierConfig, train_and_evaluate
+from ..cola import COLA, SCOLA, SCOLAConfig, dataset_fingerprint, fit_or_load
+from ..config import ExperimentConfig
+from ..data import ImageDataset, load_dataset, small_sample
+from ..gan import GANConfig
+from ..utils import get_device
+from .registry import _method_class, model_config
+
+if TYPE_CHECKING:
+    from .generation_study import GenerationExperimentConfig
+
+
+def _unit_key(**parts: Any) -> dict:
+    return {k: (v.to_dict() if hasattr(v, "to_dict") else v) for k, v in parts.items()}
+
+
+def arm_unit(arm: str, subset: ImageDataset, test: ImageDataset, scola: SCOLAConfig, clf: ClassifierConfig,
+             synthetic_per_class: int, cache: ArtifactCache, device, progress: bool = True,
+             model_cls: type = SCOLA, synthetic: dict | None = None, sampling: dict | None = None) -> dict:
+    """One classifier unit (cached): ``real``, ``synthetic`` (= CAS of ``model_cls``) or ``mix``.
+
+    ``synthetic`` is a dict shared between the arms of one subset, filled on first use with the generated set, so
+    the model is fitted (or loaded) and sampled once per subset. ``sampling``: keyword arguments of
+    ``model.sample`` other than the thesis's default (e.g. ``{"method": "convex"}``), part of the cache key.
+    """
+    key = _unit_key(unit="classification", arm=arm, data=dataset_fingerprint(subset), test=dataset_fingerprint(test),
+                    clf=clf, scola=scola if arm != "real" else None,
+                    synthetic_per_class=synthetic_per_class if arm != "real" else None)
+    if arm != "real" and model_cls is not SCOLA:
+        key["model"] = model_cls.__name__
+    if arm != "real" and sampling:
+        key["sampling"] = dict(sorted(sampling.items()))
+    synthetic = {} if synthetic is None else synthetic
+
+    def compute() -> dict:
+        refresh = None
+        if arm != "real" and ("set" not in synthetic or (arm == "mix" and clf.synthetic_refresh)):
+            model = fit_model(model_cls, scola, subset, cache, device, progress)
+            n_syn = synthetic_per_class * subset.num_classes
+            synthetic["set"] = model.sample(n_syn, seed=scola.seed, **(sampling or {}))
+            if arm == "mix" and clf.synthetic_refresh:  # GLICO's unlimited pool: a new set every epoch
+                refresh = lambda epoch: model.sample(n_syn, seed=scola.seed + 7919 * epoch,  # noqa: E731
+                                                     **(sampling or {}))
+        out = train_and_evaluate(arm, (subset.images, subset.labels), synthetic.get("set"),
+                                 (test.images, test.labels), subset.num_classes, clf, device, progress,
+                                 refresh=refresh)
+        return {**out, "device": str(device)}
+
+    return cache.get_or_compute("classification", key, compute)
+
+
+def fit_model(model_cls: type, config: ExperimentConfig, subset: ImageDataset, cache: ArtifactCache | None = None,
+              device=None, progress: bool = True) -> Any:
+    """``model_cls`` trained on ``subset`` (cached, :func:`colalib.cola.fit_or_load`).
+
+    Unsupervised COLA (``COLA``) first runs step I, MMDC (Sec. 3.1), on the same images with the
+    ``MMDCConfig`` of ``config``'s profile and seed (:func:`clustering_unit`, cached), initialises t with its targets
+    and uses its clusters in step III; its clusters are then Hungarian-matched to the true labels (scoring only,
+    ``COLA.match_clusters``), so that CAS and Mix accuracy can be computed as for GLO.
+    """
+    if model_cls is not COLA:
+        n_unlabelled = getattr(config, "transductive", 0)
+        if n_unlabelled:  # a labelled, non-default variant: codes for unlabelled test images too (notebook 05)
+            pool = transductive_images(subset, n_unlabelled, config.seed)
+            return fit_or_load(model_cls, config, subset, cache, device, progress, unlabelled=pool)
+        return fit_or_load(model_cls, config, subset, cache, device, progress)
+    from ..clustering import MMDCConfig
+    step1 = MMDCConfig.for_profile(config.profile, num_clusters=subset.num_classes, seed=config.seed)
+    mmdc = clustering_unit(step1, subset, cache, device, progress)
+    model = fit_or_load(COLA, config, subset, cache, device, progress, targets=mmdc["targets"],
+                        clusters=mmdc["clusters"])
+    return model.match_clusters(subset.labels)
+
+
+def transductive_images(subset: ImageDataset, n: int, seed: int) -> np.ndarray:
+    """``n`` images of ``subset``'s dataset's *test* split (a seeded random draw, labels discarded): the unlabelled
+    images a transductive sCOLA also fits (GLICO's ``--tr``). The classifiers are then evaluated on a test set that
+    contains them: transduction, never the reproduction."""
+    test = load_dataset(subset.name, "test")
+    if n > len(test):
+        raise ValueError(f"transductive={n} exceeds the {len(test)} test images of {subset.name}")
+    idx = np.sort(np.random.default_rng(10_000 + seed).choice(len(test), n, replace=False))
+    return test.images[idx]
+
+
+def fid_unit(method: str, subset: ImageDataset, scola: ExperimentConfig, exp: GenerationExperimentConfig,
+             cache: ArtifactCache, device, progress: bool = True, gan: GANConfig | None = None) -> dict:
+    """FID of ``exp.n_fid`` samples of ``method`` trained on ``subset`` against the test split (cached).
+    ``method="real"`` scores the real subset itself (its own size). The model's configuration is
+    :func:`model_config` of ``method``, ``scola`` and ``gan``."""
+    from ..metrics import fid_against_dataset, fid_weights_info
+    scola = model_config(method, scola, gan)
+    key = _unit_key(unit="fid", method=method, data=dataset_fingerprint(subset), n_fid=exp.n_fid,
+                    n_real=exp.n_real_fid, scola=scola if method != "real" else None,
+                    weights=fid_weights_info()["sha256"], with_diversity=True)
+
+    def compute() -> dict:
+        if method == "real":
+            images, labels = subset.images, subset.labels
+        else:
+            model = fit_model(_method_class(method), scola, subset, cache, device, progress)
+            images, labels = model.sample(exp.n_fid, seed=scola.seed + 1)
+        return fid_against_dataset(images, exp.dataset, "test", exp.n_real_fid, device=device, progress=progress,
+                                   gen_labels=labels)
+
+    return cache.get_or_compute("fid", key, compute)
+
+
+def reference_classifier(dataset: str, per_class: int, clf: ClassifierConfig, cache: ArtifactCache | None = None,
+                         device=None, progress: bool = True) -> tuple[Any, float]:
+    """A classifier trained on ``per_class`` real images per class (cached weights) and its test accuracy:
+    the judge of the GAN-test score (accuracy of a real-data classifier on generated images; Shmelkov et al.)."""
+    from ..classification import evaluate, train_classifier
+    from ..models import build_classifier
+    cache = cache or ArtifactCache()
+    device = get_device(device)
+    train, test = load_dataset(dataset, "train"), load_dataset(dataset, "test")
+    subset = small_sample(train, per_class, clf.seed)
+    key = _unit_key(unit="reference_classifier", data=dataset_fingerprint(subset), clf=clf)
+    state = cache.load("reference_classifier", key, kind="torch")
+    model = build_classifier(clf.arch, train.num_classes, train.image_size)
+    if state is None:
+        trained = train_classifier(subset.images, subset.labels, train.num_classes, clf, device, progress)
+        state = {"weights": {k: v.cpu() for k, v in trained.state_dict().items()},
+                 "test_accuracy": evaluate(trained, test.images, test.labels, device=device)}
+        cache.save("reference_classifier", key, state, kind="torch")
+    model.load_state_dict(state["weights"])
+    return model.to(device).eval(), state["test_accuracy"]
+
+
+def clustering_unit(config: Any, subset: ImageDataset, cache: ArtifactCache | None = None, device=None,
+                    progress: bool = True) -> dict:
+    """Fit MMDC (step I) on ``subset`` (cached): final targets, clusters, embeddings, scores against the labels."""
+    from ..clustering import MMDC
+    from ..metrics import clustering_scores
+    cache = cache or ArtifactCache()
+    key = _unit_key(unit="mmdc", config=config, data=dataset_fingerprint(subset))
+
+    def compute() -> dict:
+        model = MMDC(config, device=device, progress=progress).fit(subset.images)
+        return {"targets": model.targets_, "clusters": model.labels_, "embeddings": model.embeddings_,
+                "predicted": model.predict(subset.images), "history": model.history_,
+                "train_seconds": model.train_seconds_, "scores": clustering_scores(subset.labels, model.labels_),
+                "device": str(get_device(device))}
+
+    return cache.get_or_compute("mmdc", key, compute, kind="torch")
+
+
+def sample_quality_unit(method: str, subset: ImageDataset, config: ExperimentConfig, judge: Any, judge_key: dict,
+                        n: int, cache: ArtifactCache, device, progress: bool = True) -> dict:
+    """GAN-test accuracy (ReGene's measure: the real-data ``judge`` classifies the samples), MM-GAN's quality,
+    diversity and combined scores (paper 003 Eqs. 3.2-3.7, features and predictions of the same judge) and the
+    mean pixel distance of each sample to its nearest training image (memorisation: 0 = a copy) of ``n`` samples
+    of ``method`` trained on ``subset`` (cached)."""
+    from ..metrics import gan_test_accuracy, nearest_training_neighbours, quality_diversity_scores
+    key = _unit_key(unit="sample_quality", method=method, data=dataset_fingerprint(subset), config=config,
+                    judge=judge_key, n=n)
+
+    def compute() -> dict:
+        model = fit_model(_method_class(method), config, subset, cache, device, progress)
+        images, labels = model.sample(n, seed=config.seed + 2)
+        qd = quality_diversity_scores(judge, images, subset.images, subset.num_classes, device=device)
+        _, dist = nearest_training_neighbours(images, subset.images)
+        _, real_dist = nearest_training_neighbours(subset.images, subset.images, k=2)
+        return {"gan_test": gan_test_accuracy(judge, images, labels, device=device)["gan_test"],
+                **{k: qd[k] for k in ("quality", "diversity", "diversity_intra", "diversity_inter", "combined",
+                                      "alpha")},
+                "nn_distance": float(dist[:, 0].mean()), "train_nn_distance": float(real_dist[:, 1].mean()),
+                "train_seconds": float(getattr(model, "train_seconds_", float("nan")))}
+
+    return cache.get_or_compute("sample_quality", key, compute)
+
+
+def toy_unit(config: Any, spreads: tuple[float, ...] = (1.0,), cache: ArtifactCache | None = None,
+             progress: bool = False) -> dict:
+    """The MM-GAN toy (paper 003 Sec. 4.1; :func:`colalib.toy.toy_experiment`) for ``config`` (a ``ToyConfig``),
+    cached: scatter points, negative log-likelihood under the true mixture and mode coverage per method."""
+    from ..toy import toy_experiment
+    cache = cache or ArtifactCache()
+    key = _unit_key(unit="toy", config=config, spreads=list(spreads))
+    return cache.get_or_compute("toy", key, lambda: toy_experiment(config, spreads=spreads, progress=progress),
+                                kind="torch")
+
+
+def spread_unit(model: Any, model_key: dict, spread: float, dataset: str, n_fid: int, n_real_fid: int | None,
+                cas_per_class: int, clf: ClassifierConfig, cache: ArtifactCache, device, test: ImageDataset,
+                progress: bool = True) -> dict:
+    """Appendix A at one ``spread`` (factor on the step-III standard deviation): FID of ``n_fid`` samples against the test
+    split, their intra-class diversity (mean pairwise Inception pool3 distance within a class, what a single
+    Gaussian over all classes does not see) and CAS of ``cas_per_class`` samples per class (cached)."""
+    from ..metrics import (fid_weights_info, frechet_distance, frechet_stats, inception_features,
+                          intra_class_diversity, real_stats)
+    key = _unit_key(unit="spread", model=model_key, spread=spread, n_fid=n_fid, n_real=n_real_fid,
+                    cas_per_class=cas_per_class, clf=clf, weights=fid_weights_info()["sha256"])
+
+    def compute() -> dict:
+        images, labels = model.sample(n_fid, spread=spread, seed=clf.seed + 1)
+        feats = inception_features(images, device=device, progress=progress)
+        real = real_stats(dataset, "test", n_real_fid, device=device, progress=progress)
+        cas_x, cas_y = model.sample(cas_per_class * model.num_classes_, spread=spread, seed=clf.seed)
+        out = train_and_evaluate("synthetic", (test.images[:0], test.labels[:0]), (cas_x, cas_y),
+                                 (test.images, test.labels), model.num_classes_, clf, device, progress)
+        return {"spread": spread, "fid": frechet_distance(frechet_stats(feats), (real["mu"], real["sigma"])),
+                "n_fake": len(images), "n_real": real["n"], "diversity": intra_class_diversity(feats, labels)["mean"],
+                "real_diversity": real.get("diversity", float("nan")), "cas": out["accuracy"],
+                "cas_train_images": len(cas_x), "cas_seconds": out["train_seconds"],
+                "fid_weights": fid_weights_info()["weights"], "device": str(device)}
+
+    return cache.get_or_compute("fid", key, compute)
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    import time
+    start = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start
+
+
+def method_model(method: str, subset: ImageDataset, scola: SCOLAConfig, gan: GANConfig | None = None,
+                 cache: ArtifactCache | None = None, device=None, progress: bool = True) -> Any:
+    """The trained model of ``method`` (``"scola"``, ``"glo"``, ``"cola"``, ``"cgan_pd"``) on ``subset``, as the
+    generation experiment trains it (cached): :func:`model_config` then :func:`fit_model`."""
+    return fit_model(_method_class(method), model_config(method, scola, gan), subset, cache, device, progress)
