@@ -1,6 +1,8 @@
 """Fill the cache headlessly: ``python -m colalib.experiments classification --profile paper --seeds 0``."""
 from __future__ import annotations
 
+import time
+
 from ..classification import ClassifierConfig
 from ..cola import SCOLAConfig
 from ..gan import GANConfig
@@ -10,13 +12,42 @@ from .generation_study import GenerationExperimentConfig, generation_experiment
 from .peers_study import PeersExperimentConfig, peers_experiment
 
 
+def fill_main(argv: list[str]) -> int:
+    """``python -m colalib.experiments fill NN --profile P [--executor local|dask] [--workers N] [--scheduler ADDR]``:
+    compute the missing units of notebook NN's plan in parallel, dependencies first."""
+    import argparse
+    import json
+
+    from .plan import EXECUTORS, fill, notebook_plan
+    parser = argparse.ArgumentParser(prog="python -m colalib.experiments fill", description=fill_main.__doc__)
+    parser.add_argument("notebook", help="notebook number, e.g. 05")
+    parser.add_argument("--profile", default="quick")
+    parser.add_argument("--executor", choices=EXECUTORS, default="local")
+    parser.add_argument("--workers", type=int, help="worker processes of one thread each (default: every core)")
+    parser.add_argument("--scheduler", help="address of a running dask scheduler (default: a LocalCluster)")
+    args = parser.parse_args(argv)
+    tasks = notebook_plan(args.notebook, args.profile)  # fails here, before any compute, on a bad notebook/profile
+    start = time.perf_counter()
+    results = fill(tasks, args.executor, args.workers, args.scheduler)
+    wall = time.perf_counter() - start
+    print(json.dumps({"notebook": args.notebook, "profile": args.profile, "executor": args.executor,
+                      "workers": args.workers, "units": len(results), "wall_s": round(wall, 1),
+                      "unit_s": round(sum(r["seconds"] for r in results), 1)}))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Fill the cache headlessly (e.g. on a GPU machine): ``python -m colalib.experiments classification
+    """Fill the cache headlessly (e.g. on a GPU machine): ``python -m colalib.experiments fill 05 --workers 2`` (a
+    notebook's plan, in parallel), or ``python -m colalib.experiments classification
     --profile paper --seeds 0`` (or ``mix-variants``, or ``generation --methods cola cgan_pd``). The notebooks then
     reuse every finished unit."""
     import argparse
     import json
+    import sys
 
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "fill":
+        return fill_main(argv[1:])
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("experiment", choices=["classification", "mix-variants", "generation", "peers"])
     parser.add_argument("--profile", default="quick")

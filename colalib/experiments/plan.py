@@ -1,0 +1,193 @@
+"""Plans: the units of work a notebook needs, with their dependencies, filled in parallel before the notebook runs.
+
+A :class:`Task` names one cached unit (a module-level function of picklable arguments: configs, dataset names,
+sizes, seeds) and the tasks it depends on (a classifier's Mix arm needs its trained sCOLA). :func:`fill` computes the
+tasks whose results are missing from the cache, dependencies first, with
+
+* ``executor="local"``: a process pool (:mod:`concurrent.futures`, ``spawn`` start method) of ``workers`` processes of
+  one thread each — on the 2-core machine 2 x 1 beats 1 x 2 (``benchmarks/bench_fill.py``);
+* ``executor="dask"``: a ``dask.distributed`` cluster (``scheduler`` address, or a ``LocalCluster`` of ``workers``
+  processes when None); Dask tracks the dependencies itself. Workers write to the cache folder they see
+  (``COLA_CACHE_DIR``): on several machines point it at a shared folder.
+
+Every unit is cached atomically and claimed with a file lock (:meth:`colalib.cache.ArtifactCache.claim`), so a killed
+worker loses only its unfinished unit and two ``fill`` processes on one cache never compute a unit twice at once. The
+notebook then only assembles the cached units.
+"""
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..cache import ArtifactCache
+from ..classification import ClassifierConfig
+from ..cola import SCOLAConfig
+from ..data import load_dataset, small_sample
+from ..utils import get_device, progress_bar
+from .classification_study import ClassificationExperimentConfig
+from .registry import _method_class, model_config
+from .units import arm_unit, fit_model
+
+EXECUTORS = ("local", "dask")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One cached unit of work: ``fn(**kwargs)`` (module-level, picklable), after the tasks named in ``deps``."""
+
+    key: str
+    fn: Callable[..., Any]
+    kwargs: dict = field(default_factory=dict, hash=False, compare=False)
+    deps: tuple[str, ...] = ()
+
+
+def run_task(task: Task, *_deps: Any) -> dict:
+    """Run one task in a worker, on one thread (``COLA_THREADS``, default 1); returns its key and seconds."""
+    import torch
+    torch.set_num_threads(int(os.environ.get("COLA_THREADS", "1")))
+    start = time.perf_counter()
+    task.fn(**task.kwargs)
+    return {"key": task.key, "seconds": time.perf_counter() - start}
+
+
+def check_plan(tasks: list[Task]) -> None:
+    """Fail before any compute when a key repeats, a dependency is unknown, or the dependencies form a cycle."""
+    keys = [t.key for t in tasks]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"duplicate task keys: {sorted({k for k in keys if keys.count(k) > 1})}")
+    known = set(keys)
+    for t in tasks:
+        unknown = [d for d in t.deps if d not in known]
+        if unknown:
+            raise ValueError(f"task {t.key!r} depends on unknown tasks {unknown}")
+    done: set[str] = set()
+    pending = list(tasks)
+    while pending:
+        ready = [t for t in pending if set(t.deps) <= done]
+        if not ready:
+            raise ValueError(f"the dependencies of {[t.key for t in pending]} form a cycle")
+        done |= {t.key for t in ready}
+        pending = [t for t in pending if t.key not in done]
+
+
+def fill(tasks: list[Task], executor: str = "local", workers: int | None = None, scheduler: str | None = None,
+         progress: bool = True) -> list[dict]:
+    """Compute every task of a plan in parallel, dependencies first; one progress bar over the units with an ETA.
+    Returns ``{key, seconds}`` per task (a cached unit takes about 0 s)."""
+    if executor not in EXECUTORS:
+        raise ValueError(f"executor must be one of {EXECUTORS}, got {executor!r}")
+    check_plan(tasks)
+    workers = workers or max(1, os.cpu_count() or 1)
+    if executor == "dask":
+        return _fill_dask(tasks, workers, scheduler, progress)
+    return _fill_local(tasks, workers, progress)
+
+
+def _fill_local(tasks: list[Task], workers: int, progress: bool) -> list[dict]:
+    import multiprocessing
+    done: dict[str, dict] = {}
+    pending = {t.key: t for t in tasks}
+    bar = progress_bar(None, desc="units", progress=progress, total=len(tasks))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        running: dict = {}
+        while pending or running:
+            for key in [k for k, t in pending.items() if set(t.deps) <= set(done)]:
+                running[pool.submit(run_task, pending.pop(key))] = key
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                running.pop(future)
+                result = future.result()  # a failing unit stops the fill with its own error
+                done[result["key"]] = result
+                bar.update(1)
+    bar.close()
+    return [done[t.key] for t in tasks]
+
+
+def _fill_dask(tasks: list[Task], workers: int, scheduler: str | None, progress: bool) -> list[dict]:
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError as err:
+        raise ImportError("the dask executor needs dask.distributed: pip install 'colalib[cluster]'") from err
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    client = Client(scheduler or cluster)
+    try:
+        futures: dict[str, Any] = {}
+        for t in _topological(tasks):  # every dependency is submitted before the tasks that need it
+            futures[t.key] = client.submit(run_task, t, *[futures[d] for d in t.deps], key=f"colalib-{t.key}",
+                                           pure=False)
+        bar = progress_bar(None, desc="units", progress=progress, total=len(tasks))
+        done = {}
+        for future in as_completed(list(futures.values())):
+            result = future.result()
+            done[result["key"]] = result
+            bar.update(1)
+        bar.close()
+        return [done[t.key] for t in tasks]
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _topological(tasks: list[Task]) -> list[Task]:
+    done: set[str] = set()
+    order: list[Task] = []
+    pending = list(tasks)
+    while pending:
+        ready = [t for t in pending if set(t.deps) <= done]
+        order += ready
+        done |= {t.key for t in ready}
+        pending = [t for t in pending if t.key not in done]
+    return order
+
+
+# -- the tasks (module-level, so that worker processes can unpickle them) ---------------------------------------------
+
+def fit_task(method: str, dataset: str, size: int, seed: int, config: Any) -> None:
+    """Fit (or find cached) ``method`` on subset ``seed`` of ``size`` images per class of ``dataset``."""
+    subset = small_sample(load_dataset(dataset, "train"), size, seed)
+    fit_model(_method_class(method), config, subset, ArtifactCache(), get_device(None), progress=False)
+
+
+def arm_task(arm: str, dataset: str, size: int, seed: int, scola: SCOLAConfig, clf: ClassifierConfig,
+             synthetic_per_class: int, sampling: dict | None = None) -> None:
+    """One classifier arm (:func:`colalib.experiments.units.arm_unit`) on subset ``seed`` of ``size`` per class."""
+    subset = small_sample(load_dataset(dataset, "train"), size, seed)
+    arm_unit(arm, subset, load_dataset(dataset, "test"), scola, clf, synthetic_per_class, ArtifactCache(),
+             get_device(None), progress=False, sampling=sampling)
+
+
+# -- plans per notebook ------------------------------------------------------------------------------------------------
+
+def classification_plan(exp: ClassificationExperimentConfig, scola: SCOLAConfig, clf: ClassifierConfig) -> list[Task]:
+    """Notebook 05's runs (Table 5.1, Fig. 5.1): per size and subset one sCOLA fit, then its arms; the Real arm needs
+    no model. The same units, with the same keys, as :func:`classification_experiment`."""
+    tasks = []
+    for size in exp.sizes:
+        for seed in exp.seeds:
+            cfg, clf_s = scola.replace(seed=seed), clf.replace(seed=seed)
+            fit_key = f"scola/{exp.dataset}/{size}/{seed}"
+            tasks.append(Task(fit_key, fit_task, dict(method="scola", dataset=exp.dataset, size=size, seed=seed,
+                                                      config=model_config("scola", cfg))))
+            for arm in exp.arms:
+                tasks.append(Task(f"{arm}/{exp.dataset}/{size}/{seed}", arm_task,
+                                  dict(arm=arm, dataset=exp.dataset, size=size, seed=seed, scola=cfg, clf=clf_s,
+                                       synthetic_per_class=exp.synthetic_per_class),
+                                  deps=() if arm == "real" else (fit_key,)))
+    return tasks
+
+
+def notebook_plan(notebook: str, profile: str) -> list[Task]:
+    """The plan of notebook ``notebook`` (its number, e.g. ``"05"``) in ``profile``."""
+    plans = {"05": lambda: classification_plan(ClassificationExperimentConfig.for_profile(profile),
+                                               SCOLAConfig.for_profile(profile), ClassifierConfig.for_profile(profile))}
+    number = notebook.zfill(2)[:2]
+    if number not in plans:
+        raise ValueError(f"no plan for notebook {notebook!r} yet; plans exist for {sorted(plans)} (the other notebooks "
+                         "compute their units when they run)")
+    return plans[number]()

@@ -1,0 +1,67 @@
+"""Plans of cached units filled in parallel (issue #15): the local process pool and a Dask LocalCluster fill the same
+smoke plan with identical results, and the notebook's driver then computes nothing."""
+import json
+
+import pytest
+
+from colalib.cache import ArtifactCache
+from colalib.classification import ClassifierConfig
+from colalib.cola import SCOLAConfig
+from colalib.experiments import ClassificationExperimentConfig, classification_experiment
+from colalib.experiments.plan import Task, check_plan, classification_plan, fill, notebook_plan
+
+
+def _noop() -> None:
+    return None
+
+
+def test_a_bad_plan_fails_before_any_compute():
+    with pytest.raises(ValueError, match="duplicate"):
+        check_plan([Task("a", _noop), Task("a", _noop)])
+    with pytest.raises(ValueError, match="unknown"):
+        check_plan([Task("a", _noop, deps=("b",))])
+    with pytest.raises(ValueError, match="cycle"):
+        check_plan([Task("a", _noop, deps=("b",)), Task("b", _noop, deps=("a",))])
+    with pytest.raises(ValueError, match="no plan for notebook"):
+        notebook_plan("04", "smoke")
+    with pytest.raises(ValueError, match="executor"):
+        fill([Task("a", _noop)], executor="slurm")
+
+
+def test_the_classification_plan_puts_each_model_before_the_arms_that_need_it():
+    tasks = notebook_plan("05", "smoke")
+    exp = ClassificationExperimentConfig.for_profile("smoke")
+    fits = [t for t in tasks if t.key.startswith("scola/")]
+    arms = [t for t in tasks if not t.key.startswith("scola/")]
+    assert len(fits) == len(exp.sizes) * len(exp.seeds) and len(arms) == len(fits) * len(exp.arms)
+    assert all(t.deps == () for t in arms if t.key.startswith("real/"))
+    assert all(len(t.deps) == 1 and t.deps[0].startswith("scola/") for t in arms if not t.key.startswith("real/"))
+
+
+def _accuracies(cache_dir) -> dict:
+    return {p.name: json.loads(p.read_text())["accuracy"] for p in (cache_dir / "classification").glob("*.json")}
+
+
+@pytest.mark.notebook
+def test_local_and_dask_fills_agree_and_leave_nothing_for_the_notebook(tmp_path, monkeypatch):
+    pytest.importorskip("dask.distributed")
+    exp = ClassificationExperimentConfig.for_profile("smoke", sizes=(5,))
+    scola, clf = SCOLAConfig.for_profile("smoke"), ClassifierConfig.for_profile("smoke")
+    tasks = classification_plan(exp, scola, clf)
+    results = {}
+    for executor in ("local", "dask"):
+        cache_dir = tmp_path / executor
+        monkeypatch.setenv("COLA_CACHE_DIR", str(cache_dir))
+        done = fill(tasks, executor=executor, workers=2, progress=False)
+        assert [d["key"] for d in done] == [t.key for t in tasks]
+        results[executor] = _accuracies(cache_dir)
+    assert len(results["local"]) == len(exp.arms) and results["local"] == results["dask"]
+
+    import colalib.experiments.units as units
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a unit of the filled plan was computed again")
+
+    monkeypatch.setattr(units, "train_and_evaluate", no_training)
+    rows = classification_experiment(exp, scola, clf, cache=ArtifactCache(tmp_path / "local"), progress=False)
+    assert sorted(r["accuracy"] for r in rows) == sorted(results["local"].values())
