@@ -67,6 +67,32 @@ def run(notebook: Path, out_dir: Path, parameters: dict, timeout: int | None) ->
     return seconds
 
 
+def fill_plan(number: str, profile: str) -> float:
+    """Fill notebook ``number``'s plan of cached units with the local executor (one single-thread worker per core)
+    before the notebook runs, so that it only assembles them; notebooks without a plan compute their own units."""
+    import os
+    from colalib.experiments.plan import fill, notebook_plan
+    try:
+        tasks = notebook_plan(number, profile)
+    except ValueError:
+        return 0.0
+    start = time.time()
+    workers = os.cpu_count() or 1
+    print(f"== fill plan of notebook {number}: {len(tasks)} units, {workers} workers x 1 thread", flush=True)
+    previous = os.environ.get("COLA_THREADS")
+    os.environ["COLA_THREADS"] = "1"  # the workers' threads; the notebook itself keeps the caller's setting
+    try:
+        fill(tasks, "local", workers=workers, progress=False)
+    finally:
+        if previous is None:
+            del os.environ["COLA_THREADS"]
+        else:
+            os.environ["COLA_THREADS"] = previous
+    seconds = time.time() - start
+    print(f"   filled in {seconds:.0f} s", flush=True)
+    return seconds
+
+
 PUBLISHED_DIR = REPO / "notebooks" / "executed"
 PUBLISH_CAP_BYTES = 4 * 2 ** 20  # an executed copy committed for GitHub carries its figures inline: at most 4 MiB each
 
@@ -99,11 +125,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                         help="extra papermill parameter")
     parser.add_argument("--timeout", type=int, default=None, help="per-cell timeout in seconds")
+    parser.add_argument("--no-fill", action="store_true",
+                        help="do not fill the notebook's plan in parallel first (the notebook computes its units)")
     args = parser.parse_args(argv)
     profile = check_profile(args.profile)
     parameters = {"PROFILE": profile, **{k: parse_value(v) for k, v in args.parameter}}
     total = 0.0
     for nb in numbered_notebooks(args.numbers):
+        if not args.no_fill and not args.parameter:
+            total += fill_plan(nb.name[:2], profile)
         total += run(nb, Path(args.out), parameters, args.timeout)
         if profile == DEFAULT_PROFILE and not args.parameter:  # the committed results: publish the executed copy
             publish(Path(args.out) / nb.name)
