@@ -65,3 +65,40 @@ def test_local_and_dask_fills_agree_and_leave_nothing_for_the_notebook(tmp_path,
     monkeypatch.setattr(units, "train_and_evaluate", no_training)
     rows = classification_experiment(exp, scola, clf, cache=ArtifactCache(tmp_path / "local"), progress=False)
     assert sorted(r["accuracy"] for r in rows) == sorted(results["local"].values())
+
+
+def cached_sleep(cache_dir: str, name: str, seconds: float) -> None:
+    """A unit of work for the tests: cached under ``test/``, taking ``seconds``."""
+    import time
+    ArtifactCache(cache_dir).get_or_compute("test", {"name": name},
+                                            lambda: (time.sleep(seconds), {"name": name})[1])
+
+
+def test_a_killed_fill_loses_only_its_unfinished_unit(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    cache = tmp_path / "cache"
+    script = (
+        "import sys; sys.path[:0] = {path!r}\n"
+        "from colalib.experiments.plan import Task, fill\n"
+        "from test_plan import cached_sleep\n"
+        "fill([Task('a', cached_sleep, dict(cache_dir={cache!r}, name='a', seconds=0)),\n"
+        "      Task('b', cached_sleep, dict(cache_dir={cache!r}, name='b', seconds=120), deps=('a',))],\n"
+        "     workers=1, progress=False)\n"
+    ).format(path=[str(p) for p in (tmp_path.parent, *sys.path)] + [os.path.dirname(__file__)], cache=str(cache))
+    proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    store = ArtifactCache(cache)
+    deadline = time.time() + 120
+    while store.load("test", {"name": "a"}) is None and time.time() < deadline:
+        time.sleep(0.5)
+    time.sleep(3)  # b is now running
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert store.load("test", {"name": "a"}) == {"name": "a"}  # the finished unit survives
+    assert store.load("test", {"name": "b"}) is None  # the unfinished one is simply missing, not half-written
+    assert sorted(p.name for p in (cache / "test").iterdir()) == [store.path("test", {"name": "a"}).name]
+    fill([Task("b", cached_sleep, dict(cache_dir=str(cache), name="b", seconds=0))], workers=1, progress=False)
+    assert store.load("test", {"name": "b"}) == {"name": "b"}  # the lock of the killed worker was released
