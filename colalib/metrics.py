@@ -21,6 +21,7 @@ import math
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -101,14 +102,15 @@ def frechet_distance(stats_a: tuple[np.ndarray, np.ndarray], stats_b: tuple[np.n
 
 
 def real_stats(dataset: str, split: str = "test", n: int | None = None, seed: int = 0, device=None,
-               progress: bool = True) -> dict:
-    """Inception statistics of ``n`` images of a real split (all when None), cached per dataset/split/size, with
-    their intra-class diversity (:func:`intra_class_diversity`) as the real reference of appendix A."""
+               progress: bool = True, cache: Any = None) -> dict:
+    """Inception statistics of ``n`` images of a real split (all when None), cached per dataset/split/size in
+    ``cache`` (an :class:`~colalib.cache.ArtifactCache`; the default one when None), with their intra-class diversity
+    (:func:`intra_class_diversity`) as the real reference of appendix A. Computed once: Inception is the slow part."""
     from .cache import ArtifactCache
     from .data import load_dataset
     key = {"dataset": dataset, "split": split, "n": n, "seed": seed, "weights": fid_weights_info()["sha256"],
            "data_dir": os.environ.get("COLA_DATA_DIR", "")}
-    cache = ArtifactCache()
+    cache = cache or ArtifactCache()
     cached = cache.load("fid_stats", key, kind="torch")
     if cached is not None:
         return cached
@@ -128,11 +130,12 @@ def real_stats(dataset: str, split: str = "test", n: int | None = None, seed: in
 
 
 def fid_against_dataset(gen_images: np.ndarray, dataset: str, split: str = "test", n_real: int | None = None,
-                        device=None, progress: bool = True, gen_labels: np.ndarray | None = None) -> dict:
+                        device=None, progress: bool = True, gen_labels: np.ndarray | None = None,
+                        cache: Any = None) -> dict:
     """FID of generated images against a real split (thesis App. C.4: the test set). With ``gen_labels``, also the
     intra-class diversity of the same Inception features (:func:`intra_class_diversity`, ``diversity``) beside
     the real split's (``real_diversity``): a collapsed generator has a low diversity whatever its FID."""
-    real = real_stats(dataset, split, n_real, device=device, progress=progress)
+    real = real_stats(dataset, split, n_real, device=device, progress=progress, cache=cache)
     feats = inception_features(gen_images, device=device, progress=progress)
     out = {"fid": frechet_distance(frechet_stats(feats), (real["mu"], real["sigma"])), "n_fake": len(gen_images),
            "n_real": real["n"], "real": f"{dataset}/{split} ({real['source']})", **fid_weights_info()}

@@ -92,3 +92,21 @@ def test_a_feature_network_below_chance_fails_and_the_check_draws_every_class():
         checked_feature_network_accuracy(Constant(), images, labels, 4, n_eval=40)
     ok = checked_feature_network_accuracy(Constant(), images[:100], labels[:100] * 0, 4)
     assert ok["accuracy"] == 1.0 and ok["n_eval"] == 100
+
+
+def test_real_stats_are_computed_once_into_the_callers_cache(tmp_path, monkeypatch):
+    import colalib.metrics as metrics
+    from colalib.cache import ArtifactCache
+    calls = []
+
+    def fake_features(images, device=None, progress=True):
+        calls.append(len(images))
+        return np.random.default_rng(len(calls)).normal(size=(len(images), 8))
+
+    monkeypatch.setattr(metrics, "inception_features", fake_features)
+    monkeypatch.setattr(metrics, "fid_weights_info", lambda: {"sha256": "test", "weights": "test"})
+    cache = ArtifactCache(tmp_path / "mine")
+    first = metrics.real_stats("digits", "test", 40, cache=cache)
+    again = metrics.real_stats("digits", "test", 40, cache=cache)
+    assert calls == [40] and np.allclose(first["mu"], again["mu"])
+    assert list((tmp_path / "mine" / "fid_stats").iterdir())  # written where the caller said

@@ -111,7 +111,7 @@ def fid_unit(method: str, subset: ImageDataset, scola: ExperimentConfig, exp: Ge
             model = fit_model(_method_class(method), scola, subset, cache, device, progress)
             images, labels = model.sample(exp.n_fid, seed=scola.seed + 1)
         return fid_against_dataset(images, exp.dataset, "test", exp.n_real_fid, device=device, progress=progress,
-                                   gen_labels=labels)
+                                   gen_labels=labels, cache=cache)
 
     return cache.get_or_compute("fid", key, compute)
 
@@ -206,7 +206,7 @@ def spread_unit(model: Any, model_key: dict, spread: float, dataset: str, n_fid:
     def compute() -> dict:
         images, labels = model.sample(n_fid, spread=spread, seed=clf.seed + 1)
         feats = inception_features(images, device=device, progress=progress)
-        real = real_stats(dataset, "test", n_real_fid, device=device, progress=progress)
+        real = real_stats(dataset, "test", n_real_fid, device=device, progress=progress, cache=cache)
         cas_x, cas_y = model.sample(cas_per_class * model.num_classes_, spread=spread, seed=clf.seed)
         out = train_and_evaluate("synthetic", (test.images[:0], test.labels[:0]), (cas_x, cas_y),
                                  (test.images, test.labels), model.num_classes_, clf, device, progress)
