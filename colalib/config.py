@@ -63,6 +63,9 @@ class ExperimentConfig:
     seed: int = 0
 
     PROFILES: ClassVar[dict[str, dict[str, Any]]] = {"smoke": {}, "quick": {}, "paper": {}}
+    # (dataset, profile) -> settings that differ on that dataset (e.g. fewer sizes for CIFAR-100's 100 classes on the
+    # 2-core CPU), applied between the profile and the caller's overrides.
+    DATASET_PROFILES: ClassVar[dict[tuple[str, str], dict[str, Any]]] = {}
     # Fields added after results were cached: left out of to_dict() (and so of cache keys) while they hold these
     # values, so that units cached before the field existed keep their keys.
     _OMIT_AT_DEFAULT: ClassVar[dict[str, Any]] = {}
@@ -78,7 +81,9 @@ class ExperimentConfig:
         unknown = set(overrides) - fields
         if unknown:
             raise TypeError(f"{cls.__name__} has no field(s) {sorted(unknown)}; fields: {sorted(fields)}")
-        values = {**cls.PROFILES.get(profile, {}), **overrides, "profile": profile}
+        base = cls.PROFILES.get(profile, {})
+        dataset = overrides.get("dataset", base.get("dataset"))
+        values = {**base, **cls.DATASET_PROFILES.get((dataset, profile), {}), **overrides, "profile": profile}
         return cls(**values)
 
     def replace(self: C, **changes: Any) -> C:

@@ -43,14 +43,14 @@ def parse_value(text: str):
         return text
 
 
-def run(notebook: Path, out_dir: Path, parameters: dict, timeout: int | None) -> float:
+def run(notebook: Path, out_dir: Path, parameters: dict, timeout: int | None, name: str | None = None) -> float:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     import os
     os.environ["COLA_PROGRESS"] = "0"  # no progress-bar residue in the executed notebooks (colalib.utils.progress_bar)
     out_dir.mkdir(parents=True, exist_ok=True)
-    output = out_dir / notebook.name
+    output = out_dir / (name or notebook.name)
     start = time.time()
     print(f"== {notebook.name}  parameters={parameters}", flush=True)
     try:
@@ -67,13 +67,18 @@ def run(notebook: Path, out_dir: Path, parameters: dict, timeout: int | None) ->
     return seconds
 
 
-def fill_plan(number: str, profile: str) -> float:
+# Notebooks that `make figures` also runs with other parameters (profiles quick and paper): notebook 05 on CIFAR-100
+# gives the thesis's own Fig. 5.1 (results/05_classification_cifar100/).
+EXTRA_RUNS: dict[str, tuple[dict, ...]] = {"05": ({"DATASET": "cifar100"},)}
+
+
+def fill_plan(number: str, profile: str, dataset: str | None = None) -> float:
     """Fill notebook ``number``'s plan of cached units with the local executor (one single-thread worker per core)
     before the notebook runs, so that it only assembles them; notebooks without a plan compute their own units."""
     import os
     from colalib.experiments.plan import fill, notebook_plan
     try:
-        tasks = notebook_plan(number, profile)
+        tasks = notebook_plan(number, profile, dataset)
     except ValueError:
         return 0.0
     start = time.time()
@@ -132,11 +137,15 @@ def main(argv: list[str] | None = None) -> int:
     parameters = {"PROFILE": profile, **{k: parse_value(v) for k, v in args.parameter}}
     total = 0.0
     for nb in numbered_notebooks(args.numbers):
-        if not args.no_fill and not args.parameter:
-            total += fill_plan(nb.name[:2], profile)
-        total += run(nb, Path(args.out), parameters, args.timeout)
-        if profile == DEFAULT_PROFILE and not args.parameter:  # the committed results: publish the executed copy
-            publish(Path(args.out) / nb.name)
+        runs = [({}, nb.name)]
+        if profile != "smoke" and not args.parameter:  # e.g. 05 on CIFAR-100 too: the thesis's own Fig. 5.1
+            runs += [(extra, f"{nb.stem}_{extra['DATASET']}.ipynb") for extra in EXTRA_RUNS.get(nb.name[:2], ())]
+        for extra, name in runs:
+            if not args.no_fill and not args.parameter:
+                total += fill_plan(nb.name[:2], profile, extra.get("DATASET"))
+            total += run(nb, Path(args.out), {**parameters, **extra}, args.timeout, name)
+            if profile == DEFAULT_PROFILE and not args.parameter:  # the committed results: publish the executed copy
+                publish(Path(args.out) / name)
     print(f"all notebooks done in {total:.0f} s (profile {profile})")
     return 0
 

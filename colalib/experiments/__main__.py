@@ -21,12 +21,14 @@ def fill_main(argv: list[str]) -> int:
     from .plan import EXECUTORS, fill, notebook_plan
     parser = argparse.ArgumentParser(prog="python -m colalib.experiments fill", description=fill_main.__doc__)
     parser.add_argument("notebook", help="notebook number, e.g. 05")
+    parser.add_argument("--dataset", help="the notebook's DATASET parameter (default: its own)")
     parser.add_argument("--profile", default="quick")
     parser.add_argument("--executor", choices=EXECUTORS, default="local")
     parser.add_argument("--workers", type=int, help="worker processes of one thread each (default: every core)")
     parser.add_argument("--scheduler", help="address of a running dask scheduler (default: a LocalCluster)")
     args = parser.parse_args(argv)
-    tasks = notebook_plan(args.notebook, args.profile)  # fails here, before any compute, on a bad notebook/profile
+    # fails here, before any compute, on a bad notebook, profile or dataset
+    tasks = notebook_plan(args.notebook, args.profile, args.dataset)
     start = time.perf_counter()
     results = fill(tasks, args.executor, args.workers, args.scheduler)
     wall = time.perf_counter() - start

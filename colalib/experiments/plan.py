@@ -182,9 +182,11 @@ def classification_plan(exp: ClassificationExperimentConfig, scola: SCOLAConfig,
     return tasks
 
 
-def notebook_plan(notebook: str, profile: str) -> list[Task]:
-    """The plan of notebook ``notebook`` (its number, e.g. ``"05"``) in ``profile``."""
-    plans = {"05": lambda: classification_plan(ClassificationExperimentConfig.for_profile(profile),
+def notebook_plan(notebook: str, profile: str, dataset: str | None = None) -> list[Task]:
+    """The plan of notebook ``notebook`` (its number, e.g. ``"05"``) in ``profile``, on ``dataset`` (None: the
+    notebook's default)."""
+    over = {"dataset": dataset} if dataset else {}
+    plans = {"05": lambda: classification_plan(ClassificationExperimentConfig.for_profile(profile, **over),
                                                SCOLAConfig.for_profile(profile), ClassifierConfig.for_profile(profile))}
     number = notebook.zfill(2)[:2]
     if number not in plans:
