@@ -98,7 +98,9 @@ class GapStudyConfig(ExperimentConfig):
                                "sCOLA on flipped copies too", "classifier ~10K steps", TRANSDUCTIVE),
                   "quality_readings": (DEFAULT, "sample covariance, ambient", "sample covariance, tangent",
                                        "Ledoit-Wolf, tangent"),
-                  "quality_sizes": (5, 10, 20), "quality_seeds": (0,), "cas_readings": (), "cas_seeds": (),
+                  "quality_sizes": (5, 10, 20), "quality_seeds": (0,),
+                  "cas_readings": (DEFAULT, "sample covariance, ambient", "sample covariance, tangent"),
+                  "cas_seeds": (0,),
                   "judge_per_class": 500, "n_quality": 1000, "long_steps": 1700, "n_transductive": 200},
         "paper": {},
     }
