@@ -67,3 +67,12 @@ def test_show_grid_writes_class_names_under_the_columns_and_checks_their_number(
     with pytest.raises(ValueError, match="column labels"):
         show_grid(ax, images, nrow=2, column_labels=["a", "b", "c"])
     plt.close(fig)
+
+
+def test_a_missing_last_bar_keeps_its_slot_inside_the_axes():
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots()
+    bars_with_published(ax, ["a", "b", "c"], [1.0, 2.0, None], missing="weights not available")
+    lo, hi = ax.get_xlim()
+    assert lo < -0.5 and hi > 2.5  # the note of the missing third value is drawn inside, not on the frame
+    plt.close(fig)
