@@ -130,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                         help="extra papermill parameter")
     parser.add_argument("--timeout", type=int, default=None, help="per-cell timeout in seconds")
+    parser.add_argument("--no-extra", action="store_true",
+                        help="only the notebooks' default runs (not, e.g., notebook 05 on CIFAR-100)")
     parser.add_argument("--no-fill", action="store_true",
                         help="do not fill the notebook's plan in parallel first (the notebook computes its units)")
     args = parser.parse_args(argv)
@@ -138,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     total = 0.0
     for nb in numbered_notebooks(args.numbers):
         runs = [({}, nb.name)]
-        if profile != "smoke" and not args.parameter:  # e.g. 05 on CIFAR-100 too: the thesis's own Fig. 5.1
+        if profile != "smoke" and not args.parameter and not args.no_extra:  # 05 on CIFAR-100 too: Fig. 5.1
             runs += [(extra, f"{nb.stem}_{extra['DATASET']}.ipynb") for extra in EXTRA_RUNS.get(nb.name[:2], ())]
         for extra, name in runs:
             if not args.no_fill and not args.parameter:
