@@ -17,7 +17,8 @@ things are under-determined and are measured here, one change at a time from the
 
 Every reading is a (sCOLA overrides, classifier overrides) pair applied to the profile's defaults. The Real arm
 is re-trained only when the classifier changes, so Mix - Real is always paired on one subset and one recipe.
-:func:`combined_reading` then merges the readings whose Mix beat the default's (paired, mean > 0) into one.
+:func:`combined_reading` then merges the readings whose Mix beat the default's (paired 95 % interval above 0, the
+project's standard for "A beats B") into one; a reading whose mean gain lies inside the noise is not a winner.
 """
 from __future__ import annotations
 
@@ -126,11 +127,13 @@ def reading_configs(name: str, scola: SCOLAConfig, clf: ClassifierConfig, exp: G
 
 
 def combined_reading(summary: list[dict], size: int) -> tuple[str, tuple[dict, dict], list[str]]:
-    """Merge the non-transductive readings whose Mix beat the default's at ``size`` (paired mean > 0): all such
-    protocol readings, and the best such step-III reading. Returns the combination's description, its overrides
-    and the names it merges (empty when no reading beat the default)."""
+    """Merge the non-transductive readings whose Mix beat the default's at ``size`` (:func:`verdict` "better": the
+    paired 95 % interval over the subsets lies above 0): all such protocol readings, and the best such step-III
+    reading. Returns the combination's description, its overrides and the names it merges (empty when no reading
+    beat the default). A positive mean inside the noise (e.g. +0.04 +- 3 pp) does not qualify."""
     rows = [r for r in summary if r["size"] == size and r["reading"] in READINGS
-            and READINGS[r["reading"]][0] in ("step III", "protocol") and r["vs_default_mean"] > 0]
+            and READINGS[r["reading"]][0] in ("step III", "protocol")
+            and verdict(r["vs_default_mean"], r["vs_default_ci95"], r["n"]) == "better"]
     step3 = sorted((r for r in rows if READINGS[r["reading"]][0] == "step III"), key=lambda r: -r["vs_default_mean"])
     chosen = [r["reading"] for r in rows if READINGS[r["reading"]][0] == "protocol"] + [r["reading"] for r in step3[:1]]
     s_over: dict = {}
