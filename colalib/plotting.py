@@ -190,7 +190,9 @@ def plot_gap_readings(summary: Sequence[dict], size: int, published_mix: float |
     ``summary``: rows of :func:`colalib.gap.summarise_readings`. Readings with one subset get no interval (a
     single run, said in the axis label)."""
     rows = [r for r in summary if r["size"] == size]
-    names = [r["reading"] for r in rows][::-1]
+    default_steps = next((r.get("steps") for r in rows if r.get("kind") == "default"), None)
+    names = [r["reading"] + (f" ({int(r['steps']):,} steps here)" if r.get("steps") and default_steps
+                             and r["steps"] != default_steps else "") for r in rows][::-1]
     rows = rows[::-1]
     y = np.arange(len(rows))
     fig, (ax_acc, ax_vs) = plt.subplots(1, 2, figsize=(11, 0.45 * len(rows) + 1.8), sharey=True,
