@@ -26,13 +26,29 @@ class GenerationExperimentConfig(ExperimentConfig):
     n_fid: int = 10_000
     n_real_fid: int | None = None  # None: the whole test split (10K for CIFAR)
     cas_per_class: int = 500
+    judge_per_class: int = 5000          # the GAN-test judge of the t/v scale study (real images per class)
+    t_scales: tuple[float, ...] = (0.5, 1.0, 2.0)
+    beside: tuple[str, ...] = ("cifar100",)  # datasets drawn beside this one in Figs. 4.1 / 4.5 (issue #14)
 
     PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
         "smoke": {"dataset": "digits", "sizes": (5,), "seeds": (0,), "n_fid": 60, "n_real_fid": 60,
-                  "cas_per_class": 10},
-        "quick": {"sizes": (10, 50), "seeds": (0,), "n_fid": 1000, "n_real_fid": 1000, "cas_per_class": 200},
+                  "cas_per_class": 10, "judge_per_class": 20, "beside": ()},
+        "quick": {"sizes": (10, 50), "seeds": (0,), "n_fid": 1000, "n_real_fid": 1000, "cas_per_class": 200,
+                  "judge_per_class": 500},
         "paper": {},
     }
+    # CIFAR-100 beside CIFAR-10: 100 classes cost 10x per image per class, so the quick profile takes the sizes of
+    # notebook 05's CIFAR-100 run (whose sCOLA fits and Real/CAS arms it reuses) and leaves out CGAN-PD, as the
+    # thesis's CIFAR-100 panels do (sCOLA, COLA, GLO).
+    DATASET_PROFILES: ClassVar[dict[tuple[str, str], dict[str, Any]]] = {
+        ("cifar100", "quick"): {"sizes": (5, 20), "methods": ("scola", "glo", "cola"), "beside": ()},
+        ("cifar100", "paper"): {"methods": ("scola", "glo", "cola"), "beside": ()},
+        ("cifar100", "smoke"): {"beside": ()},
+    }
+
+    def beside_configs(self) -> list["GenerationExperimentConfig"]:
+        """The same protocol on each dataset of ``beside``, with that dataset's profile settings."""
+        return [type(self).for_profile(self.profile, dataset=d) for d in self.beside]
 
 
 def generation_experiment(exp: GenerationExperimentConfig, scola: SCOLAConfig, clf: ClassifierConfig,

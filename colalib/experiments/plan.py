@@ -28,8 +28,9 @@ from ..cola import SCOLAConfig
 from ..data import load_dataset, small_sample
 from ..utils import get_device, progress_bar
 from .classification_study import ClassificationExperimentConfig
+from .generation_study import GenerationExperimentConfig
 from .registry import _method_class, model_config
-from .units import arm_unit, fit_model
+from .units import arm_unit, fid_unit, fit_model, reference_classifier
 
 EXECUTORS = ("local", "dask")
 
@@ -154,12 +155,25 @@ def fit_task(method: str, dataset: str, size: int, seed: int, config: Any) -> No
     fit_model(_method_class(method), config, subset, ArtifactCache(), get_device(None), progress=False)
 
 
-def arm_task(arm: str, dataset: str, size: int, seed: int, scola: SCOLAConfig, clf: ClassifierConfig,
-             synthetic_per_class: int, sampling: dict | None = None) -> None:
-    """One classifier arm (:func:`colalib.experiments.units.arm_unit`) on subset ``seed`` of ``size`` per class."""
+def arm_task(arm: str, dataset: str, size: int, seed: int, scola: Any, clf: ClassifierConfig,
+             synthetic_per_class: int, sampling: dict | None = None, method: str = "scola") -> None:
+    """One classifier arm (:func:`colalib.experiments.units.arm_unit`) on subset ``seed`` of ``size`` per class;
+    ``method``: the generator of the synthetic images (``scola`` config: its :func:`model_config`)."""
     subset = small_sample(load_dataset(dataset, "train"), size, seed)
     arm_unit(arm, subset, load_dataset(dataset, "test"), scola, clf, synthetic_per_class, ArtifactCache(),
-             get_device(None), progress=False, sampling=sampling)
+             get_device(None), progress=False, sampling=sampling,
+             model_cls=_method_class(method) if arm != "real" else _method_class("scola"))
+
+
+def fid_task(method: str, dataset: str, size: int, seed: int, config: Any, exp: GenerationExperimentConfig) -> None:
+    """One FID unit (:func:`colalib.experiments.units.fid_unit`): ``method``'s samples (or the real subset)."""
+    subset = small_sample(load_dataset(dataset, "train"), size, seed)
+    fid_unit(method, subset, config, exp, ArtifactCache(), get_device(None), progress=False)
+
+
+def judge_task(dataset: str, per_class: int, clf: ClassifierConfig) -> None:
+    """The GAN-test judge (:func:`colalib.experiments.units.reference_classifier`)."""
+    reference_classifier(dataset, per_class, clf, ArtifactCache(), get_device(None), progress=False)
 
 
 # -- plans per notebook ------------------------------------------------------------------------------------------------
@@ -182,12 +196,62 @@ def classification_plan(exp: ClassificationExperimentConfig, scola: SCOLAConfig,
     return tasks
 
 
+# the slowest fits first, so that two workers finish together (CGAN-PD and COLA's MMDC + fit dominate notebook 03)
+_FIT_ORDER = ("cgan_pd", "cola", "glo", "scola")
+
+
+def generation_plan(exp: GenerationExperimentConfig, scola: SCOLAConfig, clf: ClassifierConfig,
+                    gan: Any = None, with_beside: bool = True) -> list[Task]:
+    """Notebook 03's runs (Fig. 4.1, 4.5; the t/v scale study): per dataset (``exp`` and, when ``with_beside``, each of
+    ``exp.beside_configs()``), size, subset and method one fit, then its FID and CAS units; the real subset's FID and
+    Real arm need no model; the judge and the t-scale fits of the scale study. The same units, with the same keys, as
+    :func:`generation_experiment` and :func:`t_scale_experiment`."""
+    fits, scored = [], []
+    for e in [exp] + (exp.beside_configs() if with_beside else []):
+        for size in sorted(e.sizes, reverse=True):
+            for seed in e.seeds:
+                cfg, clf_s = scola.replace(seed=seed), clf.replace(seed=seed)
+                gan_s = gan.replace(seed=seed) if gan is not None else None
+                at = f"{e.dataset}/{size}/{seed}"
+                for method in ("real",) + tuple(e.methods):
+                    cfg_m = model_config(method, cfg, gan_s)
+                    deps: tuple[str, ...] = ()
+                    if method != "real":
+                        deps = (f"fit/{method}/{at}",)
+                        fits.append((_FIT_ORDER.index(method) if method in _FIT_ORDER else 0,
+                                     Task(deps[0], fit_task, dict(method=method, dataset=e.dataset, size=size,
+                                                                  seed=seed, config=cfg_m))))
+                    scored.append(Task(f"fid/{method}/{at}", fid_task, dict(method=method, dataset=e.dataset,
+                                                                           size=size, seed=seed, config=cfg_m, exp=e),
+                                       deps=deps))
+                    scored.append(Task(f"cas/{method}/{at}", arm_task,
+                                       dict(arm="real" if method == "real" else "synthetic", dataset=e.dataset,
+                                            size=size, seed=seed, scola=cfg_m, clf=clf_s,
+                                            synthetic_per_class=e.cas_per_class,
+                                            method="scola" if method == "real" else method), deps=deps))
+    tasks = [t for _, t in sorted(fits, key=lambda p: p[0])]
+    small, known = min(exp.sizes), {t.key for t in tasks}
+    for t_scale in exp.t_scales:  # t_scale_experiment: sCOLA on the smallest subset of seed scola.seed
+        cfg = scola.replace(t_scale=t_scale)
+        if t_scale == scola.t_scale and f"fit/scola/{exp.dataset}/{small}/{scola.seed}" in known:
+            continue  # the default scale is the generation run's own fit
+        tasks.append(Task(f"fit/scola-t{t_scale}/{exp.dataset}/{small}/{scola.seed}", fit_task,
+                          dict(method="scola", dataset=exp.dataset, size=small, seed=scola.seed, config=cfg)))
+    tasks.append(Task(f"judge/{exp.dataset}/{exp.judge_per_class}", judge_task,
+                      dict(dataset=exp.dataset, per_class=exp.judge_per_class, clf=clf)))
+    return tasks + scored
+
+
 def notebook_plan(notebook: str, profile: str, dataset: str | None = None) -> list[Task]:
     """The plan of notebook ``notebook`` (its number, e.g. ``"05"``) in ``profile``, on ``dataset`` (None: the
     notebook's default)."""
     over = {"dataset": dataset} if dataset else {}
+    from ..gan import GANConfig
     plans = {"05": lambda: classification_plan(ClassificationExperimentConfig.for_profile(profile, **over),
-                                               SCOLAConfig.for_profile(profile), ClassifierConfig.for_profile(profile))}
+                                               SCOLAConfig.for_profile(profile), ClassifierConfig.for_profile(profile)),
+             "03": lambda: generation_plan(GenerationExperimentConfig.for_profile(profile, **over),
+                                           SCOLAConfig.for_profile(profile), ClassifierConfig.for_profile(profile),
+                                           GANConfig.for_profile(profile), with_beside=not dataset)}
     number = notebook.zfill(2)[:2]
     if number not in plans:
         raise ValueError(f"no plan for notebook {notebook!r} yet; plans exist for {sorted(plans)} (the other notebooks "
