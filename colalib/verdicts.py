@@ -141,7 +141,19 @@ def _paired_methods(rows: Sequence[dict], a: str, b: str, size: int, key: str, s
 
 
 def generation_claims(rows: Sequence[dict]) -> list[dict]:
-    """Chapter 4's claims (Fig. 4.1, 4.5) on the rows of :func:`colalib.experiments.generation_experiment`."""
+    """Chapter 4's claims (Fig. 4.1, 4.5) on the rows of :func:`colalib.experiments.generation_experiment`; each
+    claim names its dataset when the rows are not CIFAR-10 (the thesis's panels: CIFAR-10 and CIFAR-100)."""
+    dataset = rows[0].get("dataset", "cifar10") if rows else "cifar10"
+    out = _generation_claims(rows)
+    if dataset != "cifar10":
+        out = [{**r, "claim": f"{r['claim']} [{_DATASET_NAMES.get(dataset, dataset)}]"} for r in out]
+    return out
+
+
+_DATASET_NAMES = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "stl10": "STL-10", "digits": "digits"}
+
+
+def _generation_claims(rows: Sequence[dict]) -> list[dict]:
     out = []
     methods = {r["method"] for r in rows}
     sizes = sorted({r["size"] for r in rows})

@@ -67,6 +67,37 @@ def test_local_and_dask_fills_agree_and_leave_nothing_for_the_notebook(tmp_path,
     assert sorted(r["accuracy"] for r in rows) == sorted(results["local"].values())
 
 
+@pytest.mark.notebook
+def test_the_generation_plan_holds_every_unit_of_notebook_03(tmp_path, monkeypatch):
+    """Notebook 03's plan (fits, FID, CAS, with a dataset beside) leaves nothing for its driver to compute."""
+    from colalib.experiments import GenerationExperimentConfig, generation_experiment
+    from colalib.experiments.plan import generation_plan, run_task
+    from colalib.gan import GANConfig
+    monkeypatch.setenv("COLA_CACHE_DIR", str(tmp_path))
+    assert len(notebook_plan("03", "smoke")) == len(notebook_plan("03", "smoke", "digits"))  # beside itself: once
+    exp = GenerationExperimentConfig.for_profile("smoke", methods=("scola", "glo"), n_fid=20, n_real_fid=20, beside=())
+    scola, clf, gan = SCOLAConfig.for_profile("smoke"), ClassifierConfig.for_profile("smoke"), GANConfig.for_profile("smoke")
+    tasks = generation_plan(exp, scola, clf, gan)
+    check_plan(tasks)
+    keys = [t.key for t in tasks]
+    assert "fit/glo/digits/5/0" in keys and "fid/real/digits/5/0/n20" in keys and "cas/glo/digits/5/0/n10" in keys
+    assert keys.index("fit/glo/digits/5/0") < keys.index("cas/glo/digits/5/0/n10")
+    for t in tasks:
+        if not t.key.startswith(("judge/", "fit/scola-t")):
+            run_task(t)
+
+    import colalib.experiments.units as units
+    import colalib.metrics as metrics
+
+    def computed_again(*args, **kwargs):
+        raise AssertionError("a unit of the filled plan was computed again")
+
+    monkeypatch.setattr(units, "train_and_evaluate", computed_again)
+    monkeypatch.setattr(metrics, "fid_against_dataset", computed_again)
+    rows = generation_experiment(exp, scola, clf, cache=ArtifactCache(tmp_path), progress=False, gan=gan)
+    assert {r["method"] for r in rows} == {"real", "scola", "glo"}
+
+
 def cached_sleep(cache_dir: str, name: str, seconds: float) -> None:
     """A unit of work for the tests: cached under ``test/``, taking ``seconds``."""
     import time

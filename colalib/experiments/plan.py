@@ -221,15 +221,22 @@ def generation_plan(exp: GenerationExperimentConfig, scola: SCOLAConfig, clf: Cl
                         fits.append((_FIT_ORDER.index(method) if method in _FIT_ORDER else 0,
                                      Task(deps[0], fit_task, dict(method=method, dataset=e.dataset, size=size,
                                                                   seed=seed, config=cfg_m))))
-                    scored.append(Task(f"fid/{method}/{at}", fid_task, dict(method=method, dataset=e.dataset,
+                    scored.append(Task(f"fid/{method}/{at}/n{e.n_fid}", fid_task, dict(method=method, dataset=e.dataset,
                                                                            size=size, seed=seed, config=cfg_m, exp=e),
                                        deps=deps))
-                    scored.append(Task(f"cas/{method}/{at}", arm_task,
+                    scored.append(Task(f"cas/{method}/{at}/n{e.cas_per_class}", arm_task,
                                        dict(arm="real" if method == "real" else "synthetic", dataset=e.dataset,
                                             size=size, seed=seed, scola=cfg_m, clf=clf_s,
                                             synthetic_per_class=e.cas_per_class,
                                             method="scola" if method == "real" else method), deps=deps))
-    tasks = [t for _, t in sorted(fits, key=lambda p: p[0])]
+    def once(ts):  # a dataset beside itself: the same units (keys name everything that differs), planned once
+        kept: dict[str, Task] = {}
+        for t in ts:
+            kept.setdefault(t.key, t)
+        return list(kept.values())
+
+    tasks = once(t for _, t in sorted(fits, key=lambda p: p[0]))
+    scored = once(scored)
     small, known = min(exp.sizes), {t.key for t in tasks}
     for t_scale in exp.t_scales:  # t_scale_experiment: sCOLA on the smallest subset of seed scola.seed
         cfg = scola.replace(t_scale=t_scale)
