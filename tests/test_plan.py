@@ -67,6 +67,19 @@ def test_local_and_dask_fills_agree_and_leave_nothing_for_the_notebook(tmp_path,
     assert sorted(r["accuracy"] for r in rows) == sorted(results["local"].values())
 
 
+def test_the_peers_plan_scores_each_method_after_its_fit_and_the_judge():
+    tasks = notebook_plan("07", "smoke")
+    check_plan(tasks)
+    keys = [t.key for t in tasks]
+    for t in tasks:
+        if t.key.startswith("quality/"):
+            method = t.key.split("/")[1]
+            assert set(t.deps) == {f"fit/{method}/digits/5/0", "judge/digits/20"}
+        if t.key.startswith(("fid/", "synthetic/", "mix/")):
+            assert all(keys.index(d) < keys.index(t.key) for d in t.deps) and t.deps
+    assert "toy" in keys and sum(k.startswith("sampler/") for k in keys) == 3
+
+
 @pytest.mark.notebook
 def test_the_generation_plan_holds_every_unit_of_notebook_03(tmp_path, monkeypatch):
     """Notebook 03's plan (fits, FID, CAS, with a dataset beside) leaves nothing for its driver to compute."""

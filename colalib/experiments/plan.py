@@ -29,7 +29,8 @@ from ..data import load_dataset, small_sample
 from ..utils import get_device, progress_bar
 from .classification_study import ClassificationExperimentConfig
 from .generation_study import GenerationExperimentConfig
-from .registry import _method_class, model_config
+from .peers_study import PeersExperimentConfig
+from .registry import PEER_SAMPLERS, _method_class, model_config
 from .units import arm_unit, fid_unit, fit_model, reference_classifier
 
 EXECUTORS = ("local", "dask")
@@ -196,6 +197,24 @@ def classification_plan(exp: ClassificationExperimentConfig, scola: SCOLAConfig,
     return tasks
 
 
+def quality_task(method: str, dataset: str, size: int, seed: int, config: Any, judge_per_class: int,
+                 judge_clf: ClassifierConfig, n: int) -> None:
+    """GAN-test, quality / diversity and memorisation scores of ``method``'s samples
+    (:func:`colalib.experiments.units.sample_quality_unit`), judged by the cached reference classifier."""
+    from .units import sample_quality_unit
+    cache, device = ArtifactCache(), get_device(None)
+    subset = small_sample(load_dataset(dataset, "train"), size, seed)
+    judge, _ = reference_classifier(dataset, judge_per_class, judge_clf, cache, device, progress=False)
+    sample_quality_unit(method, subset, config, judge, {"per_class": judge_per_class, "clf": judge_clf.to_dict()}, n,
+                        cache, device, progress=False)
+
+
+def toy_task(config: Any, spreads: tuple[float, ...]) -> None:
+    """The MM-GAN toy (:func:`colalib.experiments.units.toy_unit`)."""
+    from .units import toy_unit
+    toy_unit(config, spreads, ArtifactCache())
+
+
 # the slowest fits first, so that two workers finish together (CGAN-PD and COLA's MMDC + fit dominate notebook 03)
 _FIT_ORDER = ("cgan_pd", "cola", "glo", "scola")
 
@@ -249,16 +268,64 @@ def generation_plan(exp: GenerationExperimentConfig, scola: SCOLAConfig, clf: Cl
     return tasks + scored
 
 
+def peers_plan(exp: PeersExperimentConfig, scola: SCOLAConfig, clf: ClassifierConfig,
+               toy: Any = None, toy_spreads: tuple[float, ...] = (1.0, 0.5, 2.0)) -> list[Task]:
+    """Notebook 07's runs: the judge; per size, subset and method one fit, then its FID, CAS, Mix and sample-quality
+    units (the Real arm needs no model); the sampler ablation's Mix arms on the smallest size; the MM-GAN toy. The same
+    units, with the same keys, as :func:`peers_experiment`, :func:`mix_variant_experiment` and :func:`toy_unit`."""
+    gen, judge_clf = exp.generation(), clf.replace(seed=0)
+    judge = f"judge/{exp.dataset}/{exp.judge_per_class}"
+    fits = [Task(judge, judge_task, dict(dataset=exp.dataset, per_class=exp.judge_per_class, clf=judge_clf))]
+    scored = []
+    for size in sorted(exp.sizes, reverse=True):
+        for seed in exp.seeds:
+            cfg, clf_s, at = scola.replace(seed=seed), clf.replace(seed=seed), f"{exp.dataset}/{size}/{seed}"
+            common = dict(dataset=exp.dataset, size=size, seed=seed)
+            scored.append(Task(f"real/{at}", arm_task, dict(arm="real", scola=cfg, clf=clf_s,
+                                                            synthetic_per_class=exp.synthetic_per_class, **common)))
+            for method in exp.methods:
+                cfg_m, fit = model_config(method, cfg), f"fit/{method}/{at}"
+                fits.append(Task(fit, fit_task, dict(method=method, config=cfg_m, **common)))
+                scored.append(Task(f"fid/{method}/{at}/n{exp.n_fid}", fid_task,
+                                   dict(method=method, config=cfg_m, exp=gen, **common), deps=(fit,)))
+                for arm in ("synthetic", "mix"):
+                    scored.append(Task(f"{arm}/{method}/{at}/n{exp.synthetic_per_class}", arm_task,
+                                       dict(arm=arm, scola=cfg_m, clf=clf_s, synthetic_per_class=exp.synthetic_per_class,
+                                            method=method, **common), deps=(fit,)))
+                scored.append(Task(f"quality/{method}/{at}", quality_task,
+                                   dict(method=method, config=cfg_m, judge_per_class=exp.judge_per_class,
+                                        judge_clf=judge_clf, n=exp.n_quality, **common), deps=(fit, judge)))
+    small = min(exp.sizes)
+    for seed in exp.seeds:  # the sampler ablation (notebook 07): Mix arms of sCOLA with another step-III sampler
+        for name, (over, sampling) in PEER_SAMPLERS.items():
+            at = f"{exp.dataset}/{small}/{seed}"
+            fit = f"fit/scola-{name}/{at}" if over else f"fit/scola/{at}"
+            if over:
+                fits.append(Task(fit, fit_task, dict(method="scola", dataset=exp.dataset, size=small, seed=seed,
+                                                     config=scola.replace(seed=seed, **over))))
+            scored.append(Task(f"sampler/{name}/{at}", arm_task,
+                               dict(arm="mix", dataset=exp.dataset, size=small, seed=seed,
+                                    scola=scola.replace(seed=seed, **over), clf=clf.replace(seed=seed),
+                                    synthetic_per_class=exp.synthetic_per_class, sampling=sampling or None),
+                               deps=(fit,) if fit in {t.key for t in fits} else ()))
+    if toy is not None:
+        fits.append(Task("toy", toy_task, dict(config=toy, spreads=tuple(toy_spreads))))
+    return fits + scored
+
+
 def notebook_plan(notebook: str, profile: str, dataset: str | None = None) -> list[Task]:
     """The plan of notebook ``notebook`` (its number, e.g. ``"05"``) in ``profile``, on ``dataset`` (None: the
     notebook's default)."""
     over = {"dataset": dataset} if dataset else {}
     from ..gan import GANConfig
+    from ..toy import ToyConfig
     plans = {"05": lambda: classification_plan(ClassificationExperimentConfig.for_profile(profile, **over),
                                                SCOLAConfig.for_profile(profile), ClassifierConfig.for_profile(profile)),
              "03": lambda: generation_plan(GenerationExperimentConfig.for_profile(profile, **over),
                                            SCOLAConfig.for_profile(profile), ClassifierConfig.for_profile(profile),
-                                           GANConfig.for_profile(profile), with_beside=not dataset)}
+                                           GANConfig.for_profile(profile), with_beside=not dataset),
+             "07": lambda: peers_plan(PeersExperimentConfig.for_profile(profile, **over), SCOLAConfig.for_profile(profile),
+                                      ClassifierConfig.for_profile(profile), ToyConfig.for_profile(profile))}
     number = notebook.zfill(2)[:2]
     if number not in plans:
         raise ValueError(f"no plan for notebook {notebook!r} yet; plans exist for {sorted(plans)} (the other notebooks "
