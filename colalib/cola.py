@@ -12,7 +12,6 @@ Settings of App. C.2: small sample -> InfoGAN generator, Laplacian loss, d = 64;
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -75,7 +74,7 @@ class SCOLAConfig(ExperimentConfig):
     _OMIT_AT_DEFAULT: ClassVar[dict[str, Any]] = {"generator_width": 0, "perceptual_net": "", "perceptual_epochs": 0,
                                                   **LEGACY_STEP_III, "flip_augment": False, "transductive": 0}
     # Step III only (the sampler, not the fit): left out of a trained model's cache key, so that every reading of
-    # step III samples the same trained model (colalib.cola.fit_or_load).
+    # step III samples the same trained model (colalib.experiments.fit_or_load).
     STEP_III_FIELDS: ClassVar[tuple[str, ...]] = ("covariance", "spread_space", "reproject")
 
     # Field notes (ablations of notebook 04):
@@ -452,52 +451,3 @@ class COLA(LatentGenerativeModel):
         super()._load_sampler(state["gaussians"])
         self.cluster_to_class_ = state["cluster_to_class"]
 
-
-def dataset_fingerprint(ds: ImageDataset) -> str:
-    """Hash identifying a dataset's content (name, split, chosen indices, labels)."""
-    h = hashlib.sha256()
-    h.update(f"{ds.name}/{ds.split}/{ds.source}/{len(ds)}".encode())
-    h.update(np.ascontiguousarray(ds.indices if ds.indices is not None else np.arange(len(ds))).tobytes())
-    h.update(np.ascontiguousarray(ds.labels).tobytes())
-    return h.hexdigest()[:16]
-
-
-def _fingerprint(value: Any) -> str:
-    if isinstance(value, ImageDataset):
-        return dataset_fingerprint(value)
-    if isinstance(value, (np.ndarray, torch.Tensor)):
-        arr = np.ascontiguousarray(np.asarray(value))
-        return hashlib.sha256(arr.tobytes() + str(arr.shape).encode()).hexdigest()[:16]
-    return repr(value)
-
-
-def fit_or_load(model_cls: type, config: ExperimentConfig, dataset: ImageDataset,
-                cache: ArtifactCache | None = None, device: str | torch.device | None = None,
-                progress: bool = True, **fit_kwargs: Any) -> Any:
-    """Fit ``model_cls`` on ``dataset`` unless a model with the same config and data is cached.
-
-    Any estimator class works that has ``model_cls(config, device=, progress=)``, ``fit(dataset, **fit_kwargs)``,
-    ``state()`` and ``model_cls.from_state(state, device)``: sCOLA, COLA, GLO, and CGAN-PD (``colalib.gan``)
-    with its ``GANConfig``. The key holds the class name, every config field and the data fingerprint.
-    """
-    cache = cache or ArtifactCache()
-    step3 = getattr(config, "STEP_III_FIELDS", ())
-    fit_config = {k: v for k, v in config.to_dict().items() if k not in step3}  # step III: sampling, not fitting
-    key = {"model": model_cls.__name__, "config": fit_config, "data": dataset_fingerprint(dataset),
-           "fit": {k: _fingerprint(v) for k, v in fit_kwargs.items()}}
-    state = cache.load("models", key, kind="torch")
-    if state is None:
-        with cache.claim("models", key, kind="torch"):  # parallel fill processes fit each model once
-            state = cache.load("models", key, kind="torch")
-            if state is None:
-                model = model_cls(config, device=device, progress=progress)
-                if isinstance(model, LatentGenerativeModel):
-                    model.cache = cache  # a trained perceptual network (loss "perceptual_net") is cached there too
-                model.fit(dataset, **fit_kwargs) if fit_kwargs else model.fit(dataset)
-                cache.save("models", key, model.state(), kind="torch")
-                return model
-    model = model_cls.from_state(state, device)
-    if step3 and model.config != config:  # the same fit, another reading of step III
-        model.config = config
-        model._fit_sampler()
-    return model

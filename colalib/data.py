@@ -13,11 +13,12 @@ Where the files come from (``data_dir()`` = ``COLA_DATA_DIR``, default ``<repo>/
   * offline CIFAR-100: ``data_dir()/cifar100-jpeg.zip`` (the official train/test split, 100 fine classes whose
     sorted folder names give the official fine labels, JPEG quality 95).
 The official files win when both are present. ``ImageDataset.source`` names the copy, and every cached unit's key
-holds it (through :func:`colalib.cola.dataset_fingerprint`), so results from the two copies never mix.
+holds it (through :func:`dataset_fingerprint`), so results from the two copies never mix.
 Decoded arrays are cached once under ``<cache>/datasets`` (never in the data folder, which may be read-only).
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import pickle
@@ -373,3 +374,22 @@ def small_sample(ds: ImageDataset, per_class: int, seed: int) -> ImageDataset:
                              f"fewer than the {per_class} per class asked for; ask for at most {len(pool)}.")
         chosen.append(rng.choice(pool, size=per_class, replace=False))
     return ds.subset(np.sort(np.concatenate(chosen)))
+
+
+def dataset_fingerprint(ds: ImageDataset) -> str:
+    """Hash identifying a dataset's content (name, split, chosen indices, labels)."""
+    h = hashlib.sha256()
+    h.update(f"{ds.name}/{ds.split}/{ds.source}/{len(ds)}".encode())
+    h.update(np.ascontiguousarray(ds.indices if ds.indices is not None else np.arange(len(ds))).tobytes())
+    h.update(np.ascontiguousarray(ds.labels).tobytes())
+    return h.hexdigest()[:16]
+
+
+def fingerprint(value: object) -> str:
+    """Hash of a fit argument for cache keys: a dataset's fingerprint, an array's content, else its repr."""
+    if isinstance(value, ImageDataset):
+        return dataset_fingerprint(value)
+    if isinstance(value, (np.ndarray, torch.Tensor)):
+        arr = np.ascontiguousarray(np.asarray(value))
+        return hashlib.sha256(arr.tobytes() + str(arr.shape).encode()).hexdigest()[:16]
+    return repr(value)

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from colalib.cache import ArtifactCache
-from colalib.cola import SCOLAConfig, fit_or_load
+from colalib.cola import SCOLAConfig
+from colalib.experiments import fit_or_load
 from colalib.data import ImageDataset
 from colalib.gan import (CGANPD, GANConfig, SNProjectionDiscriminator, d_hinge_loss, g_hinge_loss,
                          spectral_norm_weights)

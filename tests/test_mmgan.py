@@ -7,7 +7,8 @@ import torch
 import torch.nn.functional as F
 
 from colalib.cache import ArtifactCache
-from colalib.cola import SCOLAConfig, fit_or_load
+from colalib.cola import SCOLAConfig
+from colalib.experiments import fit_or_load
 from colalib.data import ImageDataset
 from colalib.gan import CGANPD, GANConfig, SNResNetDiscriminator
 from colalib.mmgan import (MMGAN, MMGANConfig, component_classes, mixture_means, mmgan_d_loss, mmgan_g_loss,

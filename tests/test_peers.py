@@ -7,7 +7,8 @@ from scipy.optimize import linprog
 
 from colalib.cache import ArtifactCache
 from colalib.classification import evaluate
-from colalib.cola import SCOLAConfig, fit_or_load
+from colalib.cola import SCOLAConfig
+from colalib.experiments import fit_or_load
 from colalib.data import ImageDataset, load_dataset, resize_images, small_sample, to_tensor
 from colalib.losses import L1Loss
 from colalib.metrics import classifier_features

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from colalib.classification import BatchSampler, ClassifierConfig, train_and_evaluate
-from colalib.cola import SCOLA, SCOLAConfig, fit_or_load
+from colalib.cola import SCOLA, SCOLAConfig
+from colalib.experiments import fit_or_load
 from colalib.data import load_dataset, small_sample
 from colalib.gap import (DEFAULT, GapStudyConfig, combined_reading, interval95, spread_diversity, summarise_readings,
                          verdict)

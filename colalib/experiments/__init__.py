@@ -19,14 +19,14 @@ from .generation_study import GenerationExperimentConfig, generation_experiment,
 from .peers_study import PeersExperimentConfig, peers_experiment
 from .registry import (MIX_VARIANTS, PEER_METHODS, PEER_SAMPLERS, SIMILARITY_LABELS, SIMILARITY_MEASURES,
                        GenerativeEstimator, _method_class, _method_classes, model_config)
-from .units import (_unit_key, arm_unit, clustering_unit, fid_unit, fit_model, method_model, reference_classifier,
+from .units import (_unit_key, arm_unit, clustering_unit, fid_unit, fit_model, fit_or_load, method_model, reference_classifier,
                     sample_quality_unit, spread_unit, toy_unit, transductive_images)
 
 __all__ = [
     "AblationExperimentConfig", "ClassificationExperimentConfig", "FIDInadequacyConfig", "GenerationExperimentConfig",
     "GenerativeEstimator", "MIX_VARIANTS", "PEER_METHODS", "PEER_SAMPLERS", "PeersExperimentConfig",
     "SIMILARITY_LABELS", "SIMILARITY_MEASURES", "arm_unit", "classification_experiment", "clustering_unit", "fid_unit",
-    "fit_model", "generation_experiment", "generator_ablation", "method_model", "mix_variant_experiment",
+    "fit_model", "fit_or_load", "generation_experiment", "generator_ablation", "method_model", "mix_variant_experiment",
     "model_config", "paired_differences", "peers_experiment", "reference_classifier", "sample_quality_unit",
     "similarity_ablation", "spread_sweep", "spread_unit", "summarise", "t_scale_experiment", "toy_unit",
     "transductive_images", "_method_class", "_method_classes", "_unit_key",

@@ -6,12 +6,12 @@ from typing import Any, Callable, ClassVar
 
 from ..cache import ArtifactCache
 from ..classification import ClassifierConfig
-from ..cola import SCOLA, SCOLAConfig, fit_or_load
+from ..cola import SCOLA, SCOLAConfig
 from ..config import ExperimentConfig
 from ..data import load_dataset, small_sample
 from ..utils import get_device
 from .registry import SIMILARITY_LABELS, SIMILARITY_MEASURES
-from .units import _timed, arm_unit, fid_unit
+from .units import _timed, arm_unit, fid_unit, fit_or_load
 
 
 @dataclass(frozen=True)

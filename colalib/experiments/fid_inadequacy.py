@@ -6,11 +6,11 @@ from typing import Any, ClassVar
 
 from ..cache import ArtifactCache
 from ..classification import ClassifierConfig
-from ..cola import SCOLA, SCOLAConfig, dataset_fingerprint, fit_or_load
+from ..cola import SCOLA, SCOLAConfig
 from ..config import ExperimentConfig
-from ..data import load_dataset, small_sample
+from ..data import dataset_fingerprint, load_dataset, small_sample
 from ..utils import get_device
-from .units import spread_unit
+from .units import fit_or_load, spread_unit
 
 
 @dataclass(frozen=True)

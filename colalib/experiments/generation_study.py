@@ -6,12 +6,12 @@ from typing import Any, ClassVar
 
 from ..cache import ArtifactCache
 from ..classification import ClassifierConfig
-from ..cola import SCOLA, SCOLAConfig, fit_or_load
+from ..cola import SCOLA, SCOLAConfig
 from ..config import ExperimentConfig
 from ..data import load_dataset, small_sample
 from ..gan import GANConfig
 from ..utils import get_device
-from .units import arm_unit, fid_unit
+from .units import arm_unit, fid_unit, fit_or_load
 from .registry import _method_class, model_config
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
+import torch
 
 from ..cache import ArtifactCache
 from ..classification import ClassifierConfig, train_and_evaluate
-from ..cola import COLA, SCOLA, SCOLAConfig, dataset_fingerprint, fit_or_load
+from ..cola import COLA, SCOLA, LatentGenerativeModel, SCOLAConfig
 from ..config import ExperimentConfig
-from ..data import ImageDataset, load_dataset, small_sample
+from ..data import ImageDataset, dataset_fingerprint, fingerprint, load_dataset, small_sample
 from ..gan import GANConfig
 from ..utils import get_device
 from .registry import _method_class, model_config
@@ -59,9 +60,41 @@ def arm_unit(arm: str, subset: ImageDataset, test: ImageDataset, scola: SCOLACon
     return cache.get_or_compute("classification", key, compute)
 
 
+def fit_or_load(model_cls: type, config: ExperimentConfig, dataset: ImageDataset,
+                cache: ArtifactCache | None = None, device: str | torch.device | None = None,
+                progress: bool = True, **fit_kwargs: Any) -> Any:
+    """Fit ``model_cls`` on ``dataset`` unless a model with the same config and data is cached.
+
+    Any estimator class works that has ``model_cls(config, device=, progress=)``, ``fit(dataset, **fit_kwargs)``,
+    ``state()`` and ``model_cls.from_state(state, device)``: sCOLA, COLA, GLO, and CGAN-PD (``colalib.gan``)
+    with its ``GANConfig``. The key holds the class name, every config field and the data fingerprint.
+    """
+    cache = cache or ArtifactCache()
+    step3 = getattr(config, "STEP_III_FIELDS", ())
+    fit_config = {k: v for k, v in config.to_dict().items() if k not in step3}  # step III: sampling, not fitting
+    key = {"model": model_cls.__name__, "config": fit_config, "data": dataset_fingerprint(dataset),
+           "fit": {k: fingerprint(v) for k, v in fit_kwargs.items()}}
+    state = cache.load("models", key, kind="torch")
+    if state is None:
+        with cache.claim("models", key, kind="torch"):  # parallel fill processes fit each model once
+            state = cache.load("models", key, kind="torch")
+            if state is None:
+                model = model_cls(config, device=device, progress=progress)
+                if isinstance(model, LatentGenerativeModel):
+                    model.cache = cache  # a trained perceptual network (loss "perceptual_net") is cached there too
+                model.fit(dataset, **fit_kwargs) if fit_kwargs else model.fit(dataset)
+                cache.save("models", key, model.state(), kind="torch")
+                return model
+    model = model_cls.from_state(state, device)
+    if step3 and model.config != config:  # the same fit, another reading of step III
+        model.config = config
+        model._fit_sampler()
+    return model
+
+
 def fit_model(model_cls: type, config: ExperimentConfig, subset: ImageDataset, cache: ArtifactCache | None = None,
               device=None, progress: bool = True) -> Any:
-    """``model_cls`` trained on ``subset`` (cached, :func:`colalib.cola.fit_or_load`).
+    """``model_cls`` trained on ``subset`` (cached, :func:`fit_or_load`).
 
     Unsupervised COLA (``COLA``) first runs step I, MMDC (Sec. 3.1), on the same images with the
     ``MMDCConfig`` of ``config``'s profile and seed (:func:`clustering_unit`, cached), initialises t with its targets
