@@ -155,9 +155,13 @@ def cas(gen_images: np.ndarray, gen_labels: np.ndarray, test_images: np.ndarray,
             "n_test": len(test_images), "classifier": config.arch}
 
 
-def match_clusters_to_labels(y_true: np.ndarray, y_pred: np.ndarray) -> dict[int, int]:
-    """Cluster -> label mapping maximising agreement (Hungarian algorithm, scipy)."""
-    labels, clusters = np.unique(y_true), np.unique(y_pred)
+def match_clusters_to_labels(y_true: np.ndarray, y_pred: np.ndarray, clusters: np.ndarray | None = None,
+                             labels: np.ndarray | None = None) -> dict[int, int]:
+    """Cluster -> label mapping maximising agreement (Hungarian algorithm, scipy) on the (cluster, label) contingency
+    table; ``clusters`` / ``labels``: the values to match (default: those that occur), so that an empty cluster is
+    matched too. The one matcher of the library (clustering accuracy, and scoring GLO / COLA by classes)."""
+    labels = np.unique(y_true) if labels is None else np.asarray(labels)
+    clusters = np.unique(y_pred) if clusters is None else np.asarray(clusters)
     table = np.zeros((len(clusters), len(labels)), dtype=np.int64)
     ci = {c: i for i, c in enumerate(clusters)}
     li = {c: i for i, c in enumerate(labels)}

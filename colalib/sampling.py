@@ -33,7 +33,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 from sklearn.covariance import OAS, EmpiricalCovariance, LedoitWolf
 
 COVARIANCES: tuple[str, ...] = ("sample", "ledoit_wolf", "oas", "diagonal")
@@ -267,9 +266,7 @@ def match_components_to_classes(components: np.ndarray, labels: np.ndarray, k: i
     """``mapping[c]`` = the class matched to component (cluster) ``c``: Hungarian algorithm (scipy) on the
     (component, label) contingency table. Used only to *score* unsupervised models (GLO, COLA) with class-based
     metrics such as CAS; the models never see the labels while training."""
-    table = np.zeros((k, k), dtype=np.int64)
-    np.add.at(table, (components, labels), 1)
-    rows, cols = linear_sum_assignment(-table)
-    mapping = np.empty(k, dtype=np.int64)
-    mapping[rows] = cols
-    return mapping
+    from .metrics import match_clusters_to_labels
+    matched = match_clusters_to_labels(np.asarray(labels), np.asarray(components), clusters=np.arange(k),
+                                       labels=np.arange(k))
+    return np.array([matched[c] for c in range(k)], dtype=np.int64)

@@ -91,6 +91,8 @@ def test_glo_matching_and_sampling(digits10):
     components = np.array([2, 2, 0, 0, 1, 1])
     labels = np.array([0, 0, 1, 1, 2, 1])
     assert list(match_components_to_classes(components, labels, 3)) == [1, 2, 0]
+    # an empty component is still matched: the mapping is a permutation of the classes
+    assert sorted(match_components_to_classes(np.array([0, 0, 1]), np.array([2, 2, 0]), 3)) == [0, 1, 2]
     glo = GLO(SCOLAConfig.for_profile("smoke", epochs=3), progress=False).fit(digits10)
     assert torch.allclose(glo.codes_.norm(dim=1), torch.ones(len(glo.codes_)), atol=1e-5)
     images, labels = glo.sample(20, seed=0)
