@@ -286,12 +286,18 @@ def generator_ordering_reading(arch_rows: Sequence[dict]) -> str:
     return "\n".join(lines)
 
 
+def failed_methods(rows: Sequence[dict]) -> dict[str, str]:
+    """Method -> why its result is degenerate (the rows' ``failed`` field, :func:`colalib.metrics.degenerate_reason`),
+    for the methods that failed in any row."""
+    return {r["method"]: r["failed"] for r in rows if r.get("failed")}
+
+
 def peers_claims(rows: Sequence[dict]) -> list[dict]:
     """Beyond the thesis (notebook 07): sCOLA against the related methods on the same subsets, on the measures the
     thesis argues for (CAS, Mix - Real). Paired over seeds."""
     out = []
     methods = [m for m in dict.fromkeys(r["method"] for r in rows) if m != "scola"]
-    failed = {r["method"]: r["failed"] for r in rows if r.get("failed")}
+    failed = failed_methods(rows)
     for size in sorted({r["size"] for r in rows}):
         for m in methods:
             if m in failed or "scola" in failed:
@@ -313,7 +319,7 @@ def peers_reading(rows: Sequence[dict], names: dict[str, str]) -> str:
     order and named as failed, and how many subsets stand behind it. With fewer than 3 subsets the order is said to
     be a single run, not a ranking; the paired intervals are in the "Result vs thesis" table. Markdown text."""
     lines = []
-    failed = {r["method"]: r["failed"] for r in rows if r.get("failed")}
+    failed = failed_methods(rows)
     for m, why in failed.items():
         lines.append(f"- **{names.get(m, m)} failed** ({why}): left out of every order below.")
     for size in sorted({r["size"] for r in rows}):

@@ -65,14 +65,7 @@ def check_plan(tasks: list[Task]) -> None:
         unknown = [d for d in t.deps if d not in known]
         if unknown:
             raise ValueError(f"task {t.key!r} depends on unknown tasks {unknown}")
-    done: set[str] = set()
-    pending = list(tasks)
-    while pending:
-        ready = [t for t in pending if set(t.deps) <= done]
-        if not ready:
-            raise ValueError(f"the dependencies of {[t.key for t in pending]} form a cycle")
-        done |= {t.key for t in ready}
-        pending = [t for t in pending if t.key not in done]
+    _topological(tasks)  # raises on a cycle
 
 
 def fill(tasks: list[Task], executor: str = "local", workers: int | None = None, scheduler: str | None = None,
@@ -137,11 +130,14 @@ def _fill_dask(tasks: list[Task], workers: int, scheduler: str | None, progress:
 
 
 def _topological(tasks: list[Task]) -> list[Task]:
+    """The tasks in an order where every dependency comes first (stable); a ``ValueError`` names a cycle."""
     done: set[str] = set()
     order: list[Task] = []
     pending = list(tasks)
     while pending:
         ready = [t for t in pending if set(t.deps) <= done]
+        if not ready:
+            raise ValueError(f"the dependencies of {[t.key for t in pending]} form a cycle")
         order += ready
         done |= {t.key for t in ready}
         pending = [t for t in pending if t.key not in done]
