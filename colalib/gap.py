@@ -33,8 +33,7 @@ from .cache import ArtifactCache
 from .classification import ClassifierConfig
 from .cola import SCOLA, SCOLAConfig
 from .config import ExperimentConfig
-from .data import dataset_fingerprint
-from .data import ImageDataset, load_dataset, small_sample
+from .data import ImageDataset, dataset_fingerprint, load_dataset, small_sample
 from .experiments import _unit_key, arm_unit, fit_model, reference_classifier
 from .stats import interval95, verdict  # noqa: F401  (re-exported)
 from .utils import get_device

@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
+from .sampling import match_clusters_to_labels
 from .utils import get_device, progress_bar
 
 FID_WEIGHTS_NAME = "pt_inception-2015-12-05-6726825d.pth"
@@ -153,21 +153,6 @@ def cas(gen_images: np.ndarray, gen_labels: np.ndarray, test_images: np.ndarray,
     model = train_classifier(gen_images, gen_labels, num_classes, config, device=device, progress=progress)
     return {"cas": evaluate(model, test_images, test_labels, device=device), "n_train": len(gen_images),
             "n_test": len(test_images), "classifier": config.arch}
-
-
-def match_clusters_to_labels(y_true: np.ndarray, y_pred: np.ndarray, clusters: np.ndarray | None = None,
-                             labels: np.ndarray | None = None) -> dict[int, int]:
-    """Cluster -> label mapping maximising agreement (Hungarian algorithm, scipy) on the (cluster, label) contingency
-    table; ``clusters`` / ``labels``: the values to match (default: those that occur), so that an empty cluster is
-    matched too. The one matcher of the library (clustering accuracy, and scoring GLO / COLA by classes)."""
-    labels = np.unique(y_true) if labels is None else np.asarray(labels)
-    clusters = np.unique(y_pred) if clusters is None else np.asarray(clusters)
-    table = np.zeros((len(clusters), len(labels)), dtype=np.int64)
-    ci = {c: i for i, c in enumerate(clusters)}
-    li = {c: i for i, c in enumerate(labels)}
-    np.add.at(table, ([ci[c] for c in y_pred], [li[c] for c in y_true]), 1)
-    rows, cols = linear_sum_assignment(-table)
-    return {int(clusters[r]): int(labels[c]) for r, c in zip(rows, cols)}
 
 
 def clustering_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:

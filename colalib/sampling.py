@@ -33,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 from sklearn.covariance import OAS, EmpiricalCovariance, LedoitWolf
 
 COVARIANCES: tuple[str, ...] = ("sample", "ledoit_wolf", "oas", "diagonal")
@@ -262,11 +263,25 @@ def slerp_codes(codes: np.ndarray, code_labels: np.ndarray, labels: np.ndarray, 
     return out
 
 
+def match_clusters_to_labels(y_true: np.ndarray, y_pred: np.ndarray, clusters: np.ndarray | None = None,
+                             labels: np.ndarray | None = None) -> dict[int, int]:
+    """Cluster -> label mapping maximising agreement (Hungarian algorithm, scipy) on the (cluster, label) contingency
+    table; ``clusters`` / ``labels``: the values to match (default: those that occur), so that an empty cluster is
+    matched too. The one matcher of the library (clustering accuracy, and scoring GLO / COLA by classes)."""
+    labels = np.unique(y_true) if labels is None else np.asarray(labels)
+    clusters = np.unique(y_pred) if clusters is None else np.asarray(clusters)
+    table = np.zeros((len(clusters), len(labels)), dtype=np.int64)
+    ci = {c: i for i, c in enumerate(clusters)}
+    li = {c: i for i, c in enumerate(labels)}
+    np.add.at(table, ([ci[c] for c in y_pred], [li[c] for c in y_true]), 1)
+    rows, cols = linear_sum_assignment(-table)
+    return {int(clusters[r]): int(labels[c]) for r, c in zip(rows, cols)}
+
+
 def match_components_to_classes(components: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
-    """``mapping[c]`` = the class matched to component (cluster) ``c``: Hungarian algorithm (scipy) on the
-    (component, label) contingency table. Used only to *score* unsupervised models (GLO, COLA) with class-based
+    """``mapping[c]`` = the class matched to component (cluster) ``c`` (:func:`match_clusters_to_labels` over
+    components and classes ``0..k-1``). Used only to *score* unsupervised models (GLO, COLA) with class-based
     metrics such as CAS; the models never see the labels while training."""
-    from .metrics import match_clusters_to_labels
     matched = match_clusters_to_labels(np.asarray(labels), np.asarray(components), clusters=np.arange(k),
                                        labels=np.arange(k))
     return np.array([matched[c] for c in range(k)], dtype=np.int64)

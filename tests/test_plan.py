@@ -80,6 +80,20 @@ def test_the_peers_plan_scores_each_method_after_its_fit_and_the_judge():
     assert "toy" in keys and sum(k.startswith("sampler/") for k in keys) == 3
 
 
+@pytest.mark.parametrize("profile", ["smoke", "quick", "paper"])
+def test_every_generation_config_asks_for_at_most_the_images_a_class_has(profile):
+    """CIFAR-100 has 500 training images per class, CIFAR-10 5,000: no size or judge may ask for more, in the main
+    dataset or beside it (a dataset is never drawn beside itself)."""
+    from colalib.experiments import GenerationExperimentConfig
+    per_class = {"cifar10": 5000, "cifar100": 500, "digits": 150}
+    for dataset in ("cifar10", "cifar100"):
+        exp = GenerationExperimentConfig.for_profile(profile, dataset=dataset)
+        for e in [exp] + exp.beside_configs():
+            assert e.dataset != exp.dataset or e is exp
+            assert max(e.sizes) <= per_class[e.dataset] and e.judge_per_class <= per_class[e.dataset], e
+    assert [e.dataset for e in GenerationExperimentConfig.for_profile("quick").beside_configs()] == ["cifar100"]
+
+
 @pytest.mark.notebook
 def test_the_generation_plan_holds_every_unit_of_notebook_03(tmp_path, monkeypatch):
     """Notebook 03's plan (fits, FID, CAS, with a dataset beside) leaves nothing for its driver to compute."""
@@ -87,7 +101,7 @@ def test_the_generation_plan_holds_every_unit_of_notebook_03(tmp_path, monkeypat
     from colalib.experiments.plan import generation_plan, run_task
     from colalib.gan import GANConfig
     monkeypatch.setenv("COLA_CACHE_DIR", str(tmp_path))
-    assert len(notebook_plan("03", "smoke")) == len(notebook_plan("03", "smoke", "digits"))  # beside itself: once
+    assert len(notebook_plan("03", "smoke")) == len(notebook_plan("03", "smoke", "digits"))
     exp = GenerationExperimentConfig.for_profile("smoke", methods=("scola", "glo"), n_fid=20, n_real_fid=20, beside=())
     scola, clf, gan = SCOLAConfig.for_profile("smoke"), ClassifierConfig.for_profile("smoke"), GANConfig.for_profile("smoke")
     tasks = generation_plan(exp, scola, clf, gan)

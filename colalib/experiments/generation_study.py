@@ -32,8 +32,7 @@ class GenerationExperimentConfig(ExperimentConfig):
 
     PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
         "smoke": {"dataset": "digits", "sizes": (5,), "seeds": (0,), "n_fid": 60, "n_real_fid": 60,
-                  "cas_per_class": 10, "judge_per_class": 20,
-                  "beside": ("digits",)},  # the same units again (cached): CI runs the code path of a second dataset
+                  "cas_per_class": 10, "judge_per_class": 20, "beside": ()},
         "quick": {"sizes": (10, 50), "seeds": (0,), "n_fid": 1000, "n_real_fid": 1000, "cas_per_class": 200,
                   "judge_per_class": 500},
         "paper": {},
@@ -43,12 +42,14 @@ class GenerationExperimentConfig(ExperimentConfig):
     # thesis's CIFAR-100 panels do (sCOLA, COLA, GLO).
     DATASET_PROFILES: ClassVar[dict[tuple[str, str], dict[str, Any]]] = {
         ("cifar100", "quick"): {"sizes": (5, 20), "methods": ("scola", "glo", "cola")},
-        ("cifar100", "paper"): {"methods": ("scola", "glo", "cola")},
+        # CIFAR-100 has 500 training images per class: the thesis's sizes up to 500, and a judge of 500 per class
+        ("cifar100", "paper"): {"sizes": (10, 100, 500), "methods": ("scola", "glo", "cola"), "judge_per_class": 500},
     }
 
     def beside_configs(self) -> list["GenerationExperimentConfig"]:
-        """The same protocol on each dataset of ``beside``, with that dataset's profile settings (and nothing beside)."""
-        return [type(self).for_profile(self.profile, dataset=d, beside=()) for d in self.beside]
+        """The same protocol on each dataset of ``beside`` other than this one, with that dataset's profile settings
+        (and nothing beside)."""
+        return [type(self).for_profile(self.profile, dataset=d, beside=()) for d in self.beside if d != self.dataset]
 
 
 def generation_experiment(exp: GenerationExperimentConfig, scola: SCOLAConfig, clf: ClassifierConfig,

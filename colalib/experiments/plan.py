@@ -319,7 +319,7 @@ def notebook_plan(notebook: str, profile: str, dataset: str | None = None) -> li
                                                SCOLAConfig.for_profile(profile), ClassifierConfig.for_profile(profile)),
              "03": lambda: generation_plan(GenerationExperimentConfig.for_profile(profile, **over),
                                            SCOLAConfig.for_profile(profile), ClassifierConfig.for_profile(profile),
-                                           GANConfig.for_profile(profile), with_beside=not dataset),
+                                           GANConfig.for_profile(profile)),
              "07": lambda: peers_plan(PeersExperimentConfig.for_profile(profile, **over), SCOLAConfig.for_profile(profile),
                                       ClassifierConfig.for_profile(profile), ToyConfig.for_profile(profile))}
     number = notebook.zfill(2)[:2]
