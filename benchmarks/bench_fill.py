@@ -1,12 +1,16 @@
 #!/usr/bin/env python
-"""Benchmark (not a test) of ``python -m colalib.experiments fill``: notebook 05's plan filled from an empty cache with
-1 worker x 2 threads and with 2 workers x 1 thread, their wall times, units per hour and ratio.
+"""Benchmark (not a test) of ``python -m colalib.experiments fill``: one notebook's plan filled from an empty cache
+with 1 worker x 2 threads and with 2 workers x 1 thread, their wall times, units per hour and ratio; and, with
+``--all``, ``make figures`` from an empty cache, per notebook and in total.
 
-    python benchmarks/bench_fill.py                          # quick plan, sizes 10, subset 0 (about 20 min on 2 cores)
+    python benchmarks/bench_fill.py                          # notebook 05, quick, sizes 10, subset 0 (about 17 min)
     python benchmarks/bench_fill.py --sizes 10 50 --seeds 0 1   # the whole quick plan of notebook 05
-    python benchmarks/bench_fill.py --all                    # also: make figures (quick) from an empty cache, per notebook
+    python benchmarks/bench_fill.py --notebook 04            # notebook 04's quick plan (18 units)
+    python benchmarks/bench_fill.py --all-only --cache /tmp/e2e  # make figures (quick) from an empty cache
 
-Each configuration fills its own temporary cache, so both start empty; run it on an otherwise idle machine.
+Each fill configuration fills its own temporary cache, so both start empty. ``--all`` uses ``--cache`` (default: a
+temporary folder); a run killed part-way resumes with the same ``--cache``, its finished units kept, and the
+per-notebook times of both parts add up. Run it on an otherwise idle machine.
 """
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ sys.path.insert(0, str(REPO))
 from colalib.classification import ClassifierConfig  # noqa: E402
 from colalib.cola import SCOLAConfig  # noqa: E402
 from colalib.experiments import ClassificationExperimentConfig  # noqa: E402
-from colalib.experiments.plan import classification_plan, fill  # noqa: E402
+from colalib.experiments.plan import classification_plan, fill, notebook_plan  # noqa: E402
 
 
 def time_fill(tasks, workers: int, threads: int) -> float:
@@ -35,12 +39,34 @@ def time_fill(tasks, workers: int, threads: int) -> float:
         return time.perf_counter() - start
 
 
-def time_make_figures() -> None:
-    with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, COLA_CACHE_DIR=cache)
-        out = subprocess.run([sys.executable, "scripts/run_notebooks.py", "--profile", "quick"], cwd=REPO, env=env,
-                             capture_output=True, text=True, check=True).stdout
-        print(out)
+def time_make_figures(profile: str, cache: str | None) -> None:
+    """``make figures`` (``scripts/run_notebooks.py``: each notebook's plan filled, then the notebook run), its output
+    streamed, then the seconds per notebook (fill + run) and in total."""
+    import re
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, COLA_CACHE_DIR=cache or tmp)
+        start, lines = time.perf_counter(), []
+        with subprocess.Popen([sys.executable, "scripts/run_notebooks.py", "--profile", profile], cwd=REPO, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+            for line in proc.stdout:
+                print(line, end="", flush=True)
+                lines.append(line)
+        total = time.perf_counter() - start
+    if proc.returncode:
+        raise SystemExit(f"make figures failed (exit {proc.returncode}) after {total:.0f} s")
+    per_notebook: dict[str, float] = {}
+    current = "?"
+    for line in lines:
+        if m := re.match(r"== fill plan of notebook (\d\d)", line):
+            current = m.group(1)
+        elif m := re.match(r"== (\S+)\.ipynb", line):
+            current = m.group(1)[:2]
+        if m := re.search(r"(?:filled|done) in (\d+) s", line):
+            per_notebook[current] = per_notebook.get(current, 0) + float(m.group(1))
+    print(f"\nmake figures ({profile}) from {'the cache ' + cache if cache else 'an empty cache'}:")
+    for number, seconds in per_notebook.items():
+        print(f"  notebook {number}: {seconds:,.0f} s (plan fill + notebook)")
+    print(f"  total: {total:,.0f} s ({total / 3600:.2f} h)")
 
 
 def main() -> int:
@@ -48,18 +74,29 @@ def main() -> int:
     parser.add_argument("--profile", default="quick")
     parser.add_argument("--sizes", type=int, nargs="*", default=[10])
     parser.add_argument("--seeds", type=int, nargs="*", default=[0])
+    parser.add_argument("--notebook", default="05", help="whose plan to fill (05: with --sizes and --seeds)")
     parser.add_argument("--all", action="store_true", help="also time make figures from an empty cache")
+    parser.add_argument("--all-only", action="store_true", help="only time make figures")
+    parser.add_argument("--cache", default=None, help="make figures' cache folder (reused: a killed run resumes)")
     args = parser.parse_args()
-    exp = ClassificationExperimentConfig.for_profile(args.profile, sizes=tuple(args.sizes), seeds=tuple(args.seeds))
-    tasks = classification_plan(exp, SCOLAConfig.for_profile(args.profile), ClassifierConfig.for_profile(args.profile))
-    print(f"notebook 05 plan, profile {args.profile}, sizes {args.sizes}, seeds {args.seeds}: {len(tasks)} units")
+    if args.all_only:
+        time_make_figures(args.profile, args.cache)
+        return 0
+    if args.notebook == "05":
+        exp = ClassificationExperimentConfig.for_profile(args.profile, sizes=tuple(args.sizes), seeds=tuple(args.seeds))
+        tasks = classification_plan(exp, SCOLAConfig.for_profile(args.profile),
+                                    ClassifierConfig.for_profile(args.profile))
+        print(f"notebook 05 plan, profile {args.profile}, sizes {args.sizes}, seeds {args.seeds}: {len(tasks)} units")
+    else:
+        tasks = notebook_plan(args.notebook, args.profile)
+        print(f"notebook {args.notebook} plan, profile {args.profile}: {len(tasks)} units")
     walls = {}
     for workers, threads in ((1, 2), (2, 1)):
         walls[(workers, threads)] = wall = time_fill(tasks, workers, threads)
         print(f"{workers} worker(s) x {threads} thread(s): {wall:.0f} s, {3600 * len(tasks) / wall:.1f} units/h")
     print(f"ratio (1x2 wall / 2x1 wall): {walls[(1, 2)] / walls[(2, 1)]:.2f}")
     if args.all:
-        time_make_figures()
+        time_make_figures(args.profile, args.cache)
     return 0
 
 

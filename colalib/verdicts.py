@@ -161,7 +161,7 @@ def _generation_claims(rows: Sequence[dict]) -> list[dict]:
         if {"cola", "glo"} <= methods:
             out.append(ordering_claim(f"COLA beats GLO on FID at {size} per class (Fig. 4.1)", "COLA < GLO",
                                       _paired_methods(rows, "cola", "glo", size, "fid", -1.0),
-                                      unit="FID lower than GLO's", scale=1))
+                                      unit="FID, GLO − COLA (> 0: COLA lower)", scale=1))
             out.append(ordering_claim(f"COLA beats GLO on CAS at {size} per class (Fig. 4.1)", "COLA > GLO",
                                       _paired_methods(rows, "cola", "glo", size, "cas")))
         if {"scola", "cgan_pd"} <= methods:
@@ -169,7 +169,7 @@ def _generation_claims(rows: Sequence[dict]) -> list[dict]:
                                       "sCOLA > CGAN-PD", _paired_methods(rows, "scola", "cgan_pd", size, "cas")))
             out.append(ordering_claim(f"sCOLA beats CGAN-PD on FID at {size} per class (Fig. 4.5, small sample)",
                                       "sCOLA < CGAN-PD", _paired_methods(rows, "scola", "cgan_pd", size, "fid", -1.0),
-                                      unit="FID lower than CGAN-PD's", scale=1))
+                                      unit="FID, CGAN-PD − sCOLA (> 0: sCOLA lower)", scale=1))
     if sizes and {"scola", "real"} <= methods:
         out.append(ordering_claim(f"sCOLA's samples beat the real images on CAS at the smallest size, {sizes[0]} per "
                                   "class (Fig. 4.5, extremely scarce data)", "sCOLA > real",
@@ -227,7 +227,7 @@ def ablation_claims(arch_rows: Sequence[dict], sim_rows: Sequence[dict]) -> list
         fid, cas = (per_seed(arch_rows, "generator", other, k) for k in ("fid", "cas"))
         out.append(ordering_claim(f"the conditional-BN generator beats {other} on FID (Table 4.3)", "CGAN < others",
                                   [fid[s] - cgan_fid[s] for s in sorted(set(fid) & set(cgan_fid))],
-                                  unit="FID lower than the other's", scale=1))
+                                  unit=f"FID, {other} − CGAN (> 0: CGAN lower)", scale=1))
         out.append(ordering_claim(f"the conditional-BN generator beats {other} on CAS (Table 4.3)", "CGAN > others",
                                   [cgan_cas[s] - cas[s] for s in sorted(set(cas) & set(cgan_cas))]))
     lap = per_seed(sim_rows, "measure", "laplacian", "cas")

@@ -23,7 +23,7 @@ def test_a_bad_plan_fails_before_any_compute():
     with pytest.raises(ValueError, match="cycle"):
         check_plan([Task("a", _noop, deps=("b",)), Task("b", _noop, deps=("a",))])
     with pytest.raises(ValueError, match="no plan for notebook"):
-        notebook_plan("04", "smoke")
+        notebook_plan("01", "smoke")
     with pytest.raises(ValueError, match="executor"):
         fill([Task("a", _noop)], executor="slurm")
 
@@ -160,3 +160,66 @@ def test_a_killed_fill_loses_only_its_unfinished_unit(tmp_path):
     assert sorted(p.name for p in (cache / "test").iterdir()) == [store.path("test", {"name": "a"}).name]
     fill([Task("b", cached_sleep, dict(cache_dir=str(cache), name="b", seconds=0))], workers=1, progress=False)
     assert store.load("test", {"name": "b"}) == {"name": "b"}  # the lock of the killed worker was released
+
+
+def _nothing_computed(monkeypatch) -> None:
+    """From now on every unit must come from the cache: claiming one (the step before computing it) fails."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def computed_again(self, namespace, config, kind="json"):
+        raise AssertionError(f"a unit of the filled plan was computed again ({namespace})")
+        yield
+
+    monkeypatch.setattr(ArtifactCache, "claim", computed_again)
+
+
+def test_the_ablation_plan_plans_a_shared_unit_once():
+    """Quick profile: the InfoGAN fit of Table 4.3 is the Laplacian fit of Fig. 5.2, so it and its CAS are planned once;
+    VGG16 is planned only when its weights exist."""
+    from colalib.experiments import AblationExperimentConfig
+    from colalib.experiments.ablations import ablation_plan
+    from colalib.losses import vgg16_available
+    exp = AblationExperimentConfig.for_profile("quick")
+    tasks = ablation_plan(exp)
+    check_plan(tasks)
+    fits = [t.key for t in tasks if t.key.startswith("fit/")]
+    measures = [m for m in exp.losses if m != "laplacian" and (m != "vgg16" or vgg16_available())]
+    assert len(fits) == len(exp.generators) + len(measures) and "fit/laplacian/cifar10/50/0" not in fits
+    assert sum(t.key.startswith("fid/") for t in tasks) == len(exp.generators)
+    assert sum(t.key.startswith("cas/") for t in tasks) == len(fits) + 1  # and the Real arm
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("notebook", ["02", "04", "06"])
+def test_a_filled_plan_leaves_nothing_for_the_notebook(notebook, tmp_path, monkeypatch):
+    """Notebooks 02, 04 and 06 (smoke): after their plan is filled, the calls the notebook makes compute nothing."""
+    from colalib.cola import COLA, SCOLA
+    from colalib.baselines import GLO
+    from colalib.data import load_dataset, small_sample
+    from colalib.experiments import (AblationExperimentConfig, FIDInadequacyConfig, clustering_unit, fit_or_load,
+                                     generator_ablation, similarity_ablation, spread_sweep)
+    from colalib.experiments.clustering_study import ClusteringExperimentConfig
+    from colalib.experiments.plan import run_task
+    monkeypatch.setenv("COLA_CACHE_DIR", str(tmp_path))
+    for task in notebook_plan(notebook, "smoke"):
+        run_task(task)
+    _nothing_computed(monkeypatch)
+    cache = ArtifactCache(tmp_path)
+    if notebook == "02":
+        exp = ClusteringExperimentConfig.for_profile("smoke")
+        data, gen = exp.subset(), exp.generation_config()
+        main = [clustering_unit(c, data, cache, progress=False) for c in exp.mmdc_variants().values()][0]
+        fit_or_load(COLA, gen, data, cache, targets=main["targets"], clusters=main["clusters"], progress=False)
+        fit_or_load(GLO, gen, data, cache, progress=False)
+    elif notebook == "04":
+        exp = AblationExperimentConfig.for_profile("smoke")
+        assert generator_ablation(exp, cache, progress=False) and similarity_ablation(exp, cache, progress=False)
+    else:
+        exp = FIDInadequacyConfig.for_profile("smoke")
+        scola, clf = SCOLAConfig.for_profile("smoke", **exp.step_iii()), ClassifierConfig.for_profile("smoke")
+        _, rows = spread_sweep(exp.dataset, exp.per_class, exp.spreads, scola, clf, exp.n_fid, exp.n_real_fid,
+                               exp.cas_per_class, cache, progress=False)
+        assert [r["spread"] for r in rows] == list(exp.spreads)
+        fit_or_load(SCOLA, exp.transfer_config(scola), small_sample(load_dataset(exp.dataset), exp.transfer_per_class,
+                                                                    scola.seed), cache, progress=False)

@@ -3,9 +3,10 @@
   * :mod:`.units` — each unit of work (one model fit, one classifier arm, one FID, ...) is a function of frozen configs,
     cached by the hash of everything that determines it, so an interrupted ``make figures`` resumes where it stopped;
   * :mod:`.registry` — the estimators by name, their configs, and the :class:`GenerativeEstimator` interface;
-  * one driver per notebook: :mod:`.classification_study` (ch. 5, notebook 05), :mod:`.generation_study` (ch. 4,
-    notebook 03), :mod:`.ablations` (Sec. 4.3.1 and 5.3.1, notebook 04), :mod:`.fid_inadequacy` (App. A, notebook 06),
-    :mod:`.peers_study` (notebook 07);
+  * one driver per notebook: :mod:`.clustering_study` (Sec. 3.1, notebook 02), :mod:`.generation_study` (ch. 4,
+    notebook 03), :mod:`.ablations` (Sec. 4.3.1 and 5.3.1, notebook 04), :mod:`.classification_study` (ch. 5,
+    notebook 05), :mod:`.fid_inadequacy` (App. A, notebook 06), :mod:`.peers_study` (notebook 07);
+  * :mod:`.tasks` and :mod:`.plan` — each notebook's units as tasks with their dependencies, filled in parallel;
   * :mod:`colalib.stats` — summaries and paired differences with 95 % intervals;
   * ``python -m colalib.experiments`` (:mod:`.__main__`) — fill the cache headlessly.
 
@@ -13,6 +14,7 @@ Everything public is importable from ``colalib.experiments`` directly.
 """
 from ..stats import paired_differences, summarise
 from .ablations import AblationExperimentConfig, generator_ablation, similarity_ablation
+from .clustering_study import ClusteringExperimentConfig, clustering_plan
 from .classification_study import ClassificationExperimentConfig, classification_experiment, mix_variant_experiment
 from .fid_inadequacy import FIDInadequacyConfig, spread_sweep
 from .generation_study import GenerationExperimentConfig, generation_experiment, t_scale_experiment
@@ -23,7 +25,7 @@ from .units import (_unit_key, arm_unit, clustering_unit, fid_unit, fit_model, f
                     sample_quality_unit, spread_unit, toy_unit, transductive_images)
 
 __all__ = [
-    "AblationExperimentConfig", "ClassificationExperimentConfig", "FIDInadequacyConfig", "GenerationExperimentConfig",
+    "AblationExperimentConfig", "ClassificationExperimentConfig", "ClusteringExperimentConfig", "clustering_plan", "FIDInadequacyConfig", "GenerationExperimentConfig",
     "GenerativeEstimator", "MIX_VARIANTS", "PEER_METHODS", "PEER_SAMPLERS", "PeersExperimentConfig",
     "SIMILARITY_LABELS", "SIMILARITY_MEASURES", "arm_unit", "classification_experiment", "clustering_unit", "fid_unit",
     "fit_model", "fit_or_load", "generation_experiment", "generator_ablation", "method_model", "mix_variant_experiment",

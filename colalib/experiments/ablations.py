@@ -180,3 +180,43 @@ def similarity_ablation(exp: AblationExperimentConfig, cache: ArtifactCache | No
             if on_row:
                 on_row(row)
     return rows
+
+
+def ablation_plan(exp: AblationExperimentConfig) -> list:
+    """Notebook 04's units (Table 4.3 and Fig. 5.2) with their dependencies: per seed, each generator's sCOLA fit, then
+    its FID and CAS; the Real arm; each similarity measure's fit (VGG16 only with its weights), then its CAS. The same
+    units, with the same keys, as :func:`generator_ablation` and :func:`similarity_ablation`. A unit both parts share
+    (in the quick profile the InfoGAN fit of Table 4.3 is the Laplacian fit of Fig. 5.2) is planned once."""
+    import json
+
+    from ..losses import vgg16_available
+    from .tasks import Task, arm_task, fid_task, fit_task
+    tasks: dict[str, Task] = {}   # by what the unit computes, so that a shared unit is planned once
+
+    def add(kind: str, name: str, fn, deps: tuple[str, ...] = (), **kwargs) -> str:
+        what = kind + json.dumps({k: v.to_dict() if hasattr(v, "to_dict") else v for k, v in kwargs.items()
+                                  if k != "exp"}, sort_keys=True, default=str)
+        if what not in tasks:
+            tasks[what] = Task(f"{kind}/{name}/{kwargs['dataset']}/{kwargs['size']}/{kwargs['seed']}", fn, kwargs, deps)
+        return tasks[what].key
+
+    for seed in exp.seeds:
+        clf, common = exp.classifier_config(seed), dict(dataset=exp.dataset, seed=seed)
+        for generator in exp.generators:
+            cfg = exp.arch_scola_config(generator, seed)
+            fit = add("fit", generator, fit_task, method="scola", config=cfg, size=exp.arch_per_class, **common)
+            add("fid", generator, fid_task, (fit,), method="scola", config=cfg, exp=exp, size=exp.arch_per_class,
+                **common)
+            add("cas", generator, arm_task, (fit,), arm="synthetic", scola=cfg, clf=clf,
+                synthetic_per_class=exp.arch_cas_per_class, size=exp.arch_per_class, **common)
+        add("cas", "real", arm_task, arm="real", scola=exp.scola_config(seed), clf=clf,
+            synthetic_per_class=exp.cas_per_class, size=exp.similarity_per_class, **common)
+        for measure in exp.losses:
+            if measure == "vgg16" and not vgg16_available():
+                continue  # the notebook shows "weights not available"
+            cfg = exp.similarity_scola_config(measure, seed)
+            fit = add("fit", measure, fit_task, method="scola", config=cfg, size=exp.similarity_per_class, **common)
+            add("cas", measure, arm_task, (fit,), arm="synthetic", scola=cfg, clf=clf,
+                synthetic_per_class=exp.cas_per_class, size=exp.similarity_per_class, **common)
+    fits = [t for t in tasks.values() if t.key.startswith("fit/")]
+    return fits + [t for t in tasks.values() if not t.key.startswith("fit/")]

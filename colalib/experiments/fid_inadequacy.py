@@ -52,6 +52,33 @@ class FIDInadequacyConfig(ExperimentConfig):
     }
 
 
+    def transfer_config(self, scola: SCOLAConfig) -> SCOLAConfig:
+        """App. B's conditional-batch-norm sCOLA (``cgan_res``): ``scola`` with this profile's width and epochs."""
+        epochs = ({"epochs": self.transfer_epochs, "lr_step_epochs": max(1, self.transfer_epochs // 5)}
+                  if self.transfer_epochs else {})
+        return scola.replace(generator="cgan_res", generator_width=self.transfer_generator_width, **epochs)
+
+
+def _sweep_model(dataset: str, per_class: int | None, scola: SCOLAConfig, cache: ArtifactCache, device,
+                 progress: bool) -> tuple[Any, dict]:
+    """The swept sCOLA (cached fit) on ``per_class`` images per class (None: the whole split) and its unit key."""
+    train = load_dataset(dataset, "train")
+    subset = train if per_class is None else small_sample(train, per_class, scola.seed)
+    model = fit_or_load(SCOLA, scola, subset, cache, device, progress)
+    return model, {"config": scola.to_dict(), "data": dataset_fingerprint(subset)}
+
+
+def spread_point(dataset: str, per_class: int | None, spread: float, scola: SCOLAConfig, clf: ClassifierConfig,
+                 n_fid: int, n_real_fid: int | None, cas_per_class: int, cache: ArtifactCache | None = None,
+                 device=None, progress: bool = True) -> dict:
+    """Appendix A at one ``spread``: the row of :func:`spread_unit` for the swept sCOLA (fitted or loaded)."""
+    cache = cache or ArtifactCache()
+    device = get_device(device)
+    model, model_key = _sweep_model(dataset, per_class, scola, cache, device, progress)
+    return spread_unit(model, model_key, spread, dataset, n_fid, n_real_fid, cas_per_class, clf, cache, device,
+                       load_dataset(dataset, "test"), progress)
+
+
 def spread_sweep(dataset: str, per_class: int | None, spreads: tuple[float, ...], scola: SCOLAConfig,
                  clf: ClassifierConfig, n_fid: int, n_real_fid: int | None, cas_per_class: int,
                  cache: ArtifactCache | None = None, device=None, progress: bool = True) -> tuple[Any, list[dict]]:
@@ -59,10 +86,28 @@ def spread_sweep(dataset: str, per_class: int | None, spreads: tuple[float, ...]
     split), sampled at every ``spread``; returns the model and one row per spread (see :func:`spread_unit`)."""
     cache = cache or ArtifactCache()
     device = get_device(device)
-    train, test = load_dataset(dataset, "train"), load_dataset(dataset, "test")
-    subset = train if per_class is None else small_sample(train, per_class, scola.seed)
-    model = fit_or_load(SCOLA, scola, subset, cache, device, progress)
-    model_key = {"config": scola.to_dict(), "data": dataset_fingerprint(subset)}
+    model, model_key = _sweep_model(dataset, per_class, scola, cache, device, progress)
+    test = load_dataset(dataset, "test")
     rows = [spread_unit(model, model_key, s, dataset, n_fid, n_real_fid, cas_per_class, clf, cache, device, test,
                         progress) for s in spreads]
     return model, rows
+
+
+def fid_inadequacy_plan(exp: FIDInadequacyConfig, scola: SCOLAConfig, clf: ClassifierConfig) -> list:
+    """Notebook 06's units with their dependencies: the swept sCOLA's fit, then one FID + CAS + diversity unit per
+    spread (App. A); the conditional-batch-norm sCOLA of the class-content transfer (App. B). ``scola`` already holds
+    the sweep's step-III reading (:meth:`FIDInadequacyConfig.step_iii`). The same units, with the same keys, as
+    :func:`spread_sweep` and the notebook's transfer cell."""
+    from .tasks import Task, fit_task, spread_task
+    at = f"{exp.dataset}/{exp.per_class or 0}/{scola.seed}"
+    fit = f"fit/scola/{at}"
+    tasks = [Task(fit, fit_task, dict(method="scola", dataset=exp.dataset, size=exp.per_class, seed=scola.seed,
+                                      config=scola)),
+             Task(f"fit/scola-cgan_res/{exp.dataset}/{exp.transfer_per_class or 0}/{scola.seed}", fit_task,
+                  dict(method="scola", dataset=exp.dataset, size=exp.transfer_per_class, seed=scola.seed,
+                       config=exp.transfer_config(scola)))]
+    tasks += [Task(f"spread/{s}/{at}", spread_task, dict(dataset=exp.dataset, per_class=exp.per_class, spread=s,
+                                                         scola=scola, clf=clf, n_fid=exp.n_fid,
+                                                         n_real_fid=exp.n_real_fid, cas_per_class=exp.cas_per_class),
+                   deps=(fit,)) for s in exp.spreads]
+    return tasks

@@ -22,31 +22,21 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-from ..cache import ArtifactCache
 from ..classification import ClassifierConfig
 from ..cola import SCOLAConfig
-from ..data import load_dataset, small_sample
-from ..utils import get_device, progress_bar
+from ..utils import progress_bar
 from .classification_study import ClassificationExperimentConfig
 from .generation_study import GenerationExperimentConfig
 from .peers_study import PeersExperimentConfig
-from .registry import PEER_SAMPLERS, _method_class, model_config
-from .units import arm_unit, fid_unit, fit_model, reference_classifier
+from .registry import PEER_SAMPLERS, model_config
+from .tasks import Task, arm_task, fid_task, fit_task, judge_task, quality_task, toy_task, training_subset
+
+__all__ = ["EXECUTORS", "Task", "check_plan", "classification_plan", "fill", "generation_plan", "notebook_plan",
+           "peers_plan", "run_task", "training_subset"]
 
 EXECUTORS = ("local", "dask")
-
-
-@dataclass(frozen=True)
-class Task:
-    """One cached unit of work: ``fn(**kwargs)`` (module-level, picklable), after the tasks named in ``deps``."""
-
-    key: str
-    fn: Callable[..., Any]
-    kwargs: dict = field(default_factory=dict, hash=False, compare=False)
-    deps: tuple[str, ...] = ()
 
 
 def run_task(task: Task, *_deps: Any) -> dict:
@@ -147,35 +137,6 @@ def _topological(tasks: list[Task]) -> list[Task]:
     return order
 
 
-# -- the tasks (module-level, so that worker processes can unpickle them) ---------------------------------------------
-
-def fit_task(method: str, dataset: str, size: int, seed: int, config: Any) -> None:
-    """Fit (or find cached) ``method`` on subset ``seed`` of ``size`` images per class of ``dataset``."""
-    subset = small_sample(load_dataset(dataset, "train"), size, seed)
-    fit_model(_method_class(method), config, subset, ArtifactCache(), get_device(None), progress=False)
-
-
-def arm_task(arm: str, dataset: str, size: int, seed: int, scola: Any, clf: ClassifierConfig,
-             synthetic_per_class: int, sampling: dict | None = None, method: str = "scola") -> None:
-    """One classifier arm (:func:`colalib.experiments.units.arm_unit`) on subset ``seed`` of ``size`` per class;
-    ``method``: the generator of the synthetic images (``scola`` config: its :func:`model_config`)."""
-    subset = small_sample(load_dataset(dataset, "train"), size, seed)
-    arm_unit(arm, subset, load_dataset(dataset, "test"), scola, clf, synthetic_per_class, ArtifactCache(),
-             get_device(None), progress=False, sampling=sampling,
-             model_cls=_method_class(method) if arm != "real" else _method_class("scola"))
-
-
-def fid_task(method: str, dataset: str, size: int, seed: int, config: Any, exp: GenerationExperimentConfig) -> None:
-    """One FID unit (:func:`colalib.experiments.units.fid_unit`): ``method``'s samples (or the real subset)."""
-    subset = small_sample(load_dataset(dataset, "train"), size, seed)
-    fid_unit(method, subset, config, exp, ArtifactCache(), get_device(None), progress=False)
-
-
-def judge_task(dataset: str, per_class: int, clf: ClassifierConfig) -> None:
-    """The GAN-test judge (:func:`colalib.experiments.units.reference_classifier`)."""
-    reference_classifier(dataset, per_class, clf, ArtifactCache(), get_device(None), progress=False)
-
-
 # -- plans per notebook ------------------------------------------------------------------------------------------------
 
 def classification_plan(exp: ClassificationExperimentConfig, scola: SCOLAConfig, clf: ClassifierConfig) -> list[Task]:
@@ -194,24 +155,6 @@ def classification_plan(exp: ClassificationExperimentConfig, scola: SCOLAConfig,
                                        synthetic_per_class=exp.synthetic_per_class),
                                   deps=() if arm == "real" else (fit_key,)))
     return tasks
-
-
-def quality_task(method: str, dataset: str, size: int, seed: int, config: Any, judge_per_class: int,
-                 judge_clf: ClassifierConfig, n: int) -> None:
-    """GAN-test, quality / diversity and memorisation scores of ``method``'s samples
-    (:func:`colalib.experiments.units.sample_quality_unit`), judged by the cached reference classifier."""
-    from .units import sample_quality_unit
-    cache, device = ArtifactCache(), get_device(None)
-    subset = small_sample(load_dataset(dataset, "train"), size, seed)
-    judge, _ = reference_classifier(dataset, judge_per_class, judge_clf, cache, device, progress=False)
-    sample_quality_unit(method, subset, config, judge, {"per_class": judge_per_class, "clf": judge_clf.to_dict()}, n,
-                        cache, device, progress=False)
-
-
-def toy_task(config: Any, spreads: tuple[float, ...]) -> None:
-    """The MM-GAN toy (:func:`colalib.experiments.units.toy_unit`)."""
-    from .units import toy_unit
-    toy_unit(config, spreads, ArtifactCache())
 
 
 # the slowest fits first, so that two workers finish together (CGAN-PD and COLA's MMDC + fit dominate notebook 03)
@@ -312,21 +255,33 @@ def peers_plan(exp: PeersExperimentConfig, scola: SCOLAConfig, clf: ClassifierCo
     return fits + scored
 
 
+def _fid_inadequacy_plan(exp: Any, plan: Any) -> list[Task]:
+    """Notebook 06's plan with the notebook's own configs: sCOLA with the sweep's step-III reading, seed ``exp.seed``."""
+    scola = SCOLAConfig.for_profile(exp.profile, seed=exp.seed, **exp.step_iii())
+    return plan(exp, scola, ClassifierConfig.for_profile(exp.profile, seed=exp.seed))
+
+
 def notebook_plan(notebook: str, profile: str, dataset: str | None = None) -> list[Task]:
     """The plan of notebook ``notebook`` (its number, e.g. ``"05"``) in ``profile``, on ``dataset`` (None: the
     notebook's default)."""
     over = {"dataset": dataset} if dataset else {}
     from ..gan import GANConfig
     from ..toy import ToyConfig
-    plans = {"05": lambda: classification_plan(ClassificationExperimentConfig.for_profile(profile, **over),
-                                               SCOLAConfig.for_profile(profile), ClassifierConfig.for_profile(profile)),
+    from .ablations import AblationExperimentConfig, ablation_plan
+    from .clustering_study import ClusteringExperimentConfig, clustering_plan
+    from .fid_inadequacy import FIDInadequacyConfig, fid_inadequacy_plan
+    plans = {"02": lambda: clustering_plan(ClusteringExperimentConfig.for_profile(profile, **over)),
              "03": lambda: generation_plan(GenerationExperimentConfig.for_profile(profile, **over),
                                            SCOLAConfig.for_profile(profile), ClassifierConfig.for_profile(profile),
                                            GANConfig.for_profile(profile)),
+             "04": lambda: ablation_plan(AblationExperimentConfig.for_profile(profile, **over)),
+             "05": lambda: classification_plan(ClassificationExperimentConfig.for_profile(profile, **over),
+                                               SCOLAConfig.for_profile(profile), ClassifierConfig.for_profile(profile)),
+             "06": lambda: _fid_inadequacy_plan(FIDInadequacyConfig.for_profile(profile, **over), fid_inadequacy_plan),
              "07": lambda: peers_plan(PeersExperimentConfig.for_profile(profile, **over), SCOLAConfig.for_profile(profile),
                                       ClassifierConfig.for_profile(profile), ToyConfig.for_profile(profile))}
     number = notebook.zfill(2)[:2]
     if number not in plans:
-        raise ValueError(f"no plan for notebook {notebook!r} yet; plans exist for {sorted(plans)} (the other notebooks "
-                         "compute their units when they run)")
+        raise ValueError(f"no plan for notebook {notebook!r}; plans exist for {sorted(plans)} (notebook 01 computes "
+                         "its Monte Carlo simulations when it runs)")
     return plans[number]()

@@ -1,0 +1,100 @@
+"""Tasks: the units of work of the plans (:mod:`.plan`), each a module-level function of picklable arguments (configs,
+dataset names, sizes, seeds) so that worker processes can unpickle it, and :class:`Task`, one unit with its
+dependencies. Each task loads its data in the worker and calls the cached unit of :mod:`.units`."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..cache import ArtifactCache
+from ..classification import ClassifierConfig
+from ..data import ImageDataset, load_dataset, small_sample
+from ..utils import get_device
+from .registry import _method_class
+from .units import arm_unit, fid_unit, fit_model, reference_classifier
+
+
+@dataclass(frozen=True)
+class Task:
+    """One cached unit of work: ``fn(**kwargs)`` (module-level, picklable), after the tasks named in ``deps``."""
+
+    key: str
+    fn: Callable[..., Any]
+    kwargs: dict = field(default_factory=dict, hash=False, compare=False)
+    deps: tuple[str, ...] = ()
+
+
+@functools.lru_cache(maxsize=4)
+def split_of(dataset: str, split: str) -> ImageDataset:
+    """``load_dataset(dataset, split)``, loaded once per worker process: a worker runs many tasks on the same data.
+    The tasks only read it (subsets are new arrays)."""
+    return load_dataset(dataset, split)
+
+
+def training_subset(dataset: str, size: int | None, seed: int) -> ImageDataset:
+    """Subset ``seed`` of ``size`` images per class of ``dataset``'s training split; ``size`` 0 or None: the whole
+    split (the thesis's full-data runs)."""
+    train = split_of(dataset, "train")
+    return train if not size else small_sample(train, size, seed)
+
+
+def fit_task(method: str, dataset: str, size: int, seed: int, config: Any) -> None:
+    """Fit (or find cached) ``method`` on subset ``seed`` of ``size`` images per class of ``dataset``."""
+    subset = training_subset(dataset, size, seed)
+    fit_model(_method_class(method), config, subset, ArtifactCache(), get_device(None), progress=False)
+
+
+def arm_task(arm: str, dataset: str, size: int, seed: int, scola: Any, clf: ClassifierConfig,
+             synthetic_per_class: int, sampling: dict | None = None, method: str = "scola") -> None:
+    """One classifier arm (:func:`colalib.experiments.units.arm_unit`) on subset ``seed`` of ``size`` per class;
+    ``method``: the generator of the synthetic images (``scola`` config: its :func:`model_config`)."""
+    subset = training_subset(dataset, size, seed)
+    arm_unit(arm, subset, split_of(dataset, "test"), scola, clf, synthetic_per_class, ArtifactCache(),
+             get_device(None), progress=False, sampling=sampling,
+             model_cls=_method_class(method) if arm != "real" else _method_class("scola"))
+
+
+def fid_task(method: str, dataset: str, size: int, seed: int, config: Any, exp: Any) -> None:
+    """One FID unit (:func:`colalib.experiments.units.fid_unit`): ``method``'s samples (or the real subset)."""
+    subset = training_subset(dataset, size, seed)
+    fid_unit(method, subset, config, exp, ArtifactCache(), get_device(None), progress=False)
+
+
+def judge_task(dataset: str, per_class: int, clf: ClassifierConfig) -> None:
+    """The GAN-test judge (:func:`colalib.experiments.units.reference_classifier`)."""
+    reference_classifier(dataset, per_class, clf, ArtifactCache(), get_device(None), progress=False)
+
+
+def quality_task(method: str, dataset: str, size: int, seed: int, config: Any, judge_per_class: int,
+                 judge_clf: ClassifierConfig, n: int) -> None:
+    """GAN-test, quality / diversity and memorisation scores of ``method``'s samples
+    (:func:`colalib.experiments.units.sample_quality_unit`), judged by the cached reference classifier."""
+    from .units import sample_quality_unit
+    cache, device = ArtifactCache(), get_device(None)
+    subset = training_subset(dataset, size, seed)
+    judge, _ = reference_classifier(dataset, judge_per_class, judge_clf, cache, device, progress=False)
+    sample_quality_unit(method, subset, config, judge, {"per_class": judge_per_class, "clf": judge_clf.to_dict()}, n,
+                        cache, device, progress=False)
+
+
+def toy_task(config: Any, spreads: tuple[float, ...]) -> None:
+    """The MM-GAN toy (:func:`colalib.experiments.units.toy_unit`)."""
+    from .units import toy_unit
+    toy_unit(config, spreads, ArtifactCache())
+
+
+
+
+def cluster_task(config: Any, dataset: str, size: int | None, seed: int) -> None:
+    """Step I, MMDC (:func:`colalib.experiments.units.clustering_unit`), on subset ``seed`` of ``size`` per class."""
+    from .units import clustering_unit
+    clustering_unit(config, training_subset(dataset, size, seed), ArtifactCache(), get_device(None), progress=False)
+
+
+def spread_task(dataset: str, per_class: int | None, spread: float, scola: Any, clf: ClassifierConfig, n_fid: int,
+                n_real_fid: int | None, cas_per_class: int) -> None:
+    """Appendix A at one spread (:func:`colalib.experiments.fid_inadequacy.spread_point`)."""
+    from .fid_inadequacy import spread_point
+    spread_point(dataset, per_class, spread, scola, clf, n_fid, n_real_fid, cas_per_class, ArtifactCache(),
+                 get_device(None), progress=False)
