@@ -406,3 +406,24 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def collapse_reading(rows: Sequence[dict]) -> str:
+    """Fig. 4.4 / 4.5's small-sample collapse of CGAN-PD, read from notebook 03's rows: per size, the mean intra-class
+    diversity (pool3) of CGAN-PD's and sCOLA's samples against the real training subset and the test set; collapse is
+    measured where CGAN-PD's lies below sCOLA's. Markdown lines."""
+    def mean_div(method: str, size: int) -> float | None:
+        vals = [r["diversity"] for r in rows if r["method"] == method and r["size"] == size]
+        return float(np.mean(vals)) if vals else None
+
+    lines = []
+    for size in sorted({r["size"] for r in rows}):
+        gan, scola, real = mean_div("cgan_pd", size), mean_div("scola", size), mean_div("real", size)
+        if gan is None or scola is None:
+            continue
+        verdict = ("CGAN-PD below sCOLA: collapse measured" if gan < scola else
+                   "CGAN-PD not below sCOLA: no collapse measured")
+        real_text = f", real training subset {real:.2f}" if real is not None else ""
+        lines.append(f"- {size} per class: intra-class diversity CGAN-PD {gan:.2f}, sCOLA {scola:.2f}{real_text}, "
+                     f"test set {rows[0]['real_diversity']:.2f} ({verdict}).")
+    return "\n".join(lines) or "CGAN-PD or sCOLA not in METHODS."

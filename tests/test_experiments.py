@@ -68,3 +68,13 @@ def test_the_experiments_package_keeps_its_modules_small():
     import colalib.experiments as package
     sizes = {p.name: len(p.read_text().splitlines()) for p in Path(package.__file__).parent.glob("*.py")}
     assert len(sizes) >= 7 and max(sizes.values()) <= 400, sizes
+
+
+def test_sampler_summary_pairs_mix_with_the_real_arm_of_the_same_subset():
+    from colalib.experiments import sampler_summary
+    rows = [{"variant": v, "size": 10, "seed": s, "accuracy": a}
+            for v, s, a in (("real", 0, 0.20), ("real", 1, 0.30), ("gauss", 0, 0.25), ("gauss", 1, 0.31))]
+    table = sampler_summary(rows, ("gauss",))
+    assert [t["sampler"] for t in table] == ["real", "gauss"] and [t["runs"] for t in table] == [2, 2]
+    assert abs(table[1]["accuracy"] - 0.28) < 1e-9 and abs(table[1]["mix_minus_real"] - 0.03) < 1e-9
+    assert table[0]["mix_minus_real"] == 0

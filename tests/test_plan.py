@@ -29,8 +29,8 @@ def test_a_bad_plan_fails_before_any_compute():
 
 
 def test_the_classification_plan_puts_each_model_before_the_arms_that_need_it():
-    tasks = notebook_plan("05", "smoke")
     exp = ClassificationExperimentConfig.for_profile("smoke")
+    tasks = classification_plan(exp, SCOLAConfig.for_profile("smoke"), ClassifierConfig.for_profile("smoke"))
     fits = [t for t in tasks if t.key.startswith("scola/")]
     arms = [t for t in tasks if not t.key.startswith("scola/")]
     assert len(fits) == len(exp.sizes) * len(exp.seeds) and len(arms) == len(fits) * len(exp.arms)
@@ -191,9 +191,10 @@ def test_the_ablation_plan_plans_a_shared_unit_once():
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("notebook", ["02", "04", "06"])
+@pytest.mark.parametrize("notebook", ["02", "04", "05", "06"])
 def test_a_filled_plan_leaves_nothing_for_the_notebook(notebook, tmp_path, monkeypatch):
-    """Notebooks 02, 04 and 06 (smoke): after their plan is filled, the calls the notebook makes compute nothing."""
+    """Notebooks 02, 04, 05 (with Table 5.2, the gap study and the step-III study) and 06 (smoke): after their plan is
+    filled, the calls the notebook makes compute nothing."""
     from colalib.cola import COLA, SCOLA
     from colalib.baselines import GLO
     from colalib.data import load_dataset, small_sample
@@ -212,6 +213,15 @@ def test_a_filled_plan_leaves_nothing_for_the_notebook(notebook, tmp_path, monke
         main = [clustering_unit(c, data, cache, progress=False) for c in exp.mmdc_variants().values()][0]
         fit_or_load(COLA, gen, data, cache, targets=main["targets"], clusters=main["clusters"], progress=False)
         fit_or_load(GLO, gen, data, cache, progress=False)
+    elif notebook == "05":
+        from colalib.experiments import classifier_ablation
+        from colalib.gap import GapStudyConfig, gap_study, step_iii_study
+        exp, gap_exp = ClassificationExperimentConfig.for_profile("smoke"), GapStudyConfig.for_profile("smoke")
+        scola, clf = SCOLAConfig.for_profile("smoke"), ClassifierConfig.for_profile("smoke")
+        assert classification_experiment(exp, scola, clf, cache, progress=False)
+        assert classifier_ablation(exp, scola, clf, cache, progress=False)
+        assert gap_study(gap_exp, scola, clf, cache, progress=False, combine=False)
+        assert step_iii_study(gap_exp, scola, clf, cache, progress=False)
     elif notebook == "04":
         exp = AblationExperimentConfig.for_profile("smoke")
         assert generator_ablation(exp, cache, progress=False) and similarity_ablation(exp, cache, progress=False)
@@ -223,3 +233,75 @@ def test_a_filled_plan_leaves_nothing_for_the_notebook(notebook, tmp_path, monke
         assert [r["spread"] for r in rows] == list(exp.spreads)
         fit_or_load(SCOLA, exp.transfer_config(scola), small_sample(load_dataset(exp.dataset), exp.transfer_per_class,
                                                                     scola.seed), cache, progress=False)
+
+
+def test_the_classification_plan_holds_each_shared_unit_once():
+    """Notebook 05 (quick): Table 5.1's Mix arm at 10 per class is the gap study's default reading, and the step-III
+    readings share their subset's fit; on CIFAR-100 only Table 5.1 / Fig. 5.1 is planned."""
+    tasks = notebook_plan("05", "quick")
+    check_plan(tasks)
+    keys = [t.key for t in tasks]
+    assert "mix/cifar10/10/0" in keys and not any(k.startswith("mix/cifar10/10/0/default") for k in keys)
+    assert "mix/cifar10/50/0/resnet32" in keys and "mix/cifar10/50/0/resnet20" not in keys
+    covariance = next(t for t in tasks if t.key == "mix/cifar10/10/0/sample covariance, tangent")
+    assert covariance.deps == ("scola/cifar10/10/0",)
+    c100 = [t.key.split("/")[0] for t in notebook_plan("05", "quick", "cifar100")]
+    assert set(c100) == {"scola", "real", "synthetic", "mix"}
+
+
+def pid_then_sleep(pid_file: str, seconds: float) -> None:
+    """A unit of work for the tests: writes the worker's pid, then sleeps."""
+    import os
+    import time
+    with open(pid_file, "w") as f:
+        f.write(str(os.getpid()))
+    time.sleep(seconds)
+
+
+def _alive(pid: int) -> bool:
+    import os
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return "zombie" not in f.read()
+    except FileNotFoundError:
+        return False
+
+
+def test_a_killed_fill_takes_its_workers_with_it(tmp_path):
+    """Killing only the ``fill`` process (not its process group) ends its local workers within seconds: no orphan
+    goes on computing."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    pid_file = tmp_path / "worker.pid"
+    script = (
+        "import sys; sys.path[:0] = {path!r}\n"
+        "from colalib.experiments.plan import Task, fill\n"
+        "from test_plan import pid_then_sleep\n"
+        "fill([Task('a', pid_then_sleep, dict(pid_file={pid_file!r}, seconds=120))], workers=1, progress=False)\n"
+    ).format(path=[str(p) for p in sys.path] + [os.path.dirname(__file__)], pid_file=str(pid_file))
+    proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        while not pid_file.exists() and time.time() < deadline:
+            time.sleep(0.2)
+        time.sleep(0.5)
+        worker = int(pid_file.read_text())
+        assert _alive(worker)
+        proc.send_signal(signal.SIGKILL)  # the parent only
+        proc.wait()
+        deadline = time.time() + 15
+        while _alive(worker) and time.time() < deadline:
+            time.sleep(0.2)
+        assert not _alive(worker), "the worker outlived its fill process"
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

@@ -61,3 +61,15 @@ def test_peers_reading_and_claims_leave_out_a_failed_method():
     claims = {c["claim"]: c for c in peers_claims(rows)}
     assert claims["sCOLA beats augintae on CAS at 10 per class"]["status"] == "not comparable"
     assert claims["sCOLA beats glo on CAS at 10 per class"]["status"] == "not resolved"  # one subset
+
+
+def test_collapse_reading_says_where_cgan_pd_is_less_diverse_than_scola():
+    from colalib.verdicts import collapse_reading
+    rows = [{"method": m, "size": s, "diversity": d, "real_diversity": 18.7}
+            for m, s, d in (("cgan_pd", 10, 9.0), ("scola", 10, 12.0), ("real", 10, 15.0),
+                            ("cgan_pd", 50, 13.5), ("scola", 50, 13.0), ("real", 50, 16.0))]
+    lines = collapse_reading(rows).splitlines()
+    assert len(lines) == 2
+    assert "10 per class" in lines[0] and "collapse measured" in lines[0] and "no collapse" not in lines[0]
+    assert "50 per class" in lines[1] and "no collapse measured" in lines[1]
+    assert collapse_reading([r for r in rows if r["method"] != "cgan_pd"]) == "CGAN-PD or sCOLA not in METHODS."

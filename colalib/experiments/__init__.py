@@ -15,21 +15,26 @@ Everything public is importable from ``colalib.experiments`` directly.
 from ..stats import paired_differences, summarise
 from .ablations import AblationExperimentConfig, generator_ablation, similarity_ablation
 from .clustering_study import ClusteringExperimentConfig, clustering_plan
-from .classification_study import ClassificationExperimentConfig, classification_experiment, mix_variant_experiment
+from .classification_study import (ClassificationExperimentConfig, classification_experiment, classifier_ablation,
+                                   mix_variant_experiment)
 from .fid_inadequacy import FIDInadequacyConfig, spread_sweep
-from .generation_study import GenerationExperimentConfig, generation_experiment, t_scale_experiment
-from .peers_study import PeersExperimentConfig, peers_experiment
+from .generation_study import (GenerationExperimentConfig, generation_experiment, generation_summary, t_scale_experiment,
+                               train_times)
+from .peers_study import PeersExperimentConfig, peers_experiment, sampler_summary
 from .registry import (MIX_VARIANTS, PEER_METHODS, PEER_SAMPLERS, SIMILARITY_LABELS, SIMILARITY_MEASURES,
                        GenerativeEstimator, _method_class, _method_classes, model_config)
 from .units import (_unit_key, arm_unit, clustering_unit, fid_unit, fit_model, fit_or_load, method_model, reference_classifier,
                     sample_quality_unit, spread_unit, toy_unit, transductive_images)
 
 __all__ = [
-    "AblationExperimentConfig", "ClassificationExperimentConfig", "ClusteringExperimentConfig", "clustering_plan", "FIDInadequacyConfig", "GenerationExperimentConfig",
-    "GenerativeEstimator", "MIX_VARIANTS", "PEER_METHODS", "PEER_SAMPLERS", "PeersExperimentConfig",
-    "SIMILARITY_LABELS", "SIMILARITY_MEASURES", "arm_unit", "classification_experiment", "clustering_unit", "fid_unit",
-    "fit_model", "fit_or_load", "generation_experiment", "generator_ablation", "method_model", "mix_variant_experiment",
-    "model_config", "paired_differences", "peers_experiment", "reference_classifier", "sample_quality_unit",
-    "similarity_ablation", "spread_sweep", "spread_unit", "summarise", "t_scale_experiment", "toy_unit",
-    "transductive_images", "_method_class", "_method_classes", "_unit_key",
+    "AblationExperimentConfig", "arm_unit", "classification_experiment", "ClassificationExperimentConfig",
+    "classifier_ablation",
+    "clustering_plan", "clustering_unit", "ClusteringExperimentConfig", "fid_unit", "FIDInadequacyConfig",
+    "fit_model", "fit_or_load", "generation_experiment", "generation_summary", "GenerationExperimentConfig",
+    "GenerativeEstimator", "generator_ablation", "method_model", "mix_variant_experiment", "MIX_VARIANTS",
+    "model_config", "paired_differences", "PEER_METHODS", "PEER_SAMPLERS", "peers_experiment",
+    "PeersExperimentConfig", "reference_classifier", "sample_quality_unit", "sampler_summary",
+    "similarity_ablation", "SIMILARITY_LABELS", "SIMILARITY_MEASURES", "spread_sweep", "spread_unit", "summarise",
+    "t_scale_experiment", "toy_unit", "train_times", "transductive_images", "_method_class", "_method_classes",
+    "_unit_key",
 ]

@@ -187,18 +187,12 @@ def ablation_plan(exp: AblationExperimentConfig) -> list:
     its FID and CAS; the Real arm; each similarity measure's fit (VGG16 only with its weights), then its CAS. The same
     units, with the same keys, as :func:`generator_ablation` and :func:`similarity_ablation`. A unit both parts share
     (in the quick profile the InfoGAN fit of Table 4.3 is the Laplacian fit of Fig. 5.2) is planned once."""
-    import json
-
     from ..losses import vgg16_available
-    from .tasks import Task, arm_task, fid_task, fit_task
-    tasks: dict[str, Task] = {}   # by what the unit computes, so that a shared unit is planned once
+    from .tasks import PlanBuilder, arm_task, fid_task, fit_task
+    plan = PlanBuilder()
 
     def add(kind: str, name: str, fn, deps: tuple[str, ...] = (), **kwargs) -> str:
-        what = kind + json.dumps({k: v.to_dict() if hasattr(v, "to_dict") else v for k, v in kwargs.items()
-                                  if k != "exp"}, sort_keys=True, default=str)
-        if what not in tasks:
-            tasks[what] = Task(f"{kind}/{name}/{kwargs['dataset']}/{kwargs['size']}/{kwargs['seed']}", fn, kwargs, deps)
-        return tasks[what].key
+        return plan.add(f"{kind}/{name}/{kwargs['dataset']}/{kwargs['size']}/{kwargs['seed']}", fn, deps, **kwargs)
 
     for seed in exp.seeds:
         clf, common = exp.classifier_config(seed), dict(dataset=exp.dataset, seed=seed)
@@ -218,5 +212,4 @@ def ablation_plan(exp: AblationExperimentConfig) -> list:
             fit = add("fit", measure, fit_task, method="scola", config=cfg, size=exp.similarity_per_class, **common)
             add("cas", measure, arm_task, (fit,), arm="synthetic", scola=cfg, clf=clf,
                 synthetic_per_class=exp.cas_per_class, size=exp.similarity_per_class, **common)
-    fits = [t for t in tasks.values() if t.key.startswith("fit/")]
-    return fits + [t for t in tasks.values() if not t.key.startswith("fit/")]
+    return plan.tasks

@@ -17,17 +17,23 @@ from .registry import MIX_VARIANTS
 
 @dataclass(frozen=True)
 class ClassificationExperimentConfig(ExperimentConfig):
-    """Chapter 5 protocol: sizes x seeds, sCOLA per subset, Real / Synthetic / Mix classifiers."""
+    """Chapter 5 protocol: sizes x seeds, sCOLA per subset, Real / Synthetic / Mix classifiers; Table 5.2: the Mix
+    arm with each classifier of ``table5_2_archs`` at 100 images per class (or the largest size) on
+    ``table5_2_seeds`` (empty: ``seeds``)."""
 
     dataset: str = "cifar10"
     sizes: tuple[int, ...] = (5, 10, 20, 50, 100)
     seeds: tuple[int, ...] = (0, 1, 2)
     arms: tuple[str, ...] = ("real", "synthetic", "mix")
     synthetic_per_class: int = 500
+    table5_2_archs: tuple[str, ...] = ("resnet20", "resnet32", "wrn28_10")
+    table5_2_seeds: tuple[int, ...] = ()
 
     PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
-        "smoke": {"dataset": "digits", "sizes": (5, 10), "seeds": (0,), "synthetic_per_class": 20},
-        "quick": {"sizes": (10, 50), "seeds": (0, 1), "synthetic_per_class": 200},
+        "smoke": {"dataset": "digits", "sizes": (5, 10), "seeds": (0,), "synthetic_per_class": 20,
+                  "table5_2_archs": ("resnet20",)},
+        "quick": {"sizes": (10, 50), "seeds": (0, 1), "synthetic_per_class": 200,
+                  "table5_2_archs": ("resnet20", "resnet32"), "table5_2_seeds": (0,)},
         "paper": {},
     }
     # CIFAR-100 (Fig. 5.1): 100 classes make every sCOLA fit 10x larger; on the 2-core CPU (about 25 minutes with two
@@ -35,6 +41,11 @@ class ClassificationExperimentConfig(ExperimentConfig):
     DATASET_PROFILES: ClassVar[dict[tuple[str, str], dict[str, Any]]] = {
         ("cifar100", "quick"): {"sizes": (5, 20), "seeds": (0,)},
     }
+
+    def table5_2(self) -> "ClassificationExperimentConfig":
+        """Table 5.2's runs: the Mix arm at 100 images per class (the largest size when 100 is not run)."""
+        size = 100 if 100 in self.sizes else max(self.sizes)
+        return self.replace(sizes=(size,), arms=("mix",), seeds=self.table5_2_seeds or self.seeds)
 
 
 def classification_experiment(exp: ClassificationExperimentConfig, scola: SCOLAConfig, clf: ClassifierConfig,
@@ -85,4 +96,25 @@ def mix_variant_experiment(dataset: str, sizes: tuple[int, ...], seeds: tuple[in
                 rows.append(row)
                 if on_row:
                     on_row(row)
+    return rows
+
+
+def classifier_ablation(exp: ClassificationExperimentConfig, scola: SCOLAConfig, clf: ClassifierConfig,
+                        cache: ArtifactCache | None = None, device=None, progress: bool = True) -> list[dict]:
+    """Table 5.2: the Mix accuracy of each classifier of ``exp.table5_2_archs`` (:meth:`~ClassificationExperimentConfig.
+    table5_2` runs), its parameter count and the published values (accuracy only at the thesis's 100 per class)."""
+    from .. import published
+    from ..models import build_classifier, count_parameters
+    from ..stats import summarise
+    sub = exp.table5_2()
+    size, rows = sub.sizes[0], []
+    for arch in exp.table5_2_archs:
+        s = summarise(classification_experiment(sub, scola, clf.replace(arch=arch), cache, device, progress))[0]
+        pub = published.TABLE_5_2.get(arch, {})
+        rows.append({"classifier": arch,
+                     "params": count_parameters(build_classifier(arch, load_dataset(exp.dataset, "test").num_classes)),
+                     "params, published": pub.get("params", ""), "size": size, "mix accuracy": 100 * s["mean"],
+                     "std": 100 * s["std"], "seeds": s["n"],
+                     "accuracy, published (thesis, 100 per class)": "" if pub.get("accuracy") is None or size != 100
+                     else pub["accuracy"]})
     return rows

@@ -100,3 +100,28 @@ def t_scale_experiment(dataset: str, size: int, t_scales: tuple[float, ...], sco
         rows.append({"t_scale": t_scale, "final_reconstruction_loss": model.history_[-1],
                      "gan_test_accuracy": evaluate(judge, images, labels, device=device)})
     return rows
+
+
+def generation_summary(row_sets: list[list[dict]]) -> list[dict]:
+    """Mean and spread of FID, CAS and intra-class diversity per dataset, method and size (notebook 03's summary
+    table), over the rows of one or more :func:`generation_experiment` runs."""
+    from ..stats import summarise
+    return [{"metric": metric, **s} for rows in row_sets for metric in ("fid", "cas", "diversity")
+            for s in summarise(rows, by=("dataset", "method", "size"), value=metric)]
+
+
+def train_times(exp: GenerationExperimentConfig, scola: SCOLAConfig, gan: GANConfig | None = None,
+                cache: ArtifactCache | None = None) -> list[dict]:
+    """Each trained model's own training time and speed (images per second where the model records it), per method,
+    size and subset of ``exp``; the models come from the cache (:func:`colalib.experiments.units.method_model`)."""
+    from .units import method_model
+    train, out = load_dataset(exp.dataset, "train"), []
+    for size in sorted(exp.sizes):
+        for seed in exp.seeds:
+            subset = small_sample(train, size, seed)
+            for method in exp.methods:
+                m = method_model(method, subset, scola.replace(seed=seed), gan.replace(seed=seed) if gan else None,
+                                 cache, progress=False)
+                out.append({"method": method, "size": size, "seed": seed, "train_seconds": round(m.train_seconds_, 1),
+                            "images_per_second": round(getattr(m, "images_per_second_", float("nan")), 1)})
+    return out

@@ -90,3 +90,17 @@ def peers_experiment(exp: PeersExperimentConfig, scola: SCOLAConfig, clf: Classi
                 if on_row:
                     on_row(row)
     return rows
+
+
+def sampler_summary(rows: list[dict], samplers: tuple[str, ...]) -> list[dict]:
+    """The sampler ablation's table (notebook 07): per sampler (``"real"`` first) the mean accuracy and the mean of
+    Mix − Real paired on each subset, over the rows of :func:`colalib.experiments.mix_variant_experiment`."""
+    import numpy as np
+    real = {(r["size"], r["seed"]): r["accuracy"] for r in rows if r["variant"] == "real"}
+    table = []
+    for name in ("real",) + tuple(samplers):
+        mine = [r for r in rows if r["variant"] == name]
+        table.append({"sampler": name, "accuracy": float(np.mean([r["accuracy"] for r in mine])),
+                      "mix_minus_real": float(np.mean([r["accuracy"] - real[(r["size"], r["seed"])] for r in mine])),
+                      "runs": len(mine)})
+    return table

@@ -79,7 +79,8 @@ def _fill_local(tasks: list[Task], workers: int, progress: bool) -> list[dict]:
     done: dict[str, dict] = {}
     pending = {t.key: t for t in tasks}
     bar = progress_bar(None, desc="units", progress=progress, total=len(tasks))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_exit_with_parent, initargs=(os.getpid(),)) as pool:
         running: dict = {}
         while pending or running:
             for key in [k for k, t in pending.items() if set(t.deps) <= set(done)]:
@@ -92,6 +93,21 @@ def _fill_local(tasks: list[Task], workers: int, progress: bool) -> list[dict]:
                 bar.update(1)
     bar.close()
     return [done[t.key] for t in tasks]
+
+
+def _exit_with_parent(parent: int, every_s: float = 1.0) -> None:
+    """A local worker's initializer: a daemon thread ends the worker when the ``fill`` process that started it is gone
+    (killed with SIGTERM or SIGKILL, its workers would otherwise go on computing as orphans). Its unfinished unit is
+    lost, as for a killed worker."""
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(every_s)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
 
 
 def _fill_dask(tasks: list[Task], workers: int, scheduler: str | None, progress: bool) -> list[dict]:
@@ -255,6 +271,18 @@ def peers_plan(exp: PeersExperimentConfig, scola: SCOLAConfig, clf: ClassifierCo
     return fits + scored
 
 
+def _classification_plan(profile: str, dataset: str | None) -> list[Task]:
+    """Notebook 05's plan: Table 5.1 / Fig. 5.1 and, on CIFAR-10 (the notebook's ``DATASET``; digits in the smoke
+    profile), its studies: Table 5.2, the gap study, the step-III study."""
+    from ..gap import GapStudyConfig
+    from .gap_plan import classification_notebook_plan
+    over = {"dataset": dataset} if dataset else {}
+    studies = dataset in (None, "cifar10")
+    return classification_notebook_plan(ClassificationExperimentConfig.for_profile(profile, **over),
+                                        SCOLAConfig.for_profile(profile), ClassifierConfig.for_profile(profile),
+                                        GapStudyConfig.for_profile(profile, **over) if studies else None)
+
+
 def _fid_inadequacy_plan(exp: Any, plan: Any) -> list[Task]:
     """Notebook 06's plan with the notebook's own configs: sCOLA with the sweep's step-III reading, seed ``exp.seed``."""
     scola = SCOLAConfig.for_profile(exp.profile, seed=exp.seed, **exp.step_iii())
@@ -275,8 +303,7 @@ def notebook_plan(notebook: str, profile: str, dataset: str | None = None) -> li
                                            SCOLAConfig.for_profile(profile), ClassifierConfig.for_profile(profile),
                                            GANConfig.for_profile(profile)),
              "04": lambda: ablation_plan(AblationExperimentConfig.for_profile(profile, **over)),
-             "05": lambda: classification_plan(ClassificationExperimentConfig.for_profile(profile, **over),
-                                               SCOLAConfig.for_profile(profile), ClassifierConfig.for_profile(profile)),
+             "05": lambda: _classification_plan(profile, dataset),
              "06": lambda: _fid_inadequacy_plan(FIDInadequacyConfig.for_profile(profile, **over), fid_inadequacy_plan),
              "07": lambda: peers_plan(PeersExperimentConfig.for_profile(profile, **over), SCOLAConfig.for_profile(profile),
                                       ClassifierConfig.for_profile(profile), ToyConfig.for_profile(profile))}

@@ -98,3 +98,48 @@ def spread_task(dataset: str, per_class: int | None, spread: float, scola: Any, 
     from .fid_inadequacy import spread_point
     spread_point(dataset, per_class, spread, scola, clf, n_fid, n_real_fid, cas_per_class, ArtifactCache(),
                  get_device(None), progress=False)
+
+
+def _plain(value: Any) -> Any:
+    return value.to_dict() if hasattr(value, "to_dict") else value
+
+
+def unit_signature(fn: Callable[..., Any], kwargs: dict) -> str:
+    """What a task computes: its function and arguments (configs as dicts), as the unit's cache key sees them. A fit's
+    signature leaves out the config's step-III fields, which only change how the fitted model samples
+    (:func:`colalib.experiments.units.fit_or_load` caches one fit for all of them); a Real arm's leaves out the
+    generator's arguments (:func:`colalib.experiments.units.arm_unit` does not key it on them)."""
+    import json
+    plain = {k: _plain(v) for k, v in kwargs.items()}
+    if fn is arm_task and kwargs.get("arm") == "real":
+        plain = {k: v for k, v in plain.items() if k not in ("scola", "synthetic_per_class", "sampling", "method")}
+    if fn is fit_task and isinstance(plain.get("config"), dict):
+        step3 = getattr(kwargs["config"], "STEP_III_FIELDS", ())
+        plain["config"] = {k: v for k, v in plain["config"].items() if k not in step3}
+    return fn.__name__ + json.dumps(plain, sort_keys=True, default=str)
+
+
+class PlanBuilder:
+    """Tasks collected by what they compute (:func:`unit_signature`), so that a unit two parts of a notebook share
+    (a fit, the Real arm of a subset) is planned once, under the first key it was added with."""
+
+    def __init__(self) -> None:
+        self._tasks: dict[str, Task] = {}
+
+    def add(self, key: str, fn: Callable[..., Any], deps: tuple[str, ...] = (), **kwargs: Any) -> str:
+        """Plan ``fn(**kwargs)`` after ``deps`` unless the same unit is planned; returns the key it is planned under."""
+        what = unit_signature(fn, kwargs)
+        if what not in self._tasks:
+            self._tasks[what] = Task(key, fn, kwargs, tuple(deps))
+        return self._tasks[what].key
+
+    def extend(self, tasks: list[Task]) -> None:
+        """Add the tasks of another plan (their dependencies must be planned under the same keys)."""
+        for t in tasks:
+            self.add(t.key, t.fn, t.deps, **t.kwargs)
+
+    @property
+    def tasks(self) -> list[Task]:
+        """The fits first (the slowest units, which the others wait for), then the rest, each in the order added."""
+        tasks = list(self._tasks.values())
+        return [t for t in tasks if t.fn is fit_task] + [t for t in tasks if t.fn is not fit_task]

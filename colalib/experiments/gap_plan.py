@@ -1,0 +1,96 @@
+"""Notebook 05's CIFAR-10 studies as plan tasks: Table 5.2's classifiers, the gap study's readings (the Real and Mix
+arms of each reading, size and subset; :func:`colalib.gap.gap_study`) and the step-III study (sample scores and CAS
+of each reading; :func:`colalib.gap.step_iii_study`). The combination of the readings that beat the default is chosen
+from the readings' results, so it is not planned: the notebook runs it when there is one."""
+from __future__ import annotations
+
+from ..cache import ArtifactCache
+from ..classification import ClassifierConfig
+from ..cola import SCOLAConfig
+from ..utils import get_device
+from .classification_study import ClassificationExperimentConfig
+from .tasks import PlanBuilder, Task, arm_task, fit_task, judge_task, training_subset
+from .units import reference_classifier
+
+
+def step_iii_quality_task(exp, scola: SCOLAConfig, clf: ClassifierConfig, reading: str, size: int,
+                          seed: int) -> None:
+    """The sample scores of one step-III reading (:func:`colalib.gap.step_iii_quality_unit`), judged by the cached
+    reference classifier, as :func:`colalib.gap.step_iii_study` computes them."""
+    from ..gap import reading_configs, step_iii_quality_unit
+    cache, device = ArtifactCache(), get_device(None)
+    judge_clf = clf.replace(seed=0)
+    judge, _ = reference_classifier(exp.dataset, exp.judge_per_class, judge_clf, cache, device, progress=False)
+    s_cfg, _ = reading_configs(reading, scola.replace(seed=seed), clf, exp)
+    step_iii_quality_unit(reading, training_subset(exp.dataset, size, seed), s_cfg, judge,
+                          {"per_class": exp.judge_per_class, "clf": judge_clf.to_dict()}, exp.n_quality, cache,
+                          device, progress=False)
+
+
+def _arm(plan: PlanBuilder, key: str, arm: str, dataset: str, size: int, seed: int, scola: SCOLAConfig,
+         clf: ClassifierConfig, per_class: int, sampling: dict | None = None) -> str:
+    """One sCOLA fit (unless the arm is Real) and the arm after it; returns the arm's key."""
+    common = dict(dataset=dataset, size=size, seed=seed)
+    deps: tuple[str, ...] = ()
+    if arm != "real":
+        deps = (plan.add(f"fit/scola/{key}", fit_task, method="scola", config=scola, **common),)
+    extra = {"sampling": sampling} if sampling else {}
+    return plan.add(f"{arm}/{key}", arm_task, deps, arm=arm, scola=scola, clf=clf, synthetic_per_class=per_class,
+                    **extra, **common)
+
+
+def table5_2_plan(plan: PlanBuilder, exp: ClassificationExperimentConfig, scola: SCOLAConfig,
+                  clf: ClassifierConfig) -> None:
+    """Table 5.2's Mix arms (:func:`colalib.experiments.classifier_ablation`) added to ``plan``."""
+    sub = exp.table5_2()
+    for arch in exp.table5_2_archs:
+        for seed in sub.seeds:
+            _arm(plan, f"{exp.dataset}/{sub.sizes[0]}/{seed}/{arch}", "mix", exp.dataset, sub.sizes[0], seed,
+                 scola.replace(seed=seed), clf.replace(arch=arch, seed=seed), exp.synthetic_per_class)
+
+
+def gap_plan(plan: PlanBuilder, exp, scola: SCOLAConfig, clf: ClassifierConfig) -> None:
+    """The gap study's and the step-III study's units (``exp``: a :class:`colalib.gap.GapStudyConfig`) added to
+    ``plan``: per size, subset and reading the Real and Mix arms; the judge, then each step-III reading's sample
+    scores; each CAS reading's Synthetic arm."""
+    from ..gap import READINGS, reading_configs
+    for size in exp.mix_sizes:
+        for seed in exp.seeds:
+            for name in exp.readings:
+                s_cfg, c_cfg = reading_configs(name, scola.replace(seed=seed), clf.replace(seed=seed), exp)
+                sampling = READINGS[name][3] if len(READINGS[name]) > 3 else None
+                at = f"{exp.dataset}/{size}/{seed}/{name}"
+                for arm in ("real", "mix"):
+                    _arm(plan, at, arm, exp.dataset, size, seed, s_cfg, c_cfg, exp.synthetic_per_class,
+                         sampling if arm == "mix" else None)
+    judge = plan.add(f"judge/{exp.dataset}/{exp.judge_per_class}", judge_task, dataset=exp.dataset,
+                     per_class=exp.judge_per_class, clf=clf.replace(seed=0))
+    names = [r for r in exp.quality_readings if READINGS[r][0] in ("default", "step III")]
+    for size in exp.quality_sizes:
+        for seed in exp.quality_seeds:
+            for name in names:
+                s_cfg, _ = reading_configs(name, scola.replace(seed=seed), clf, exp)
+                fit = plan.add(f"fit/scola/{exp.dataset}/{size}/{seed}/{name}", fit_task, method="scola",
+                               config=s_cfg, dataset=exp.dataset, size=size, seed=seed)
+                plan.add(f"quality/{exp.dataset}/{size}/{seed}/{name}", step_iii_quality_task, (fit, judge), exp=exp,
+                         scola=scola, clf=clf, reading=name, size=size, seed=seed)
+    for size in exp.mix_sizes:
+        for seed in exp.cas_seeds:
+            for name in exp.cas_readings:
+                s_cfg, c_cfg = reading_configs(name, scola.replace(seed=seed), clf.replace(seed=seed), exp)
+                _arm(plan, f"{exp.dataset}/{size}/{seed}/{name}", "synthetic", exp.dataset, size, seed, s_cfg, c_cfg,
+                     exp.synthetic_per_class)
+
+
+def classification_notebook_plan(exp: ClassificationExperimentConfig, scola: SCOLAConfig, clf: ClassifierConfig,
+                                 gap_exp=None) -> list[Task]:
+    """Notebook 05's whole plan: Table 5.1 / Fig. 5.1 (:func:`colalib.experiments.plan.classification_plan`) and,
+    with ``gap_exp`` (the notebook's CIFAR-10 studies), Table 5.2, the gap study and the step-III study; a unit two
+    parts share (Table 5.1's Mix arm is the gap study's default reading) is planned once."""
+    from .plan import classification_plan
+    plan = PlanBuilder()
+    plan.extend(classification_plan(exp, scola, clf))
+    if gap_exp is not None:
+        table5_2_plan(plan, exp, scola, clf)
+        gap_plan(plan, gap_exp, scola, clf)
+    return plan.tasks
