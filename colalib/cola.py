@@ -9,6 +9,8 @@ also enters through conditional batch norm. COLA (unsupervised): the t part is t
 (``colalib.clustering``), and the clusters play the role of classes in step III.
 Settings of App. C.2: small sample -> InfoGAN generator, Laplacian loss, d = 64; full data -> d = 128
 (sCOLA with the CGAN generator, COLA with InfoGAN; the thesis used the VGG perceptual loss there).
+Configs: :class:`DecoderConfig` holds the generator, loss and schedule that sCOLA shares with the related methods
+(``colalib.peers``); :class:`SCOLAConfig` adds the codes (Sec. 3.2) and step III (Sec. 3.3).
 """
 from __future__ import annotations
 
@@ -38,44 +40,25 @@ from .utils import get_device, seed_everything
 TRANSFER_MAX_RELATIVE_ERROR = 0.35
 
 @dataclass(frozen=True)
-class SCOLAConfig(ExperimentConfig):
-    """Step II/III settings (App. C.2). Defaults: the thesis's small-sample protocol."""
+class DecoderConfig(ExperimentConfig):
+    """What every model here that trains a generator on a reconstruction loss shares: sCOLA, COLA and GLO
+    (:class:`SCOLAConfig`) and the related methods of :mod:`colalib.peers` (``ReGeneConfig``, ``AugIntAEConfig``):
+    the generator (thesis Table 4.2), the reconstruction loss (Sec. 3.2 and 5.3.1) and its training schedule
+    (App. C.2). Defaults: the thesis's small-sample protocol. Not used on its own: each model's config derives
+    from it and adds its own fields (sCOLA's latent codes and step III live in :class:`SCOLAConfig` only)."""
 
     generator: str = "infogan"
-    latent_dim: int = 64
     loss: str = "laplacian"
     pyramid_levels: int = 3
     pyramid_weighting: str = "glo"
     epochs: int = 500
     batch_size: int = 128
-    lr_codes: float = 0.01
     lr_generator: float = 0.001
     lr_decay: float = 0.5
     lr_step_epochs: int = 50
-    t_scale: float = 1.0
-    noise_std: float = 1.0
-    spread: float = 1.0
     generator_width: int = 0
     perceptual_net: str = ""
     perceptual_epochs: int = 0
-    covariance: str = "ledoit_wolf"
-    spread_space: str = "ambient"
-    reproject: bool = True
-    flip_augment: bool = False
-    transductive: int = 0
-
-    PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
-        "smoke": {"epochs": 2, "lr_step_epochs": 1},
-        "quick": {"epochs": 150, "lr_step_epochs": 30},
-        "paper": {},
-    }
-    # Fields added after the first cached results: left out of to_dict() (and so of the cache key) while at
-    # their defaults, so that models cached before they existed keep their keys.
-    _OMIT_AT_DEFAULT: ClassVar[dict[str, Any]] = {"generator_width": 0, "perceptual_net": "", "perceptual_epochs": 0,
-                                                  **LEGACY_STEP_III, "flip_augment": False, "transductive": 0}
-    # Step III only (the sampler, not the fit): left out of a trained model's cache key, so that every reading of
-    # step III samples the same trained model (colalib.experiments.fit_or_load).
-    STEP_III_FIELDS: ClassVar[tuple[str, ...]] = ("covariance", "spread_space", "reproject")
 
     # Field notes (ablations of notebook 04):
     #   generator_width    channels of the residual generators (0: 256, thesis Table 4.2); a CPU-budget reduction;
@@ -84,24 +67,10 @@ class SCOLAConfig(ExperimentConfig):
     #                      ones are built from the images (and labels) given to fit();
     #   perceptual_epochs  epochs of the classifier recipe (colalib.classification, this profile's
     #                      ClassifierConfig) that trains "resnet32_trained" (0: the profile's own number).
-    # Step III (colalib.sampling; notebook 05, "Where the gap to Table 5.1 comes from"):
-    #   covariance         "sample" | "ledoit_wolf" | "oas" | "diagonal": each class's covariance estimator;
-    #   spread_space       "ambient" (Gaussian of the raw codes, then projected) | "tangent" (Gaussian in the
-    #                      tangent space of each sphere at the class mean direction; spread survives projection);
-    #   reproject          project ambient samples back onto the code's spheres before decoding.
-    # Protocol readings of step II (non-default variants):
-    #   flip_augment       fit codes to the horizontally flipped copies of the images as well (2N codes; the
-    #                      copies keep their labels and get their own codes);
-    #   transductive       fit codes to this many unlabelled test images as well (t part initialised uniform and
-    #                      learnt; they enter neither step III nor any Gaussian). Never the default, never the
-    #                      reproduction: it only tells whether transduction could explain published numbers.
 
     def __post_init__(self) -> None:
         super().__post_init__()
         from .losses import PERCEPTUAL_NETS
-        check_step_iii(self.covariance, self.spread_space, self.spread)
-        if self.transductive < 0:
-            raise ValueError(f"transductive is a number of unlabelled test images (>= 0), got {self.transductive}")
         if self.loss == "perceptual_net" and self.perceptual_net not in PERCEPTUAL_NETS:
             raise ValueError(f"loss='perceptual_net' needs perceptual_net in {PERCEPTUAL_NETS}, "
                              f"got {self.perceptual_net!r}")
@@ -127,6 +96,56 @@ class SCOLAConfig(ExperimentConfig):
         return build_loss(self.loss)
 
 
+@dataclass(frozen=True)
+class SCOLAConfig(DecoderConfig):
+    """Step II/III settings of sCOLA, COLA and GLO (App. C.2): :class:`DecoderConfig`'s generator, loss and
+    schedule, plus the latent codes of Sec. 3.2 (``latent_dim``, ``lr_codes``, ``t_scale``, ``noise_std``), the
+    step-III sampler of Sec. 3.3 (``spread``, ``covariance``, ``spread_space``, ``reproject``) and the protocol
+    variants of step II (``flip_augment``, ``transductive``). Defaults: the thesis's small-sample protocol."""
+
+    latent_dim: int = 64
+    lr_codes: float = 0.01
+    t_scale: float = 1.0
+    noise_std: float = 1.0
+    spread: float = 1.0
+    covariance: str = "ledoit_wolf"
+    spread_space: str = "ambient"
+    reproject: bool = True
+    flip_augment: bool = False
+    transductive: int = 0
+
+    PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
+        "smoke": {"epochs": 2, "lr_step_epochs": 1},
+        "quick": {"epochs": 150, "lr_step_epochs": 30},
+        "paper": {},
+    }
+    # Fields added after the first cached results: left out of to_dict() (and so of the cache key) while at
+    # their defaults, so that models cached before they existed keep their keys.
+    _OMIT_AT_DEFAULT: ClassVar[dict[str, Any]] = {"generator_width": 0, "perceptual_net": "", "perceptual_epochs": 0,
+                                                  **LEGACY_STEP_III, "flip_augment": False, "transductive": 0}
+    # Step III only (the sampler, not the fit): left out of a trained model's cache key, so that every reading of
+    # step III samples the same trained model (colalib.experiments.fit_or_load).
+    STEP_III_FIELDS: ClassVar[tuple[str, ...]] = ("covariance", "spread_space", "reproject")
+
+    # Field notes. Step III (colalib.sampling; notebook 05, "Where the gap to Table 5.1 comes from"):
+    #   covariance         "sample" | "ledoit_wolf" | "oas" | "diagonal": each class's covariance estimator;
+    #   spread_space       "ambient" (Gaussian of the raw codes, then projected) | "tangent" (Gaussian in the
+    #                      tangent space of each sphere at the class mean direction; spread survives projection);
+    #   reproject          project ambient samples back onto the code's spheres before decoding.
+    # Protocol readings of step II (non-default variants):
+    #   flip_augment       fit codes to the horizontally flipped copies of the images as well (2N codes; the
+    #                      copies keep their labels and get their own codes);
+    #   transductive       fit codes to this many unlabelled test images as well (t part initialised uniform and
+    #                      learnt; they enter neither step III nor any Gaussian). Never the default, never the
+    #                      reproduction: it only tells whether transduction could explain published numbers.
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_step_iii(self.covariance, self.spread_space, self.spread)
+        if self.transductive < 0:
+            raise ValueError(f"transductive is a number of unlabelled test images (>= 0), got {self.transductive}")
+
+
 def _as_arrays(x: ImageDataset | np.ndarray, y: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None, int | None]:
     if isinstance(x, ImageDataset):
         return x.images, x.labels, x.num_classes
@@ -134,14 +153,21 @@ def _as_arrays(x: ImageDataset | np.ndarray, y: np.ndarray | None) -> tuple[np.n
 
 
 class LatentGenerativeModel:
-    """Shared machinery of sCOLA, COLA and GLO: a generator, one code per training image, a sampler."""
+    """Shared machinery of sCOLA, COLA and GLO (and of the related methods, :mod:`colalib.peers`): a generator, one
+    code per training image, a sampler.
+
+    The machinery reads the config's :class:`DecoderConfig` fields itself; what belongs to sCOLA's codes and step III
+    (:class:`SCOLAConfig`: ``t_scale``, ``lr_codes``, the step-III reading) it reads through the hooks below only
+    (``_project``, ``_code_lr``, ``_step_iii``, ``_fit_sampler``, ``reconstruct``), which a model whose config
+    has no such fields overrides (``colalib.peers._PeerModel``). ``from_state`` rebuilds ``cls.config_class``.
+    """
 
     name = "latent"
-    config_class: ClassVar[type] = SCOLAConfig
+    config_class: ClassVar[type[DecoderConfig]] = SCOLAConfig
 
-    def __init__(self, config: SCOLAConfig | None = None, device: str | torch.device | None = None,
+    def __init__(self, config: DecoderConfig | None = None, device: str | torch.device | None = None,
                  progress: bool = True, cache: ArtifactCache | None = None):
-        self.config = config or SCOLAConfig()
+        self.config = self.config_class() if config is None else config
         self.device = get_device(device)
         self.progress = progress
         self.cache = cache  # where a trained perceptual network is cached (None: not cached)
@@ -161,13 +187,25 @@ class LatentGenerativeModel:
     def _project(self, codes: torch.Tensor) -> torch.Tensor:
         return project_codes(codes, self.num_classes_, self.config.t_scale)
 
+    def _code_lr(self) -> float:
+        """Adam step of the codes in step II (App. C.2: 0.01, ``config.lr_codes``); 0 keeps them fixed."""
+        return self.config.lr_codes
+
+    def _step_iii(self) -> dict[str, Any]:
+        """The reading of step III (:mod:`colalib.sampling`) that ``sample`` and the class Gaussians use: the
+        config's ``covariance``, ``spread_space``, ``reproject`` and default ``spread`` (Sec. 3.3)."""
+        cfg = self.config
+        return {"covariance": cfg.covariance, "spread_space": cfg.spread_space, "reproject": cfg.reproject,
+                "spread": cfg.spread}
+
     def _fit_sampler(self) -> None:
         """Step III on the codes of the labelled training images (config: covariance, spread_space)."""
-        cfg = self.config
+        step3 = self._step_iii()
         k = self.num_classes_
         d = self.codes_.shape[1]
-        self.gaussians_ = fit_class_gaussians(self.codes_.cpu().numpy(), self.labels_, cfg.covariance,
-                                              cfg.spread_space, parts=[(0, k), (k, d)], radii=[cfg.t_scale, 1.0])
+        self.gaussians_ = fit_class_gaussians(self.codes_.cpu().numpy(), self.labels_, step3["covariance"],
+                                              step3["spread_space"], parts=[(0, k), (k, d)],
+                                              radii=[self.config.t_scale, 1.0])
 
     def _sample_codes(self, labels: np.ndarray, spread: float, seed: int | None) -> np.ndarray:
         return sample_codes(self.gaussians_, labels, spread, seed)
@@ -193,7 +231,7 @@ class LatentGenerativeModel:
         gen_labels = torch.as_tensor(self.labels_, device=self.device) if self._conditional() else None
         result = optimise_latent(
             self.generator, x, codes, loss.to(self.device), labels=gen_labels, epochs=cfg.epochs,
-            batch_size=cfg.batch_size, lr_codes=cfg.lr_codes, lr_generator=cfg.lr_generator,
+            batch_size=cfg.batch_size, lr_codes=self._code_lr(), lr_generator=cfg.lr_generator,
             lr_decay=cfg.lr_decay, lr_step_epochs=cfg.lr_step_epochs, project=self._project, seed=cfg.seed,
             progress=self.progress, desc=f"{self.name} ({len(images)} images)")
         n_labelled = len(images) if n_labelled is None else n_labelled
@@ -226,7 +264,8 @@ class LatentGenerativeModel:
 
         ``method`` chooses how new codes are drawn from the learned ones:
           ``"gaussian"`` (the thesis, Sec. 3.3): the class's Gaussian (``config.covariance``,
-          ``config.spread_space``), standard deviation scaled by ``spread`` (>= 0; 0 gives the class mean);
+          ``config.spread_space``), standard deviation scaled by ``spread`` (>= 0; 0 gives the class mean;
+          default ``config.spread``);
           ``"convex"`` (ReGene): Dirichlet-weighted convex combination of ``n_mix`` same-class codes;
           ``"slerp"`` (AugIntAE): SLERP between two same-class codes, on each sphere of the code;
           ``"reconstruction"``: the codes of random training images of the class (no new code: a control).
@@ -239,8 +278,9 @@ class LatentGenerativeModel:
         rng = np.random.default_rng(seed)
         pool = np.arange(self.num_classes_) if classes is None else np.atleast_1d(np.asarray(classes))
         labels = balanced_labels(n, pool, rng)
-        spread = self.config.spread if spread is None else spread
-        check_step_iii(self.config.covariance, self.config.spread_space, spread)
+        step3 = self._step_iii()
+        spread = step3["spread"] if spread is None else spread
+        check_step_iii(step3["covariance"], step3["spread_space"], spread)
         sub_seed = int(rng.integers(2**31))
         if method == "gaussian":
             raw = self._sample_codes(labels, spread, sub_seed)
@@ -253,7 +293,7 @@ class LatentGenerativeModel:
             else:
                 raw = reconstruction_codes(codes, code_classes, labels, seed=sub_seed)
         codes = torch.as_tensor(raw, dtype=torch.float32)
-        if self.config.reproject or method != "gaussian":
+        if step3["reproject"] or method != "gaussian":
             codes = self._project(codes)
         return self.decode(codes, labels), labels
 
@@ -324,7 +364,8 @@ class LatentGenerativeModel:
 
     def _load_sampler(self, state: Any) -> None:
         self.gaussians_ = ClassGaussians.from_dict(state)
-        if (self.gaussians_.covariance, self.gaussians_.space) != (self.config.covariance, self.config.spread_space):
+        step3 = self._step_iii()
+        if (self.gaussians_.covariance, self.gaussians_.space) != (step3["covariance"], step3["spread_space"]):
             self._fit_sampler()  # a cached model sampled with another reading of step III: refit (cheap)
 
     def save(self, path: str | Path) -> Path:

@@ -72,6 +72,8 @@ def optimise_latent(generator: nn.Module, images: torch.Tensor, codes: torch.Ten
 
     ``images``: float ``(N, 3, H, W)`` in [-1, 1] on the training device; ``codes``: ``(N, K+d)``;
     ``labels``: class ids passed to a class-conditional generator (``cgan_res``), else None.
+    ``lr_codes=0``: the codes stay fixed and only G is trained (ReGene's decoder on frozen features,
+    ``colalib.peers``).
     """
     import time
     device = images.device
@@ -81,7 +83,10 @@ def optimise_latent(generator: nn.Module, images: torch.Tensor, codes: torch.Ten
         embedding.weight.copy_(codes.to(device))
     generator.to(device).train()
     opt_g = torch.optim.Adam(generator.parameters(), lr=lr_generator, betas=betas)
-    opt_z = torch.optim.SparseAdam(embedding.parameters(), lr=lr_codes, betas=betas)
+    if lr_codes < 0:
+        raise ValueError(f"lr_codes must be >= 0 (0: fixed codes), got {lr_codes}")
+    embedding.weight.requires_grad_(lr_codes > 0)
+    opt_z = torch.optim.SparseAdam(embedding.parameters(), lr=lr_codes, betas=betas) if lr_codes > 0 else None
     rng = torch.Generator(device="cpu").manual_seed(seed)
     history: list[float] = []
     start = time.perf_counter()
@@ -89,7 +94,7 @@ def optimise_latent(generator: nn.Module, images: torch.Tensor, codes: torch.Ten
     for epoch in bar:
         for group in opt_g.param_groups:
             group["lr"] = step_lr(lr_generator, epoch, lr_step_epochs, lr_decay)
-        for group in opt_z.param_groups:
+        for group in (opt_z.param_groups if opt_z is not None else ()):
             group["lr"] = step_lr(lr_codes, epoch, lr_step_epochs, lr_decay)
         order = torch.randperm(n, generator=rng).to(device)
         total = 0.0
@@ -98,12 +103,14 @@ def optimise_latent(generator: nn.Module, images: torch.Tensor, codes: torch.Ten
             if idx.numel() < 2 and n > 1:  # batch norm needs two samples: fold a singleton into the last batch
                 continue
             opt_g.zero_grad(set_to_none=True)
-            opt_z.zero_grad(set_to_none=True)
+            if opt_z is not None:
+                opt_z.zero_grad(set_to_none=True)
             out = generator(embedding(idx), labels[idx] if labels is not None else None)
             loss = loss_fn(out, images[idx])
             loss.backward()
             opt_g.step()
-            opt_z.step()
+            if opt_z is not None:
+                opt_z.step()
             total += loss.item() * idx.numel()
         if project is not None:
             with torch.no_grad():

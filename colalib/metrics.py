@@ -194,17 +194,34 @@ def intra_class_diversity(features: np.ndarray, labels: np.ndarray, max_per_clas
 COLLAPSED_DIVERSITY = 0.2
 
 
-def degenerate_reason(cas: float, diversity: float | None, num_classes: int) -> str:
+def degenerate_reason(cas: float, diversity: float | None, num_classes: int, gan_test: float | None = None,
+                      n_samples: int | None = None, alpha: float = 0.05) -> str:
     """Why a generator's result is degenerate, or "" when it is not: a classifier trained on its samples alone (CAS)
-    at or below chance (1 / ``num_classes``), or collapsed samples (``diversity`` below :data:`COLLAPSED_DIVERSITY`).
-    A degenerate row is marked as failed wherever it is shown, never ranked as a result."""
+    at or below chance (1 / ``num_classes``); collapsed samples (``diversity`` below :data:`COLLAPSED_DIVERSITY`);
+    or, for a class-conditional generator, samples whose class the real-data judge does not recognise: ``gan_test``
+    (GAN-test accuracy of ``n_samples`` samples, ReGene Sec. 4.3) not above chance by a one-sided binomial test at
+    level ``alpha`` (scipy). The last catches samples that collapse to the same few images for every class (CGAN-PD
+    at 10 images per class, notebooks 03 and 07), which a pool3 or MM-GAN diversity need not detect. Give no
+    ``gan_test`` for an unsupervised generator (GLO, COLA): its labels are clusters matched to classes, so a GAN-test
+    near chance measures the clustering, not a failure. A degenerate row is marked as failed wherever it is shown,
+    never ranked as a result."""
     if num_classes < 2:
         raise ValueError(f"num_classes must be at least 2, got {num_classes}")
+    if gan_test is not None and not n_samples:
+        raise ValueError("a GAN-test accuracy needs its sample count (n_samples) for the binomial test")
     reasons = []
-    if cas is not None and cas <= 1.0 / num_classes:
+    chance = 1.0 / num_classes
+    if cas is not None and cas <= chance:
         reasons.append(f"CAS {100 * cas:.1f}% at or below chance ({100 / num_classes:.0f}%)")
     if diversity is not None and diversity < COLLAPSED_DIVERSITY:
         reasons.append(f"collapsed samples (diversity {diversity:.2f} < {COLLAPSED_DIVERSITY})")
+    if gan_test is not None:
+        from scipy.stats import binomtest
+        p = binomtest(int(round(gan_test * n_samples)), int(n_samples), chance, alternative="greater").pvalue
+        if p >= alpha:
+            reasons.append(f"the real-data judge does not recognise the samples' classes (GAN-test "
+                           f"{100 * gan_test:.1f}% of {n_samples} samples, chance {100 * chance:.0f}%, one-sided "
+                           f"binomial p = {p:.2f})")
     return "; ".join(reasons)
 
 

@@ -5,9 +5,15 @@
     model = fit_or_load(AugIntAE, AugIntAEConfig.for_profile("quick"), subset)   # cached like sCOLA
 
 Both are :class:`colalib.cola.LatentGenerativeModel` subclasses: a generator of :mod:`colalib.models`, one code
-per training image, ``decode`` / ``reconstruct`` / ``sample`` / ``state`` / ``from_state`` / ``save`` / ``load``, and
-their configs subclass :class:`colalib.cola.SCOLAConfig` (same generator and loss fields; the inherited code fields
-``lr_codes``, ``t_scale``, ``noise_std`` are unused: these codes are never optimised directly).
+per training image, ``decode`` / ``reconstruct`` / ``sample`` / ``state`` / ``from_state`` / ``save`` / ``load``. Their
+configs derive from :class:`colalib.cola.DecoderConfig`, the generator, loss and schedule fields they share with
+sCOLA (thesis Table 4.2, Sec. 3.2, App. C.2), not from :class:`colalib.cola.SCOLAConfig`: sCOLA's code fields
+(``lr_codes``, ``t_scale``, ``noise_std``; Sec. 3.2) and step-III fields (``spread``, ``covariance``,
+``spread_space``, ``reproject``; Sec. 3.3) mean nothing here, as these codes are never optimised as free
+parameters and have no t/v parts. A model is built from its own config only (``ReGene(SCOLAConfig())`` is a
+``TypeError``). ``sample(method="gaussian")``, sCOLA's sampler on a peer's codes (a comparison, never the peer's
+own sampling), uses the thesis's first reading of step III, :data:`colalib.sampling.LEGACY_STEP_III` (Ledoit-Wolf,
+ambient, re-projected by the peer's own projection), spread 1 by default, the whole code as one part.
 
 **ReGene** (Gopalakrishnan et al., ``../shared/papers/002_*.txt``):
   * Sec. 3.1, Eq. 1-3: a classifier ``f_cls = f_dis(f_enc(x))`` trained with cross-entropy on the small subset; the
@@ -16,9 +22,8 @@ their configs subclass :class:`colalib.cola.SCOLAConfig` (same generator and los
     (64-d) stand in for the paper's VGG-style network with a 2048-d latent (Sec. 4.2: "not intended to propose an
     optimal architecture");
   * Sec. 3.2, Eq. 4: a decoder trained on the *frozen* codes: sCOLA's generator and reconstruction loss (Laplacian
-    pyramid by default) and its training loop (:func:`colalib.latent.optimise_latent`), the codes reset to the
-    classifier features after every epoch (so they never move); the paper's MAE + SSIM + perceptual mix is not
-    reproduced;
+    pyramid by default) and its training loop (:func:`colalib.latent.optimise_latent`) with the codes fixed
+    (``lr_codes=0``: only the decoder learns); the paper's MAE + SSIM + perceptual mix is not reproduced;
   * Sec. 3.3, Lemma 1, Sec. 5.2: new codes are convex combinations of ``n = 2, 3, 5`` same-class codes with ratio
     ``1/n`` (``weights="uniform"``, the paper's) or Dirichlet weights; Table 1 uses ``n = 2`` (the default);
   * Sec. 5.2, two-step filter: keep a combination only if (i) the classifier head ``f_dis`` gives the code's class a
@@ -69,32 +74,52 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .classification import ClassifierConfig, train_classifier
-from .cola import LatentGenerativeModel, SCOLAConfig, _as_arrays
+from .cola import DecoderConfig, LatentGenerativeModel, _as_arrays
 from .data import ImageDataset, to_tensor
 from .gan import SNResNetDiscriminator, _cpu_state
 from .latent import project_whole, step_lr
 from .metrics import classifier_features, classifier_probabilities
 from .models import CLASSIFIERS, build_classifier, build_generator
-from .sampling import balanced_labels, convex_combination_codes
+from .sampling import LEGACY_STEP_III, balanced_labels, convex_combination_codes, fit_class_gaussians
 from .utils import progress_bar, seed_everything
-
-_SCOLA_FIELDS = frozenset(f.name for f in dataclasses.fields(SCOLAConfig))
 
 
 class _PeerModel(LatentGenerativeModel):
-    """Shared persistence of the peers: their own config class and extra networks in the state."""
+    """What the peers share beyond :class:`colalib.cola.LatentGenerativeModel`: their own config class (a
+    :class:`colalib.cola.DecoderConfig`, without sCOLA's code and step-III fields), so the hooks of the base class
+    that read those fields are overridden here (step III, ``reconstruct``) or in each peer (``_project``,
+    ``_code_lr``); and extra networks in the state."""
 
-    config_class: ClassVar[type] = SCOLAConfig
+    config_class: ClassVar[type[DecoderConfig]] = DecoderConfig
 
-    def __init__(self, config: SCOLAConfig | None = None, device: str | torch.device | None = None,
+    def __init__(self, config: DecoderConfig | None = None, device: str | torch.device | None = None,
                  progress: bool = True, cache: Any = None):
-        config = config or self.config_class()
-        if not isinstance(config, SCOLAConfig):
-            raise TypeError(f"{type(self).__name__} needs a {self.config_class.__name__}, got "
-                            f"{type(config).__name__}: build one with {self.config_class.__name__}.for_profile(...)")
-        if not isinstance(config, self.config_class):  # sCOLA's settings, this method's defaults for the rest
-            config = self.config_class(**{k: v for k, v in config.to_dict().items() if k in _SCOLA_FIELDS})
+        config = self.config_class() if config is None else config
+        if not isinstance(config, self.config_class):
+            cls = self.config_class.__name__
+            raise TypeError(f"{type(self).__name__} needs a {cls}, got {type(config).__name__} (nothing is "
+                            f"converted: {cls} does not hold sCOLA's fields): build one with {cls}.for_profile(...)")
         super().__init__(config, device, progress, cache)
+
+    # -- sCOLA's Gaussian sampler on the peer's codes (sample(method="gaussian"), a comparison) ---------------
+    def _step_iii(self) -> dict[str, Any]:
+        """The thesis's first reading of step III (Sec. 3.3; :data:`colalib.sampling.LEGACY_STEP_III`), spread 1:
+        the peers' configs hold no step-III fields."""
+        return {**LEGACY_STEP_III, "spread": 1.0}
+
+    def _fit_sampler(self) -> None:
+        """One Gaussian per class of the codes, the whole code as one part (no t/v split, no ``t_scale``)."""
+        step3 = self._step_iii()
+        self.gaussians_ = fit_class_gaussians(self.codes_.cpu().numpy(), self.labels_, step3["covariance"],
+                                              step3["spread_space"])
+
+    def reconstruct(self, indices: np.ndarray | list[int] | None = None,
+                    labels: np.ndarray | None = None) -> np.ndarray:
+        """Decoded codes of training images ``indices`` (all when None). The peers' codes have no class part to
+        swap (sCOLA's t, Sec. 3.4), so there is no class transfer (App. B): ``labels`` must be None."""
+        if labels is not None:
+            raise ValueError(f"{self.name} codes have no class part: reconstruct(indices) only")
+        return super().reconstruct(indices)
 
     def _extra_state(self) -> dict:
         return {}
@@ -107,6 +132,11 @@ class _PeerModel(LatentGenerativeModel):
 
     @classmethod
     def from_state(cls, state: dict, device: str | torch.device | None = None) -> "_PeerModel":
+        unknown = set(state["config"]) - {f.name for f in dataclasses.fields(cls.config_class)}
+        if unknown:
+            raise TypeError(f"This {cls.name} state's config has fields {sorted(unknown)} that "
+                            f"{cls.config_class.__name__} does not have (saved when the peers' configs inherited "
+                            "sCOLA's fields): fit the model again")
         model = super().from_state(state, device)  # config (cls.config_class), generator, codes, sampler
         model._load_extra(state["extra"])
         return model
@@ -115,8 +145,10 @@ class _PeerModel(LatentGenerativeModel):
 # =============================================================================================== ReGene
 
 @dataclass(frozen=True)
-class ReGeneConfig(SCOLAConfig):
-    """ReGene (paper 002). Decoder fields: sCOLA's (App. C.2 of the thesis); the rest see the module docstring.
+class ReGeneConfig(DecoderConfig):
+    """ReGene (paper 002). Decoder fields: :class:`colalib.cola.DecoderConfig`'s, sCOLA's generator, loss and
+    schedule (App. C.2 of the thesis); the code size is the classifier's feature size (no ``latent_dim``); the rest
+    see the module docstring.
 
     ``classifier_arch`` / ``classifier_epochs`` / ``classifier_batch_size``: the classifier of Sec. 3.1, trained with
     this profile's :class:`colalib.classification.ClassifierConfig` (0: the recipe's own number);
@@ -180,7 +212,6 @@ class ReGene(_PeerModel):
         self.classifier_seconds_: float = 0.0
         self.filter_stats_: dict[str, Any] = {}
         self.filter_mask_: np.ndarray | None = None
-        self._frozen: torch.Tensor | None = None
 
     # -- training ------------------------------------------------------------------------------------
     def fit(self, x: ImageDataset | np.ndarray, y: np.ndarray | None = None,
@@ -195,20 +226,18 @@ class ReGene(_PeerModel):
                                            self.progress).eval()
         self.classifier_seconds_ = time.perf_counter() - start
         codes = torch.as_tensor(classifier_features(self.classifier, images, device=self.device))
-        self._frozen = codes
-        try:
-            self._fit_codes(images, codes, labels, k)
-        finally:
-            self._frozen = None
+        self._fit_codes(images, codes, labels, k)  # codes fixed (_code_lr): only the decoder learns
         self.train_seconds_ += self.classifier_seconds_
         self.thresholds_ = self._mean_confidences()
         return self
 
+    def _code_lr(self) -> float:
+        """0: the codes are the frozen classifier features (Sec. 3.2, Eq. 4); ``optimise_latent`` trains G only."""
+        return 0.0
+
     def _project(self, codes: torch.Tensor) -> torch.Tensor:
-        """During ``fit`` (called by ``optimise_latent`` after every epoch): back to the classifier features. Each
-        code is used once per epoch before its update, so the decoder only ever sees the frozen codes. Elsewhere
-        the identity: ReGene's codes live in R^D, not on a sphere."""
-        return self._frozen.to(codes) if self._frozen is not None else codes
+        """The identity: ReGene's codes live in R^D, not on a sphere."""
+        return codes
 
     def _code_parts(self) -> list[slice]:
         return [slice(None)]
@@ -324,10 +353,11 @@ AUGMENTATIONS = ("angle", "tx", "ty", "scale", "shear", "brightness", "contrast"
 
 
 @dataclass(frozen=True)
-class AugIntAEConfig(SCOLAConfig):
-    """AugIntAE (papers 004/001); see the module docstring for every choice. Inherited generator/loss fields as
-    sCOLA's (``loss`` defaults to the paper's L1); ``lr_generator`` is the Adam step of encoder and generator,
-    ``lr_decay`` 1.0 keeps it constant (App. A.1).
+class AugIntAEConfig(DecoderConfig):
+    """AugIntAE (papers 004/001); see the module docstring for every choice. Generator, loss and schedule fields
+    of :class:`colalib.cola.DecoderConfig` (``loss`` defaults to the paper's L1); ``latent_dim``: the size of the
+    encoder's unit-norm codes; ``lr_generator`` is the Adam step of encoder and generator, ``lr_decay`` 1.0 keeps
+    it constant (App. A.1).
 
     ``encoder``: ``"sn_resnet"`` (the discriminator's architecture, width ``ndf``) or a classifier of
     :data:`colalib.models.CLASSIFIERS`; ``ndf``: discriminator (and encoder) width;
@@ -595,13 +625,6 @@ class AugIntAE(_PeerModel):
         out = [self.encoder(to_tensor(images[s:s + batch_size], self.device)).cpu()
                for s in range(0, len(images), batch_size)]
         return torch.cat(out).numpy() if out else np.zeros((0, self.config.latent_dim), np.float32)
-
-    def reconstruct(self, indices: np.ndarray | list[int] | None = None,
-                    labels: np.ndarray | None = None) -> np.ndarray:
-        """``G(E(x_i))`` of training images ``indices`` (all when None); AugIntAE has no class part to swap."""
-        if labels is not None:
-            raise ValueError("AugIntAE codes have no class part: reconstruct(indices) only")
-        return super().reconstruct(indices)
 
     def sample(self, n: int, classes: int | list[int] | np.ndarray | None = None, spread: float | None = None,
                seed: int | None = None, method: str = "slerp", n_mix: int = 3) -> tuple[np.ndarray, np.ndarray]:

@@ -72,11 +72,15 @@ def run(notebook: Path, out_dir: Path, parameters: dict, timeout: int | None, na
 EXTRA_RUNS: dict[str, tuple[dict, ...]] = {"05": ({"DATASET": "cifar100"},)}
 
 
-def fill_plan(number: str, profile: str, dataset: str | None = None) -> float:
+def fill_plan(number: str, profile: str, dataset: str | None = None, report_dir: Path | None = None) -> float:
     """Fill notebook ``number``'s plan of cached units with the local executor (one single-thread worker per core)
-    before the notebook runs, so that it only assembles them; notebooks without a plan compute their own units."""
+    before the notebook runs, so that it only assembles them; notebooks without a plan compute their own units.
+    Each unit's seconds go to ``report_dir/fill_units.csv`` (slowest first) and their sum per task kind to the log."""
     import os
-    from colalib.experiments.plan import fill, notebook_plan
+    from colalib.cache import atomic_write_text
+    from colalib.experiments.plan import fill, fill_report, notebook_plan, seconds_by_task
+    from colalib.runner import rows_to_csv
+    from colalib.utils import git_commit
     try:
         tasks = notebook_plan(number, profile, dataset)
     except ValueError:
@@ -87,15 +91,31 @@ def fill_plan(number: str, profile: str, dataset: str | None = None) -> float:
     previous = os.environ.get("COLA_THREADS")
     os.environ["COLA_THREADS"] = "1"  # the workers' threads; the notebook itself keeps the caller's setting
     try:
-        fill(tasks, "local", workers=workers, progress=False)
+        results = fill(tasks, "local", workers=workers, progress=False)
     finally:
         if previous is None:
             del os.environ["COLA_THREADS"]
         else:
             os.environ["COLA_THREADS"] = previous
     seconds = time.time() - start
-    print(f"   filled in {seconds:.0f} s", flush=True)
+    report = fill_report(tasks, results, commit=git_commit())
+    computed = [r for r in report if not r["cached"]]
+    print(f"   filled in {seconds:.0f} s ({len(computed)} of {len(tasks)} units computed; worker seconds per task: "
+          + ", ".join(f"{k} {v:,.0f}" for k, v in seconds_by_task(report).items()) + ")", flush=True)
+    if report_dir is not None and computed:  # a fill that only found cached units keeps the last record
+        report_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(report_dir / "fill_units.csv", rows_to_csv(report))
     return seconds
+
+
+def results_folder(executed_name: str, profile: str) -> Path:
+    """The results folder of an executed notebook (``05_classification_cifar100.ipynb`` ->
+    ``results/05_classification_cifar100``; ``_<profile>`` added outside the quick profile, as
+    :class:`colalib.runner.NotebookRun` names it)."""
+    import os
+    stem = Path(executed_name).stem
+    folder = stem if profile == DEFAULT_PROFILE else f"{stem}_{profile}"
+    return Path(os.environ.get("COLA_RESULTS_DIR", REPO / "results")) / folder
 
 
 PUBLISHED_DIR = REPO / "notebooks" / "executed"
@@ -144,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
             runs += [(extra, f"{nb.stem}_{extra['DATASET']}.ipynb") for extra in EXTRA_RUNS.get(nb.name[:2], ())]
         for extra, name in runs:
             if not args.no_fill and not args.parameter:
-                total += fill_plan(nb.name[:2], profile, extra.get("DATASET"))
+                total += fill_plan(nb.name[:2], profile, extra.get("DATASET"), results_folder(name, profile))
             total += run(nb, Path(args.out), {**parameters, **extra}, args.timeout, name)
             if profile == DEFAULT_PROFILE and not args.parameter:  # the committed results: publish the executed copy
                 publish(Path(args.out) / name)

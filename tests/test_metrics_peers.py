@@ -156,3 +156,15 @@ def test_degenerate_reason_flags_below_chance_and_collapse_only():
     assert "below chance" in both and "collapsed" in both
     with pytest.raises(ValueError, match="at least 2"):
         degenerate_reason(0.5, 0.5, 1)
+
+
+def test_degenerate_reason_flags_a_conditional_generator_whose_classes_the_judge_does_not_recognise():
+    """CGAN-PD in notebook 07 (quick): CAS 14.5 % and MM-GAN diversity 0.65 pass, but its 1,000 samples are
+    recognised by the real-data judge 11.0 % of the time against 10 % chance (visibly collapsed grids)."""
+    from colalib.metrics import degenerate_reason
+    assert "does not recognise" in degenerate_reason(0.1454, 0.652, 10, gan_test=0.110, n_samples=1000)
+    assert degenerate_reason(0.2865, 0.87, 10, gan_test=0.334, n_samples=1000) == ""  # sCOLA, same run
+    assert degenerate_reason(0.19, 0.82, 10, gan_test=0.167, n_samples=1000) == ""  # MM-GAN: above chance, p < 0.05
+    assert degenerate_reason(0.19, 0.82, 10, gan_test=0.167, n_samples=40) != ""  # too few samples to tell
+    with pytest.raises(ValueError, match="sample count"):
+        degenerate_reason(0.2, 0.8, 10, gan_test=0.3)

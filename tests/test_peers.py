@@ -7,7 +7,7 @@ from scipy.optimize import linprog
 
 from colalib.cache import ArtifactCache
 from colalib.classification import evaluate
-from colalib.cola import SCOLAConfig
+from colalib.cola import DecoderConfig, SCOLAConfig
 from colalib.experiments import fit_or_load
 from colalib.data import ImageDataset, load_dataset, resize_images, small_sample, to_tensor
 from colalib.losses import L1Loss
@@ -69,6 +69,10 @@ def test_regene_samples_shapes_classes_and_seeds(regene):
     assert np.all(np.bincount(all_labels, minlength=3) == 3)
     g_images, _ = regene.sample(6, seed=0, method="gaussian")  # sCOLA's sampler on ReGene's codes
     assert g_images.shape == (6, 8, 8, 3)
+    g = regene.gaussians_  # the legacy reading of step III on the whole code (ReGene's config has no step III)
+    assert (g.covariance, g.space, g.parts) == ("ledoit_wolf", "ambient", [[0, 64]])
+    with pytest.raises(ValueError, match="class part"):  # no t part to swap (sCOLA's class transfer)
+        regene.reconstruct([0], labels=np.array([1]))
 
 
 @pytest.mark.parametrize("n_mix,weights", [(2, "uniform"), (3, "dirichlet"), (5, "uniform"), (5, "dirichlet")])
@@ -125,6 +129,10 @@ def test_regene_save_load_round_trip(regene, tmp_path):
     b, lb = loaded.sample(10, seed=4)
     assert np.array_equal(a, b) and np.array_equal(la, lb)
     assert all(np.allclose(loaded.thresholds_[s], regene.thresholds_[s]) for s in ("code", "image"))
+    old = regene.state()  # saved when ReGeneConfig still inherited sCOLA's fields
+    old["config"] = {**old["config"], "t_scale": 1.0, "lr_codes": 0.01}
+    with pytest.raises(TypeError, match=r"\['lr_codes', 't_scale'\].*fit the model again"):
+        ReGene.from_state(old, device="cpu")
 
 
 def test_regene_config_profiles_and_checks():
@@ -137,9 +145,30 @@ def test_regene_config_profiles_and_checks():
         ReGeneConfig(weights="softmax")
     with pytest.raises(ValueError, match="needs labels"):
         ReGene(progress=False).fit(np.zeros((4, 16, 16, 3), np.uint8))
-    assert isinstance(ReGene(SCOLAConfig(epochs=7)).config, ReGeneConfig)  # sCOLA's settings carried over
+    with pytest.raises(TypeError, match=r"needs a ReGeneConfig, got SCOLAConfig.*ReGeneConfig\.for_profile"):
+        ReGene(SCOLAConfig(epochs=7))  # nothing of sCOLA's config is converted
+    with pytest.raises(TypeError, match=r"needs a AugIntAEConfig, got ReGeneConfig.*AugIntAEConfig\.for_profile"):
+        AugIntAE(ReGeneConfig())
     with pytest.raises(TypeError, match="ReGeneConfig"):
         ReGene(object())
+    assert isinstance(ReGene(progress=False).config, ReGeneConfig)
+
+
+SCOLA_ONLY = ("lr_codes", "t_scale", "noise_std", "spread", "covariance", "spread_space", "reproject",
+              "flip_augment", "transductive")
+
+
+@pytest.mark.parametrize("config_cls", [ReGeneConfig, AugIntAEConfig])
+def test_peer_configs_hold_no_scola_only_fields(config_cls):
+    """The peers' configs share sCOLA's generator, loss and schedule (DecoderConfig), not its codes or step III."""
+    names = set(config_cls.__dataclass_fields__)
+    assert issubclass(config_cls, DecoderConfig) and not issubclass(config_cls, SCOLAConfig)
+    assert names.isdisjoint(SCOLA_ONLY) and not hasattr(config_cls, "STEP_III_FIELDS")
+    assert set(DecoderConfig.__dataclass_fields__) <= names
+    assert ("latent_dim" in names) == (config_cls is AugIntAEConfig)  # ReGene's codes: the classifier's features
+    assert set(SCOLA_ONLY) <= set(SCOLAConfig.__dataclass_fields__)
+    with pytest.raises(TypeError, match="has no field"):
+        config_cls.for_profile("smoke", t_scale=2.0)
 
 
 # ---------------------------------------------------------------------------------------------- AugIntAE

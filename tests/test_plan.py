@@ -305,3 +305,33 @@ def test_a_killed_fill_takes_its_workers_with_it(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+def test_make_figures_records_each_computed_unit_slowest_first(tmp_path, monkeypatch):
+    """``make figures`` writes each filled unit's seconds to the notebook's results folder (``fill_units.csv``): what
+    dominates a notebook's time is on record; a second fill finds every unit cached and keeps that record."""
+    import csv
+    import importlib.util
+    import os
+    import sys
+    from pathlib import Path
+    import colalib.experiments.plan as plan_module
+    monkeypatch.syspath_prepend(os.path.dirname(__file__))  # the spawned worker unpickles test_plan.cached_sleep
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([os.path.dirname(__file__), *sys.path]))
+    cache = str(tmp_path / "cache")
+    tasks = [Task("quick", cached_sleep, dict(cache_dir=cache, name="quick", seconds=0)),
+             Task("slow", cached_sleep, dict(cache_dir=cache, name="slow", seconds=1.5), deps=("quick",))]
+    monkeypatch.setattr(plan_module, "notebook_plan", lambda number, profile, dataset=None: tasks)
+    spec = importlib.util.spec_from_file_location("run_notebooks", Path(__file__).parents[1] / "scripts" / "run_notebooks.py")
+    rn = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rn)
+    folder = rn.results_folder("05_classification_cifar100.ipynb", "quick")
+    assert folder.name == "05_classification_cifar100"
+    assert rn.results_folder("05_classification.ipynb", "paper").name == "05_classification_paper"
+    rn.fill_plan("05", "quick", "cifar100", tmp_path / "results")
+    rows = list(csv.DictReader(open(tmp_path / "results" / "fill_units.csv")))
+    assert [r["key"] for r in rows] == ["slow", "quick"]  # slowest first
+    assert float(rows[0]["seconds"]) >= 1.5 and rows[0]["cached"] == "False" and rows[1]["task"] == "cached_sleep"
+    before = (tmp_path / "results" / "fill_units.csv").read_text()
+    rn.fill_plan("05", "quick", "cifar100", tmp_path / "results")  # everything cached: the record is kept
+    assert (tmp_path / "results" / "fill_units.csv").read_text() == before

@@ -57,19 +57,65 @@ def test_peers_reading_and_claims_leave_out_a_failed_method():
                                              ("augintae", 0.098, 0.24, 300.0, "CAS 9.8% at or below chance"))]
     text = peers_reading(rows, {"scola": "sCOLA", "glo": "GLO", "augintae": "AugIntAE"})
     assert "**AugIntAE failed**" in text and "one subset: a single run, not a ranking" in text
-    assert "sCOLA 28.0% > GLO 15.0%" in text and "AugIntAE 9.8%" not in text
+    assert "best first (higher is better): sCOLA 28.0%, GLO 15.0%" in text and "AugIntAE 9.8%" not in text
     claims = {c["claim"]: c for c in peers_claims(rows)}
     assert claims["sCOLA beats augintae on CAS at 10 per class"]["status"] == "not comparable"
     assert claims["sCOLA beats glo on CAS at 10 per class"]["status"] == "not resolved"  # one subset
 
 
-def test_collapse_reading_says_where_cgan_pd_is_less_diverse_than_scola():
+def test_collapse_reading_flags_the_degenerate_generator_and_says_pool3_diversity_misses_it():
+    """Notebook 03 (quick, 10 per class): CGAN-PD's grids are collapsed and its GAN-test is at chance, yet its pool3
+    diversity is above sCOLA's: the reading must flag it from ``failed`` and say pool3 does not single it out."""
     from colalib.verdicts import collapse_reading
-    rows = [{"method": m, "size": s, "diversity": d, "real_diversity": 18.7}
-            for m, s, d in (("cgan_pd", 10, 9.0), ("scola", 10, 12.0), ("real", 10, 15.0),
-                            ("cgan_pd", 50, 13.5), ("scola", 50, 13.0), ("real", 50, 16.0))]
+    failed = "the real-data judge does not recognise the samples' classes (GAN-test 11.0% ...)"
+    rows = [{"method": m, "size": 10, "seed": 0, "diversity": d, "gan_test": g, "failed": f}
+            for m, d, g, f in (("real", 18.55, None, None), ("scola", 12.22, 0.334, ""),
+                               ("cgan_pd", 13.57, 0.110, failed))]
     lines = collapse_reading(rows).splitlines()
-    assert len(lines) == 2
-    assert "10 per class" in lines[0] and "collapse measured" in lines[0] and "no collapse" not in lines[0]
-    assert "50 per class" in lines[1] and "no collapse measured" in lines[1]
-    assert collapse_reading([r for r in rows if r["method"] != "cgan_pd"]) == "CGAN-PD or sCOLA not in METHODS."
+    assert "sCOLA: not degenerate (GAN-test 33.4%" in lines[0] and "66% of the real subset's" in lines[0]
+    assert "CGAN-PD: **degenerate**" in lines[1] and "GAN-test 11.0%" in lines[1]
+    assert "does not single out CGAN-PD" in lines[2]
+    below = [dict(r, diversity=5.0) if r["method"] == "cgan_pd" else r for r in rows]
+    assert "does not single out" not in collapse_reading(below)  # here pool3 agrees: no such line
+    no_judge = [{k: v for k, v in r.items() if k not in ("gan_test", "failed")} for r in rows]
+    assert "no GAN-test run here" in collapse_reading(no_judge)
+
+
+def test_generation_claims_are_not_comparable_off_protocol_or_with_a_failed_generator():
+    from colalib.verdicts import generation_claims
+    def row(method, seed, fid, cas, failed="", **extra):
+        return {"dataset": "cifar10", "method": method, "size": 10, "seed": seed, "fid": fid, "cas": cas,
+                "n_fake": 100 if method == "real" else 1000, "failed": failed, **extra}
+    rows = [r for s in range(3) for r in (row("real", s, 150.0, 0.23), row("scola", s, 320.0, 0.29, fid_equal_n=330.0 + s),
+                                          row("glo", s, 300.0, 0.15), row("cola", s, 310.0, 0.19),
+                                          row("cgan_pd", s, 220.0, 0.15, failed="GAN-test at chance"))]
+    claims = {c["claim"]: c for c in generation_claims(rows, "quick")}
+    cola = claims["COLA beats GLO on CAS at 10 per class (Fig. 4.1)"]
+    assert cola["status"] == "not comparable" and "full dataset" in cola["why"] and "+4.00 pp" in cola["ours"]
+    gan = claims["sCOLA beats CGAN-PD on CAS at 10 per class (Fig. 4.5, small sample)"]
+    assert gan["status"] == "not comparable" and "CGAN-PD failed" in gan["why"]
+    fid = claims["sCOLA's samples beat the real images on FID at the smallest size, 10 per class, both scored with "
+                 "100 images (Fig. 4.5)"]
+    assert fid["status"] == "does not hold" and "-181.00" in fid["ours"]  # real 150 against sCOLA 330-332 at n = 100
+    cas = claims["sCOLA's samples beat the real images on CAS at the smallest size, 10 per class (Fig. 4.5, extremely "
+                 "scarce data)"]
+    assert cas["status"] == "holds"
+    paper = {c["claim"]: c for c in generation_claims([dict(r, failed="") for r in rows], "paper")}
+    assert paper["sCOLA beats CGAN-PD on CAS at 10 per class (Fig. 4.5, small sample)"]["status"] == "holds"
+
+
+def test_ablation_claims_judge_the_laplacian_against_unsupervised_measures_and_table4_3_only_in_paper():
+    from colalib.verdicts import ablation_claims
+    arch = [{"generator": g, "seed": s, "fid": f + s, "cas": c, "train_images": 500}
+            for s in range(3) for g, f, c in (("cgan_res", 250.0, 0.20), ("infogan", 300.0, 0.25),
+                                               ("dcgan_res", 280.0, 0.22))]
+    sim = [{"measure": m, "seed": s, "cas": c + 0.01 * s, "available": True}
+           for s in range(3) for m, c in (("laplacian", 0.25), ("l1", 0.20), ("resnet32_random", 0.21),
+                                         ("resnet32_kmeans", 0.22), ("resnet32_trained", 0.30), ("vgg16", 0.31))]
+    quick = {c["claim"]: c for c in ablation_claims(arch, sim, "quick")}
+    assert quick["the conditional-BN generator beats infogan on FID (Table 4.3)"]["status"] == "not comparable"
+    assert "500 images" in quick["the conditional-BN generator beats infogan on FID (Table 4.3)"]["why"]
+    assert quick["the Laplacian pyramid beats l1 on CAS (Fig. 5.2)"]["status"] == "holds"
+    assert not [c for c in quick if "vgg16" in c or "resnet32_trained" in c]  # supervised: no claim of the thesis
+    paper = {c["claim"]: c for c in ablation_claims(arch, sim, "paper")}
+    assert paper["the conditional-BN generator beats infogan on FID (Table 4.3)"]["status"] == "holds"

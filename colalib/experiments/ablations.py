@@ -8,9 +8,9 @@ from ..cache import ArtifactCache
 from ..classification import ClassifierConfig
 from ..cola import SCOLA, SCOLAConfig
 from ..config import ExperimentConfig
-from ..data import load_dataset, small_sample
 from ..utils import get_device
 from .registry import SIMILARITY_LABELS, SIMILARITY_MEASURES
+from .tasks import split_of, training_subset
 from .units import _timed, arm_unit, fid_unit, fit_or_load
 
 
@@ -108,10 +108,10 @@ def generator_ablation(exp: AblationExperimentConfig, cache: ArtifactCache | Non
     from ..published import LABEL, TABLE_4_2_PARAMS, TABLE_4_3
     cache = cache or ArtifactCache()
     device = get_device(device)
-    train, test = load_dataset(exp.dataset, "train"), load_dataset(exp.dataset, "test")
+    test = split_of(exp.dataset, "test")
     rows = []
     for seed in exp.seeds:
-        subset = train if exp.arch_per_class == 0 else small_sample(train, exp.arch_per_class, seed)
+        subset = training_subset(exp.dataset, exp.arch_per_class, seed)
         clf = exp.classifier_config(seed)
         for generator in exp.generators:
             cfg = exp.arch_scola_config(generator, seed)
@@ -149,10 +149,10 @@ def similarity_ablation(exp: AblationExperimentConfig, cache: ArtifactCache | No
     from ..losses import vgg16_available
     cache = cache or ArtifactCache()
     device = get_device(device)
-    train, test = load_dataset(exp.dataset, "train"), load_dataset(exp.dataset, "test")
+    test = split_of(exp.dataset, "test")
     rows = []
     for seed in exp.seeds:
-        subset = small_sample(train, exp.similarity_per_class, seed)
+        subset = training_subset(exp.dataset, exp.similarity_per_class, seed)
         clf = exp.classifier_config(seed)
         for measure in ("real",) + tuple(exp.losses):
             base = {"dataset": exp.dataset, "measure": measure,

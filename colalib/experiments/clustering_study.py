@@ -7,8 +7,8 @@ from typing import Any, ClassVar
 from ..clustering import MMDCConfig
 from ..cola import SCOLAConfig
 from ..config import ExperimentConfig
-from ..data import ImageDataset, load_dataset
-from .tasks import Task, cluster_task, fit_task, training_subset
+from ..data import ImageDataset
+from .tasks import Task, cluster_task, fit_task, split_of, training_subset
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,8 @@ class ClusteringExperimentConfig(ExperimentConfig):
 
     def mmdc_variants(self) -> dict[str, MMDCConfig]:
         """MMDC as the thesis trains it and its two ablations, by the name the notebook shows; K = the class count."""
-        full = MMDCConfig.for_profile(self.profile, num_clusters=load_dataset(self.dataset, "train").num_classes,
-                                      seed=self.seed)
+        classes = split_of(self.dataset, "train").num_classes  # the split :meth:`subset` draws from, loaded once
+        full = MMDCConfig.for_profile(self.profile, num_clusters=classes, seed=self.seed)
         return {"MMDC (RotNet + consistency)": full, "MMDC without RotNet": full.replace(use_rotnet=False),
                 "MMDC without consistency": full.replace(use_consistency=False)}
 

@@ -8,8 +8,9 @@ from ..cache import ArtifactCache
 from ..classification import ClassifierConfig
 from ..cola import SCOLA, SCOLAConfig
 from ..config import ExperimentConfig
-from ..data import dataset_fingerprint, load_dataset, small_sample
+from ..data import ImageDataset, dataset_fingerprint
 from ..utils import get_device
+from .tasks import split_of, training_subset
 from .units import fit_or_load, spread_unit
 
 
@@ -25,10 +26,6 @@ class FIDInadequacyConfig(ExperimentConfig):
     ambient Ledoit-Wolf reading does not let ``spread`` act beyond about 1 (the re-projection divides it out), so
     the sweep samples in the tangent space, where spread 0 is the class mean and the angle grows with it.
     """
-
-    def step_iii(self) -> dict:
-        """The sCOLA config overrides of this sweep's step-III reading."""
-        return {"spread_space": self.spread_space, "covariance": self.covariance}
 
     dataset: str = "cifar10"
     per_class: int | None = None
@@ -51,6 +48,25 @@ class FIDInadequacyConfig(ExperimentConfig):
         "paper": {},
     }
 
+    def step_iii(self) -> dict:
+        """The sCOLA config overrides of this sweep's step-III reading."""
+        return {"spread_space": self.spread_space, "covariance": self.covariance}
+
+    def scola_config(self) -> SCOLAConfig:
+        """The swept sCOLA: the profile's recipe (App. C.2) with this sweep's step-III reading, seed ``seed``."""
+        return SCOLAConfig.for_profile(self.profile, seed=self.seed, **self.step_iii())
+
+    def classifier_config(self) -> ClassifierConfig:
+        """The CAS classifier (App. C.3 recipe of the profile), seed ``seed``."""
+        return ClassifierConfig.for_profile(self.profile, seed=self.seed)
+
+    def subset(self) -> ImageDataset:
+        """The images the swept sCOLA is trained on: ``per_class`` per class (None: the whole split), subset ``seed``."""
+        return training_subset(self.dataset, self.per_class, self.seed)
+
+    def transfer_subset(self) -> ImageDataset:
+        """The images of App. B's conditional-batch-norm sCOLA: ``transfer_per_class`` per class, subset ``seed``."""
+        return training_subset(self.dataset, self.transfer_per_class, self.seed)
 
     def transfer_config(self, scola: SCOLAConfig) -> SCOLAConfig:
         """App. B's conditional-batch-norm sCOLA (``cgan_res``): ``scola`` with this profile's width and epochs."""
@@ -62,8 +78,7 @@ class FIDInadequacyConfig(ExperimentConfig):
 def _sweep_model(dataset: str, per_class: int | None, scola: SCOLAConfig, cache: ArtifactCache, device,
                  progress: bool) -> tuple[Any, dict]:
     """The swept sCOLA (cached fit) on ``per_class`` images per class (None: the whole split) and its unit key."""
-    train = load_dataset(dataset, "train")
-    subset = train if per_class is None else small_sample(train, per_class, scola.seed)
+    subset = training_subset(dataset, per_class, scola.seed)
     model = fit_or_load(SCOLA, scola, subset, cache, device, progress)
     return model, {"config": scola.to_dict(), "data": dataset_fingerprint(subset)}
 
@@ -76,7 +91,7 @@ def spread_point(dataset: str, per_class: int | None, spread: float, scola: SCOL
     device = get_device(device)
     model, model_key = _sweep_model(dataset, per_class, scola, cache, device, progress)
     return spread_unit(model, model_key, spread, dataset, n_fid, n_real_fid, cas_per_class, clf, cache, device,
-                       load_dataset(dataset, "test"), progress)
+                       split_of(dataset, "test"), progress)
 
 
 def spread_sweep(dataset: str, per_class: int | None, spreads: tuple[float, ...], scola: SCOLAConfig,
@@ -87,18 +102,21 @@ def spread_sweep(dataset: str, per_class: int | None, spreads: tuple[float, ...]
     cache = cache or ArtifactCache()
     device = get_device(device)
     model, model_key = _sweep_model(dataset, per_class, scola, cache, device, progress)
-    test = load_dataset(dataset, "test")
+    test = split_of(dataset, "test")
     rows = [spread_unit(model, model_key, s, dataset, n_fid, n_real_fid, cas_per_class, clf, cache, device, test,
                         progress) for s in spreads]
     return model, rows
 
 
-def fid_inadequacy_plan(exp: FIDInadequacyConfig, scola: SCOLAConfig, clf: ClassifierConfig) -> list:
+def fid_inadequacy_plan(exp: FIDInadequacyConfig, scola: SCOLAConfig | None = None,
+                        clf: ClassifierConfig | None = None) -> list:
     """Notebook 06's units with their dependencies: the swept sCOLA's fit, then one FID + CAS + diversity unit per
-    spread (App. A); the conditional-batch-norm sCOLA of the class-content transfer (App. B). ``scola`` already holds
-    the sweep's step-III reading (:meth:`FIDInadequacyConfig.step_iii`). The same units, with the same keys, as
-    :func:`spread_sweep` and the notebook's transfer cell."""
+    spread (App. A); the conditional-batch-norm sCOLA of the class-content transfer (App. B). ``scola`` (default
+    :meth:`FIDInadequacyConfig.scola_config`) holds the sweep's step-III reading; ``clf`` defaults to
+    :meth:`FIDInadequacyConfig.classifier_config`. The same units, with the same keys, as :func:`spread_sweep` and the
+    notebook's transfer cell."""
     from .tasks import Task, fit_task, spread_task
+    scola, clf = scola or exp.scola_config(), clf or exp.classifier_config()
     at = f"{exp.dataset}/{exp.per_class or 0}/{scola.seed}"
     fit = f"fit/scola/{at}"
     tasks = [Task(fit, fit_task, dict(method="scola", dataset=exp.dataset, size=exp.per_class, seed=scola.seed,

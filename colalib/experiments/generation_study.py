@@ -26,22 +26,25 @@ class GenerationExperimentConfig(ExperimentConfig):
     n_fid: int = 10_000
     n_real_fid: int | None = None  # None: the whole test split (10K for CIFAR)
     cas_per_class: int = 500
-    judge_per_class: int = 5000          # the GAN-test judge of the t/v scale study (real images per class)
+    judge_per_class: int = 5000          # the GAN-test judge (real images per class): t/v scale study, collapse check
+    n_quality: int = 10_000              # samples per generator the judge scores (GAN-test, MM-GAN scores); 0: none
     t_scales: tuple[float, ...] = (0.5, 1.0, 2.0)
     beside: tuple[str, ...] = ("cifar100",)  # datasets drawn beside this one in Figs. 4.1 / 4.5 (issue #14)
 
     PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
         "smoke": {"dataset": "digits", "sizes": (5,), "seeds": (0,), "n_fid": 60, "n_real_fid": 60,
-                  "cas_per_class": 10, "judge_per_class": 20, "beside": ()},
+                  "cas_per_class": 10, "judge_per_class": 20, "n_quality": 40, "beside": ()},
         "quick": {"sizes": (10, 50), "seeds": (0,), "n_fid": 1000, "n_real_fid": 1000, "cas_per_class": 200,
-                  "judge_per_class": 500},
+                  "judge_per_class": 500, "n_quality": 1000},
         "paper": {},
     }
     # CIFAR-100 beside CIFAR-10: 100 classes cost 10x per image per class, so the quick profile takes the sizes of
     # notebook 05's CIFAR-100 run (whose sCOLA fits and Real/CAS arms it reuses) and leaves out CGAN-PD, as the
     # thesis's CIFAR-100 panels do (sCOLA, COLA, GLO).
     DATASET_PROFILES: ClassVar[dict[tuple[str, str], dict[str, Any]]] = {
-        ("cifar100", "quick"): {"sizes": (5, 20), "methods": ("scola", "glo", "cola")},
+        # no judge on CIFAR-100 in quick (a ResNet-20 on 50,000 images): the collapse check concerns CGAN-PD, which
+        # runs on CIFAR-10 only
+        ("cifar100", "quick"): {"sizes": (5, 20), "methods": ("scola", "glo", "cola"), "n_quality": 0},
         # CIFAR-100 has 500 training images per class: the thesis's sizes up to 500, and a judge of 500 per class
         ("cifar100", "paper"): {"sizes": (10, 100, 500), "methods": ("scola", "glo", "cola"), "judge_per_class": 500},
     }
@@ -51,16 +54,41 @@ class GenerationExperimentConfig(ExperimentConfig):
         (and nothing beside)."""
         return [type(self).for_profile(self.profile, dataset=d, beside=()) for d in self.beside if d != self.dataset]
 
+    def judge_config(self, clf: ClassifierConfig) -> ClassifierConfig:
+        """The GAN-test judge's recipe: ``clf`` with seed 0, trained on ``judge_per_class`` real images per class
+        (:func:`colalib.experiments.units.reference_classifier`; the same judge as notebook 07's)."""
+        return clf.replace(seed=0)
+
+    def equal_n_fid(self, num_classes: int, size: int) -> "GenerationExperimentConfig":
+        """This protocol with ``n_fid`` equal to the real subset's image count at ``size`` per class: the generated
+        FID that can be set against the real subset's own (FID is biased upwards at small n)."""
+        return self.replace(n_fid=size * num_classes)
+
 
 def generation_experiment(exp: GenerationExperimentConfig, scola: SCOLAConfig, clf: ClassifierConfig,
                           cache: ArtifactCache | None = None, device=None, progress: bool = True,
                           gan: GANConfig | None = None) -> list[dict]:
     """Rows ``{method, size, seed, fid, cas, ...}`` for each method and the real subset (``method="real"``).
     ``gan``: the CGAN-PD configuration (method ``"cgan_pd"``; None: ``GANConfig`` of ``scola``'s profile); its
-    seed is replaced by each run's seed, as ``scola``'s is."""
+    seed is replaced by each run's seed, as ``scola``'s is.
+
+    With ``exp.n_quality``, each generator's samples are also scored by the GAN-test judge
+    (:func:`colalib.experiments.units.sample_quality_unit`: ``gan_test``, MM-GAN's ``mmgan_diversity``), and
+    ``failed`` says why a generator's result is degenerate (:func:`colalib.metrics.degenerate_reason`: CAS at chance,
+    collapsed samples, or, for a class-conditional generator, samples whose class the judge does not recognise;
+    Fig. 4.4's collapse is measured, not assumed). sCOLA's rows also hold ``fid_equal_n``: its FID at the real
+    subset's sample count (Fig. 4.5: sCOLA against the real images "by both scores")."""
+    from ..metrics import degenerate_reason
+    from .registry import UNSUPERVISED_METHODS
+    from .units import reference_classifier, sample_quality_unit
     cache = cache or ArtifactCache()
     device = get_device(device)
     train, test = load_dataset(exp.dataset, "train"), load_dataset(exp.dataset, "test")
+    judge = judge_key = None
+    if exp.n_quality:
+        judge_clf = exp.judge_config(clf)
+        judge, _ = reference_classifier(exp.dataset, exp.judge_per_class, judge_clf, cache, device, progress)
+        judge_key = {"per_class": exp.judge_per_class, "clf": judge_clf.to_dict()}
     rows = []
     for size in exp.sizes:
         for seed in exp.seeds:
@@ -73,13 +101,25 @@ def generation_experiment(exp: GenerationExperimentConfig, scola: SCOLAConfig, c
                 arm = "real" if method == "real" else "synthetic"
                 c = arm_unit(arm, subset, test, cfg_m, clf_s, exp.cas_per_class, cache, device, progress,
                              model_cls=SCOLA if method == "real" else _method_class(method))
-                rows.append({"dataset": exp.dataset, "method": method, "size": size, "seed": seed,
-                             "fid": f["fid"], "n_fake": f["n_fake"], "n_real": f["n_real"], "cas": c["accuracy"],
-                             "cas_train_images": size * subset.num_classes if method == "real"
-                             else exp.cas_per_class * subset.num_classes, "fid_weights": f["weights"],
-                             "diversity": f.get("diversity", float("nan")),
-                             "real_diversity": f.get("real_diversity", float("nan")),
-                             "device": c.get("device", "")})
+                row = {"dataset": exp.dataset, "method": method, "size": size, "seed": seed,
+                       "fid": f["fid"], "n_fake": f["n_fake"], "n_real": f["n_real"], "cas": c["accuracy"],
+                       "cas_train_images": size * subset.num_classes if method == "real"
+                       else exp.cas_per_class * subset.num_classes, "fid_weights": f["weights"],
+                       "diversity": f.get("diversity", float("nan")),
+                       "real_diversity": f.get("real_diversity", float("nan")),
+                       "device": c.get("device", "")}
+                if method == "scola":
+                    row["fid_equal_n"] = fid_unit(method, subset, cfg_m, exp.equal_n_fid(subset.num_classes, size),
+                                                  cache, device, progress)["fid"]
+                if method != "real":
+                    q = (sample_quality_unit(method, subset, cfg_m, judge, judge_key, exp.n_quality, cache, device,
+                                             progress) if judge is not None else {})
+                    row["gan_test"], row["mmgan_diversity"] = q.get("gan_test"), q.get("diversity")
+                    conditional = method not in UNSUPERVISED_METHODS  # GAN-test judges class-conditional samples
+                    row["failed"] = degenerate_reason(
+                        row["cas"], q.get("diversity"), subset.num_classes,
+                        gan_test=q.get("gan_test") if conditional else None, n_samples=exp.n_quality)
+                rows.append(row)
     return rows
 
 

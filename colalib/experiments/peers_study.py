@@ -11,7 +11,7 @@ from ..config import ExperimentConfig
 from ..data import load_dataset, small_sample
 from ..utils import get_device
 from .generation_study import GenerationExperimentConfig
-from .registry import PEER_METHODS, _method_class, model_config
+from .registry import PEER_METHODS, UNSUPERVISED_METHODS, _method_class, model_config
 from .units import arm_unit, fid_unit, reference_classifier, sample_quality_unit
 
 
@@ -85,7 +85,10 @@ def peers_experiment(exp: PeersExperimentConfig, scola: SCOLAConfig, clf: Classi
                        "cas": cas["accuracy"], "mix": mix["accuracy"], "real": real["accuracy"],
                        "mix_minus_real": mix["accuracy"] - real["accuracy"], **q,
                        "judge_accuracy": judge_acc, "fid_weights": f["weights"], "device": mix.get("device", "")}
-                row["failed"] = degenerate_reason(row["cas"], row.get("diversity"), train.num_classes)
+                conditional = method not in UNSUPERVISED_METHODS  # GAN-test judges class-conditional samples only
+                row["failed"] = degenerate_reason(row["cas"], row.get("diversity"), train.num_classes,
+                                                  gan_test=row["gan_test"] if conditional else None,
+                                                  n_samples=exp.n_quality)
                 rows.append(row)
                 if on_row:
                     on_row(row)

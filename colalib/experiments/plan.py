@@ -33,8 +33,8 @@ from .peers_study import PeersExperimentConfig
 from .registry import PEER_SAMPLERS, model_config
 from .tasks import Task, arm_task, fid_task, fit_task, judge_task, quality_task, toy_task, training_subset
 
-__all__ = ["EXECUTORS", "Task", "check_plan", "classification_plan", "fill", "generation_plan", "notebook_plan",
-           "peers_plan", "run_task", "training_subset"]
+__all__ = ["EXECUTORS", "Task", "check_plan", "classification_plan", "fill", "fill_report", "generation_plan",
+           "notebook_plan", "peers_plan", "run_task", "seconds_by_task", "training_subset"]
 
 EXECUTORS = ("local", "dask")
 
@@ -93,6 +93,24 @@ def _fill_local(tasks: list[Task], workers: int, progress: bool) -> list[dict]:
                 bar.update(1)
     bar.close()
     return [done[t.key] for t in tasks]
+
+
+def fill_report(tasks: list[Task], results: list[dict], commit: str = "", cached_below_s: float = 1.0) -> list[dict]:
+    """One row per unit of a filled plan (the list :func:`fill` returned): its key, the task it ran, its seconds in the
+    worker and whether it came from the cache (under ``cached_below_s``), slowest first, so that what dominates a
+    notebook's time is on record (``results/NN_name/fill_units.csv``, written by ``make figures``)."""
+    by_key = {r["key"]: r["seconds"] for r in results}
+    rows = [{"key": t.key, "task": t.fn.__name__, "seconds": round(by_key[t.key], 1),
+             "cached": by_key[t.key] < cached_below_s, "commit": commit} for t in tasks]
+    return sorted(rows, key=lambda r: -r["seconds"])
+
+
+def seconds_by_task(report: list[dict]) -> dict[str, float]:
+    """Worker seconds of a :func:`fill_report` per task kind (fit_task, arm_task, fid_task, ...), largest first."""
+    totals: dict[str, float] = {}
+    for row in report:
+        totals[row["task"]] = totals.get(row["task"], 0.0) + row["seconds"]
+    return dict(sorted(totals.items(), key=lambda kv: -kv[1]))
 
 
 def _exit_with_parent(parent: int, every_s: float = 1.0) -> None:
@@ -180,11 +198,21 @@ _FIT_ORDER = ("cgan_pd", "cola", "glo", "scola")
 def generation_plan(exp: GenerationExperimentConfig, scola: SCOLAConfig, clf: ClassifierConfig,
                     gan: Any = None, with_beside: bool = True) -> list[Task]:
     """Notebook 03's runs (Fig. 4.1, 4.5; the t/v scale study): per dataset (``exp`` and, when ``with_beside``, each of
-    ``exp.beside_configs()``), size, subset and method one fit, then its FID and CAS units; the real subset's FID and
+    ``exp.beside_configs()``), size, subset and method one fit, then its FID and CAS units (and, with ``n_quality``,
+    the judge's scores of its samples; for sCOLA its FID at the real subset's sample count); the real subset's FID and
     Real arm need no model; the judge and the t-scale fits of the scale study. The same units, with the same keys, as
     :func:`generation_experiment` and :func:`t_scale_experiment`."""
+    from .tasks import split_of
     fits, scored = [], []
+    judge = f"judge/{exp.dataset}/{exp.judge_per_class}"
+    judges = [Task(judge, judge_task, dict(dataset=exp.dataset, per_class=exp.judge_per_class,
+                                           clf=exp.judge_config(clf)))]
     for e in [exp] + (exp.beside_configs() if with_beside else []):
+        e_judge = f"judge/{e.dataset}/{e.judge_per_class}"
+        if e.n_quality and e_judge != judge:
+            judges.append(Task(e_judge, judge_task, dict(dataset=e.dataset, per_class=e.judge_per_class,
+                                                         clf=e.judge_config(clf))))
+        classes = split_of(e.dataset, "train").num_classes
         for size in sorted(e.sizes, reverse=True):
             for seed in e.seeds:
                 cfg, clf_s = scola.replace(seed=seed), clf.replace(seed=seed)
@@ -206,6 +234,16 @@ def generation_plan(exp: GenerationExperimentConfig, scola: SCOLAConfig, clf: Cl
                                             size=size, seed=seed, scola=cfg_m, clf=clf_s,
                                             synthetic_per_class=e.cas_per_class,
                                             method="scola" if method == "real" else method), deps=deps))
+                    if method == "scola":
+                        equal = e.equal_n_fid(classes, size)
+                        scored.append(Task(f"fid/{method}/{at}/n{equal.n_fid}", fid_task,
+                                           dict(method=method, dataset=e.dataset, size=size, seed=seed, config=cfg_m,
+                                                exp=equal), deps=deps))
+                    if method != "real" and e.n_quality:
+                        scored.append(Task(f"quality/{method}/{at}/n{e.n_quality}", quality_task,
+                                           dict(method=method, dataset=e.dataset, size=size, seed=seed, config=cfg_m,
+                                                judge_per_class=e.judge_per_class, judge_clf=e.judge_config(clf),
+                                                n=e.n_quality), deps=deps + (e_judge,)))
     def once(ts):  # a dataset beside itself: the same units (keys name everything that differs), planned once
         kept: dict[str, Task] = {}
         for t in ts:
@@ -221,9 +259,7 @@ def generation_plan(exp: GenerationExperimentConfig, scola: SCOLAConfig, clf: Cl
             continue  # the default scale is the generation run's own fit
         tasks.append(Task(f"fit/scola-t{t_scale}/{exp.dataset}/{small}/{scola.seed}", fit_task,
                           dict(method="scola", dataset=exp.dataset, size=small, seed=scola.seed, config=cfg)))
-    tasks.append(Task(f"judge/{exp.dataset}/{exp.judge_per_class}", judge_task,
-                      dict(dataset=exp.dataset, per_class=exp.judge_per_class, clf=clf)))
-    return tasks + scored
+    return judges + tasks + scored
 
 
 def peers_plan(exp: PeersExperimentConfig, scola: SCOLAConfig, clf: ClassifierConfig,
@@ -283,12 +319,6 @@ def _classification_plan(profile: str, dataset: str | None) -> list[Task]:
                                         GapStudyConfig.for_profile(profile, **over) if studies else None)
 
 
-def _fid_inadequacy_plan(exp: Any, plan: Any) -> list[Task]:
-    """Notebook 06's plan with the notebook's own configs: sCOLA with the sweep's step-III reading, seed ``exp.seed``."""
-    scola = SCOLAConfig.for_profile(exp.profile, seed=exp.seed, **exp.step_iii())
-    return plan(exp, scola, ClassifierConfig.for_profile(exp.profile, seed=exp.seed))
-
-
 def notebook_plan(notebook: str, profile: str, dataset: str | None = None) -> list[Task]:
     """The plan of notebook ``notebook`` (its number, e.g. ``"05"``) in ``profile``, on ``dataset`` (None: the
     notebook's default)."""
@@ -304,7 +334,7 @@ def notebook_plan(notebook: str, profile: str, dataset: str | None = None) -> li
                                            GANConfig.for_profile(profile)),
              "04": lambda: ablation_plan(AblationExperimentConfig.for_profile(profile, **over)),
              "05": lambda: _classification_plan(profile, dataset),
-             "06": lambda: _fid_inadequacy_plan(FIDInadequacyConfig.for_profile(profile, **over), fid_inadequacy_plan),
+             "06": lambda: fid_inadequacy_plan(FIDInadequacyConfig.for_profile(profile, **over)),
              "07": lambda: peers_plan(PeersExperimentConfig.for_profile(profile, **over), SCOLAConfig.for_profile(profile),
                                       ClassifierConfig.for_profile(profile), ToyConfig.for_profile(profile))}
     number = notebook.zfill(2)[:2]

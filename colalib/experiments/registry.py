@@ -59,6 +59,10 @@ MIX_VARIANTS: dict[str, tuple[dict, dict]] = {
 # Notebook 07: the seeds' related methods on the thesis's small-sample protocol (issue: 07_peers).
 PEER_METHODS: tuple[str, ...] = ("scola", "glo", "cgan_pd", "regene", "mmgan", "augintae")
 
+# Methods trained without labels: their samples carry clusters matched to classes (Hungarian, for scoring only), so
+# a class-recognition score (GAN-test) measures their clustering rather than a failure of the generator.
+UNSUPERVISED_METHODS: tuple[str, ...] = ("glo", "cola")
+
 
 # Step-III samplers of the related methods, applied to one trained sCOLA (scored by Mix accuracy).
 PEER_SAMPLERS: dict[str, tuple[dict, dict]] = {
