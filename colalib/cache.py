@@ -66,6 +66,15 @@ def atomic_torch_save(obj: Any, path: str | Path) -> Path:
     return atomic_write_bytes(path, buffer.getvalue())
 
 
+_SAVED_IN_THIS_PROCESS = 0
+
+
+def saved_in_this_process() -> int:
+    """How many artifacts this process has written to any cache: a unit that ran and saved nothing came from the
+    cache (:func:`colalib.experiments.plan.run_task` reports whether a task computed anything)."""
+    return _SAVED_IN_THIS_PROCESS
+
+
 class ArtifactCache:
     """Stores results of expensive computations by ``(namespace, config key)``."""
 
@@ -87,6 +96,8 @@ class ArtifactCache:
         return torch.load(path, map_location="cpu", weights_only=False)
 
     def save(self, namespace: str, config: Any, value: Any, kind: str = "json") -> Path:
+        global _SAVED_IN_THIS_PROCESS
+        _SAVED_IN_THIS_PROCESS += 1
         path = self.path(namespace, config, kind)
         if kind == "json":
             return atomic_write_json(path, value)

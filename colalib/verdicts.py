@@ -197,9 +197,9 @@ def _generation_claims(rows: Sequence[dict], profile: str) -> list[dict]:
     methods = {r["method"] for r in rows}
     sizes = sorted({r["size"] for r in rows})
     dataset = rows[0].get("dataset", "cifar10") if rows else "cifar10"
-    failed = failed_methods(rows)
 
-    def judged(row: dict, *compared: str, protocol: str = "") -> dict:
+    def judged(row: dict, *compared: str, protocol: str = "", size: int) -> dict:
+        failed = failed_methods(rows, size)  # a generator degenerate at this size
         bad = [m for m in compared if m in failed]
         if bad:
             return not_comparable(row, f"{METHOD_NAMES.get(bad[0], bad[0])} failed here: {failed[bad[0]]}")
@@ -214,27 +214,28 @@ def _generation_claims(rows: Sequence[dict], profile: str) -> list[dict]:
             out.append(judged(ordering_claim(f"COLA beats GLO on FID at {size} per class (Fig. 4.1)", "COLA < GLO",
                                              _paired_methods(rows, "cola", "glo", size, "fid", -1.0),
                                              unit="FID, GLO − COLA (> 0: COLA lower)", scale=1),
-                              "cola", "glo", protocol=protocol))
+                              "cola", "glo", protocol=protocol, size=size))
             out.append(judged(ordering_claim(f"COLA beats GLO on CAS at {size} per class (Fig. 4.1)", "COLA > GLO",
                                              _paired_methods(rows, "cola", "glo", size, "cas")),
-                              "cola", "glo", protocol=protocol))
+                              "cola", "glo", protocol=protocol, size=size))
         if {"scola", "cgan_pd"} <= methods:
             protocol = ("" if profile == "paper" else
                         f"profile {profile}: CGAN-PD trained briefly at reduced width, not the thesis's GAN")
             out.append(judged(ordering_claim(f"sCOLA beats CGAN-PD on CAS at {size} per class (Fig. 4.5, small "
                                              "sample)", "sCOLA > CGAN-PD",
                                              _paired_methods(rows, "scola", "cgan_pd", size, "cas")),
-                              "scola", "cgan_pd", protocol=protocol))
+                              "scola", "cgan_pd", protocol=protocol, size=size))
             out.append(judged(ordering_claim(f"sCOLA beats CGAN-PD on FID at {size} per class (Fig. 4.5, small "
                                              "sample)", "sCOLA < CGAN-PD",
                                              _paired_methods(rows, "scola", "cgan_pd", size, "fid", -1.0),
                                              unit="FID, CGAN-PD − sCOLA (> 0: sCOLA lower)", scale=1),
-                              "scola", "cgan_pd", protocol=protocol))
+                              "scola", "cgan_pd", protocol=protocol, size=size))
     if sizes and {"scola", "real"} <= methods:
         smallest = sizes[0]
         out.append(judged(ordering_claim(f"sCOLA's samples beat the real images on CAS at the smallest size, "
                                          f"{smallest} per class (Fig. 4.5, extremely scarce data)", "sCOLA > real",
-                                         _paired_methods(rows, "scola", "real", smallest, "cas")), "scola"))
+                                         _paired_methods(rows, "scola", "real", smallest, "cas")), "scola",
+                          size=smallest))
         scola_eq = {r["seed"]: float(r["fid_equal_n"]) for r in rows if r["method"] == "scola"
                     and r["size"] == smallest and r.get("fid_equal_n") not in (None, "")}
         real_fid = _by_seed(rows, "real", smallest, "fid")
@@ -245,7 +246,7 @@ def _generation_claims(rows: Sequence[dict], profile: str) -> list[dict]:
                                              "sCOLA < real", [real_fid[s] - scola_eq[s] for s in sorted(scola_eq)
                                                               if s in real_fid],
                                              unit=f"FID at n = {n}, real − sCOLA (> 0: sCOLA lower)", scale=1),
-                              "scola"))
+                              "scola", size=smallest))
     return out
 
 
@@ -397,10 +398,19 @@ def generator_ordering_reading(arch_rows: Sequence[dict]) -> str:
     return "\n".join(lines)
 
 
-def failed_methods(rows: Sequence[dict]) -> dict[str, str]:
+def failed_methods(rows: Sequence[dict], size: int | None = None) -> dict[str, str]:
     """Method -> why its result is degenerate (the rows' ``failed`` field, :func:`colalib.metrics.degenerate_reason`),
-    for the methods that failed in any row."""
-    return {r["method"]: r["failed"] for r in rows if r.get("failed")}
+    for the methods that failed in any row (of ``size`` images per class, when given)."""
+    return {r["method"]: r["failed"] for r in rows if r.get("failed") and (size is None or r["size"] == size)}
+
+
+def failed_sizes(rows: Sequence[dict]) -> dict[str, list[int]]:
+    """Method -> the sizes (images per class) at which its result is degenerate, for the methods that failed."""
+    out: dict[str, list[int]] = {}
+    for r in rows:
+        if r.get("failed") and r["size"] not in out.setdefault(r["method"], []):
+            out[r["method"]].append(r["size"])
+    return {m: sorted(v) for m, v in out.items()}
 
 
 def peers_claims(rows: Sequence[dict]) -> list[dict]:
@@ -408,8 +418,8 @@ def peers_claims(rows: Sequence[dict]) -> list[dict]:
     thesis argues for (CAS, Mix - Real). Paired over seeds."""
     out = []
     methods = [m for m in dict.fromkeys(r["method"] for r in rows) if m != "scola"]
-    failed = failed_methods(rows)
     for size in sorted({r["size"] for r in rows}):
+        failed = failed_methods(rows, size)
         for m in methods:
             if m in failed or "scola" in failed:
                 bad = m if m in failed else "scola"
@@ -430,11 +440,13 @@ def peers_reading(rows: Sequence[dict], names: dict[str, str]) -> str:
     order and named as failed, and how many subsets stand behind it. With fewer than 3 subsets the order is said to
     be a single run, not a ranking; the paired intervals are in the "Result vs thesis" table. Markdown text."""
     lines = []
-    failed = failed_methods(rows)
-    for m, why in failed.items():
-        lines.append(f"- **{names.get(m, m)} failed** ({why}): left out of every order below.")
+    for m, sizes in failed_sizes(rows).items():
+        lines.append(f"- **{names.get(m, m)} failed** at {', '.join(map(str, sizes))} per class "
+                     f"({failed_methods(rows, sizes[0])[m]}): left out of the orders at "
+                     f"{'that size' if len(sizes) == 1 else 'those sizes'}.")
     for size in sorted({r["size"] for r in rows}):
         here = [r for r in rows if r["size"] == size]
+        failed = failed_methods(rows, size)
         n_seeds = len({r["seed"] for r in here})
         caveat = (f"{n_seeds} subsets; paired intervals in the verdict table" if n_seeds >= 3 else
                   "one subset: a single run, not a ranking" if n_seeds == 1 else

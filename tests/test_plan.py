@@ -332,6 +332,7 @@ def test_make_figures_records_each_computed_unit_slowest_first(tmp_path, monkeyp
     rows = list(csv.DictReader(open(tmp_path / "results" / "fill_units.csv")))
     assert [r["key"] for r in rows] == ["slow", "quick"]  # slowest first
     assert float(rows[0]["seconds"]) >= 1.5 and rows[0]["cached"] == "False" and rows[1]["task"] == "cached_sleep"
+    assert rows[1]["cached"] == "False"  # computed in about 0 s: still computed (it wrote its unit), not cached
     before = (tmp_path / "results" / "fill_units.csv").read_text()
     rn.fill_plan("05", "quick", "cifar100", tmp_path / "results")  # everything cached: the record is kept
     assert (tmp_path / "results" / "fill_units.csv").read_text() == before

@@ -102,6 +102,10 @@ def test_generation_claims_are_not_comparable_off_protocol_or_with_a_failed_gene
     assert cas["status"] == "holds"
     paper = {c["claim"]: c for c in generation_claims([dict(r, failed="") for r in rows], "paper")}
     assert paper["sCOLA beats CGAN-PD on CAS at 10 per class (Fig. 4.5, small sample)"]["status"] == "holds"
+    at_50 = [dict(r, size=50, failed="") for r in rows]  # CGAN-PD degenerate at 10 per class only
+    both = {c["claim"]: c for c in generation_claims(rows + at_50, "paper")}
+    assert "CGAN-PD failed" in both["sCOLA beats CGAN-PD on CAS at 10 per class (Fig. 4.5, small sample)"]["why"]
+    assert both["sCOLA beats CGAN-PD on CAS at 50 per class (Fig. 4.5, small sample)"]["status"] == "holds"
 
 
 def test_ablation_claims_judge_the_laplacian_against_unsupervised_measures_and_table4_3_only_in_paper():

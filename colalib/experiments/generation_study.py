@@ -114,7 +114,8 @@ def generation_experiment(exp: GenerationExperimentConfig, scola: SCOLAConfig, c
                 if method != "real":
                     q = (sample_quality_unit(method, subset, cfg_m, judge, judge_key, exp.n_quality, cache, device,
                                              progress) if judge is not None else {})
-                    row["gan_test"], row["mmgan_diversity"] = q.get("gan_test"), q.get("diversity")
+                    if q:
+                        row["gan_test"], row["mmgan_diversity"] = q["gan_test"], q["diversity"]
                     conditional = method not in UNSUPERVISED_METHODS  # GAN-test judges class-conditional samples
                     row["failed"] = degenerate_reason(
                         row["cas"], q.get("diversity"), subset.num_classes,

@@ -40,12 +40,14 @@ EXECUTORS = ("local", "dask")
 
 
 def run_task(task: Task, *_deps: Any) -> dict:
-    """Run one task in a worker, on one thread (``COLA_THREADS``, default 1); returns its key and seconds."""
+    """Run one task in a worker, on one thread (``COLA_THREADS``, default 1); returns its key, seconds and whether it
+    computed anything (it wrote to the cache) or found its unit cached."""
     import torch
+    from ..cache import saved_in_this_process
     torch.set_num_threads(int(os.environ.get("COLA_THREADS", "1")))
-    start = time.perf_counter()
+    start, saved = time.perf_counter(), saved_in_this_process()
     task.fn(**task.kwargs)
-    return {"key": task.key, "seconds": time.perf_counter() - start}
+    return {"key": task.key, "seconds": time.perf_counter() - start, "computed": saved_in_this_process() > saved}
 
 
 def check_plan(tasks: list[Task]) -> None:
@@ -64,7 +66,7 @@ def check_plan(tasks: list[Task]) -> None:
 def fill(tasks: list[Task], executor: str = "local", workers: int | None = None, scheduler: str | None = None,
          progress: bool = True) -> list[dict]:
     """Compute every task of a plan in parallel, dependencies first; one progress bar over the units with an ETA.
-    Returns ``{key, seconds}`` per task (a cached unit takes about 0 s)."""
+    Returns ``{key, seconds, computed}`` per task (``computed`` False: its unit came from the cache)."""
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {EXECUTORS}, got {executor!r}")
     check_plan(tasks)
@@ -95,13 +97,13 @@ def _fill_local(tasks: list[Task], workers: int, progress: bool) -> list[dict]:
     return [done[t.key] for t in tasks]
 
 
-def fill_report(tasks: list[Task], results: list[dict], commit: str = "", cached_below_s: float = 1.0) -> list[dict]:
+def fill_report(tasks: list[Task], results: list[dict], commit: str = "") -> list[dict]:
     """One row per unit of a filled plan (the list :func:`fill` returned): its key, the task it ran, its seconds in the
-    worker and whether it came from the cache (under ``cached_below_s``), slowest first, so that what dominates a
-    notebook's time is on record (``results/NN_name/fill_units.csv``, written by ``make figures``)."""
-    by_key = {r["key"]: r["seconds"] for r in results}
-    rows = [{"key": t.key, "task": t.fn.__name__, "seconds": round(by_key[t.key], 1),
-             "cached": by_key[t.key] < cached_below_s, "commit": commit} for t in tasks]
+    worker and whether it came from the cache (it wrote nothing, :func:`run_task`), slowest first, so that what
+    dominates a notebook's time is on record (``results/NN_name/fill_units.csv``, written by ``make figures``)."""
+    by_key = {r["key"]: r for r in results}
+    rows = [{"key": t.key, "task": t.fn.__name__, "seconds": round(by_key[t.key]["seconds"], 1),
+             "cached": not by_key[t.key]["computed"], "commit": commit} for t in tasks]
     return sorted(rows, key=lambda r: -r["seconds"])
 
 
