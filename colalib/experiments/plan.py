@@ -5,10 +5,10 @@ sizes, seeds) and the tasks it depends on (a classifier's Mix arm needs its trai
 tasks whose results are missing from the cache, dependencies first, with
 
 * ``executor="local"``: a process pool (:mod:`concurrent.futures`, ``spawn`` start method) of ``workers`` processes of
-  one thread each. Measured (``benchmarks/bench_fill.py``, idle 2-core machine, notebook 05's 4-unit quick plan at
-  10 per class): 1 worker x 2 threads 446 s, 2 workers x 1 thread 545 s (ratio 0.82), because a 4-unit plan with one
-  dependency leaves a worker idle; larger plans with many independent units are not yet measured, so the default is
-  not settled by measurement;
+  one thread each. Measured (``benchmarks/bench_fill.py``, idle 2-core machine, each from an empty cache): on notebook
+  04's whole quick plan (18 units) 2 workers x 1 thread 1,192 s, 1 worker x 2 threads 1,293 s (ratio 1.08), hence
+  the default; on notebook 05's 4-unit plan at 10 per class (one fit before three arms) 1 x 2 wins, 446 s against
+  545 s (ratio 0.82), because the fit leaves a worker idle;
 * ``executor="dask"``: a ``dask.distributed`` cluster (``scheduler`` address, or a ``LocalCluster`` of ``workers``
   processes when None); Dask tracks the dependencies itself. Workers write to the cache folder they see
   (``COLA_CACHE_DIR``): on several machines point it at a shared folder.
