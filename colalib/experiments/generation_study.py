@@ -78,8 +78,7 @@ def generation_experiment(exp: GenerationExperimentConfig, scola: SCOLAConfig, c
     collapsed samples, or, for a class-conditional generator, samples whose class the judge does not recognise;
     Fig. 4.4's collapse is measured, not assumed). sCOLA's rows also hold ``fid_equal_n``: its FID at the real
     subset's sample count (Fig. 4.5: sCOLA against the real images "by both scores")."""
-    from ..metrics import degenerate_reason
-    from .registry import UNSUPERVISED_METHODS
+    from .registry import method_failure
     from .units import reference_classifier, sample_quality_unit
     cache = cache or ArtifactCache()
     device = get_device(device)
@@ -116,10 +115,7 @@ def generation_experiment(exp: GenerationExperimentConfig, scola: SCOLAConfig, c
                                              progress) if judge is not None else {})
                     if q:
                         row["gan_test"], row["mmgan_diversity"] = q["gan_test"], q["diversity"]
-                    conditional = method not in UNSUPERVISED_METHODS  # GAN-test judges class-conditional samples
-                    row["failed"] = degenerate_reason(
-                        row["cas"], q.get("diversity"), subset.num_classes,
-                        gan_test=q.get("gan_test") if conditional else None, n_samples=exp.n_quality)
+                    row["failed"] = method_failure(method, row["cas"], q, subset.num_classes, exp.n_quality)
                 rows.append(row)
     return rows
 

@@ -11,7 +11,7 @@ from ..config import ExperimentConfig
 from ..data import load_dataset, small_sample
 from ..utils import get_device
 from .generation_study import GenerationExperimentConfig
-from .registry import PEER_METHODS, UNSUPERVISED_METHODS, _method_class, model_config
+from .registry import PEER_METHODS, _method_class, method_failure, model_config
 from .units import arm_unit, fid_unit, reference_classifier, sample_quality_unit
 
 
@@ -55,7 +55,6 @@ def peers_experiment(exp: PeersExperimentConfig, scola: SCOLAConfig, clf: Classi
     GAN-test / quality / diversity / nearest-neighbour scores, and the method's training time. Each method is
     trained with :func:`model_config` of ``scola``'s profile and the run's seed. ``failed`` says why a method's
     result is degenerate (:func:`colalib.metrics.degenerate_reason`; empty when it is not)."""
-    from ..metrics import degenerate_reason
     cache = cache or ArtifactCache()
     device = get_device(device)
     train, test = load_dataset(exp.dataset, "train"), load_dataset(exp.dataset, "test")
@@ -85,10 +84,7 @@ def peers_experiment(exp: PeersExperimentConfig, scola: SCOLAConfig, clf: Classi
                        "cas": cas["accuracy"], "mix": mix["accuracy"], "real": real["accuracy"],
                        "mix_minus_real": mix["accuracy"] - real["accuracy"], **q,
                        "judge_accuracy": judge_acc, "fid_weights": f["weights"], "device": mix.get("device", "")}
-                conditional = method not in UNSUPERVISED_METHODS  # GAN-test judges class-conditional samples only
-                row["failed"] = degenerate_reason(row["cas"], row.get("diversity"), train.num_classes,
-                                                  gan_test=row["gan_test"] if conditional else None,
-                                                  n_samples=exp.n_quality)
+                row["failed"] = method_failure(method, row["cas"], q, train.num_classes, exp.n_quality)
                 rows.append(row)
                 if on_row:
                     on_row(row)
