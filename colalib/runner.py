@@ -66,6 +66,16 @@ def markdown_table(rows: Iterable[Mapping[str, Any]], floatfmt: str = ".2f") -> 
     return "\n".join(lines)
 
 
+def output_dir(kind: str, name: str, profile: str, root: str | Path | None = None) -> Path:
+    """Where a notebook run writes its ``kind`` ("figures" or "results"): ``root`` (default ``$COLA_FIGURES_DIR`` /
+    ``$COLA_RESULTS_DIR``, else the repository's folder) / the notebook's name, with ``_<profile>`` appended outside
+    the quick profile (quick results are the default ones)."""
+    if kind not in ("figures", "results"):
+        raise ValueError(f"kind must be 'figures' or 'results', got {kind!r}")
+    base = Path(root or os.environ.get(f"COLA_{kind.upper()}_DIR", REPO_ROOT / kind))
+    return base / (name if profile == DEFAULT_PROFILE else f"{name}_{profile}")
+
+
 class NotebookRun:
     """Output folders and provenance record of one notebook execution."""
 
@@ -74,10 +84,9 @@ class NotebookRun:
                  cache_dir: str | Path | None = None):
         self.name = name
         self.profile = check_profile(profile)
-        folder = name if profile == DEFAULT_PROFILE else f"{name}_{profile}"  # quick results are the default
         self.params = dict(params or {})
-        self.figures_dir = Path(figures_dir or os.environ.get("COLA_FIGURES_DIR", REPO_ROOT / "figures")) / folder
-        self.results_dir = Path(results_dir or os.environ.get("COLA_RESULTS_DIR", REPO_ROOT / "results")) / folder
+        self.figures_dir = output_dir("figures", name, self.profile, figures_dir)
+        self.results_dir = output_dir("results", name, self.profile, results_dir)
         self.cache = ArtifactCache(cache_dir)
         self.figures_dir.mkdir(parents=True, exist_ok=True)
         self.results_dir.mkdir(parents=True, exist_ok=True)

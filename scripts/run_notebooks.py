@@ -110,12 +110,10 @@ def fill_plan(number: str, profile: str, dataset: str | None = None, report_dir:
 
 def results_folder(executed_name: str, profile: str) -> Path:
     """The results folder of an executed notebook (``05_classification_cifar100.ipynb`` ->
-    ``results/05_classification_cifar100``; ``_<profile>`` added outside the quick profile, as
-    :class:`colalib.runner.NotebookRun` names it)."""
-    import os
-    stem = Path(executed_name).stem
-    folder = stem if profile == DEFAULT_PROFILE else f"{stem}_{profile}"
-    return Path(os.environ.get("COLA_RESULTS_DIR", REPO / "results")) / folder
+    ``results/05_classification_cifar100``), named by :func:`colalib.runner.output_dir` as the notebook's
+    :class:`colalib.runner.NotebookRun` names it."""
+    from colalib.runner import output_dir
+    return output_dir("results", Path(executed_name).stem, profile)
 
 
 PUBLISHED_DIR = REPO / "notebooks" / "executed"

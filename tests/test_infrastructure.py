@@ -7,7 +7,7 @@ import pytest
 
 from colalib.cache import ArtifactCache, atomic_write_bytes, atomic_write_json
 from colalib.config import ExperimentConfig, check_profile
-from colalib.runner import NotebookRun, markdown_table, read_csv, rows_to_csv
+from colalib.runner import NotebookRun, markdown_table, output_dir, read_csv, rows_to_csv
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,15 @@ def test_notebook_run_writes_tables_figures_and_record(tmp_path):
     assert on_disk["profile"] == "smoke" and on_disk["seeds"] == [0, 1]
     assert record["packages"]["torch"] != "missing"
     assert on_disk["wall_time_s"] >= 0
+
+
+def test_output_dir_names_quick_results_plainly_and_others_by_profile(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLA_RESULTS_DIR", str(tmp_path / "env"))
+    assert output_dir("results", "05_x", "quick") == tmp_path / "env" / "05_x"
+    assert output_dir("results", "05_x", "paper", tmp_path / "r") == tmp_path / "r" / "05_x_paper"
+    assert output_dir("figures", "05_x", "smoke", tmp_path / "f") == tmp_path / "f" / "05_x_smoke"
+    with pytest.raises(ValueError, match="figures' or 'results'"):
+        output_dir("cache", "05_x", "quick")
 
 
 def test_table_helpers():

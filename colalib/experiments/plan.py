@@ -204,7 +204,6 @@ def generation_plan(exp: GenerationExperimentConfig, scola: SCOLAConfig, clf: Cl
     the judge's scores of its samples; for sCOLA its FID at the real subset's sample count); the real subset's FID and
     Real arm need no model; the judge and the t-scale fits of the scale study. The same units, with the same keys, as
     :func:`generation_experiment` and :func:`t_scale_experiment`."""
-    from .tasks import split_of
     fits, scored = [], []
     judge = f"judge/{exp.dataset}/{exp.judge_per_class}"
     judges = [Task(judge, judge_task, dict(dataset=exp.dataset, per_class=exp.judge_per_class,
@@ -214,7 +213,6 @@ def generation_plan(exp: GenerationExperimentConfig, scola: SCOLAConfig, clf: Cl
         if e.n_quality and e_judge != judge:
             judges.append(Task(e_judge, judge_task, dict(dataset=e.dataset, per_class=e.judge_per_class,
                                                          clf=e.judge_config(clf))))
-        classes = split_of(e.dataset, "train").num_classes
         for size in sorted(e.sizes, reverse=True):
             for seed in e.seeds:
                 cfg, clf_s = scola.replace(seed=seed), clf.replace(seed=seed)
@@ -237,10 +235,9 @@ def generation_plan(exp: GenerationExperimentConfig, scola: SCOLAConfig, clf: Cl
                                             synthetic_per_class=e.cas_per_class,
                                             method="scola" if method == "real" else method), deps=deps))
                     if method == "scola":
-                        equal = e.equal_n_fid(classes, size)
-                        scored.append(Task(f"fid/{method}/{at}/n{equal.n_fid}", fid_task,
+                        scored.append(Task(f"fid/{method}/{at}/n_real", fid_task,
                                            dict(method=method, dataset=e.dataset, size=size, seed=seed, config=cfg_m,
-                                                exp=equal), deps=deps))
+                                                exp=e, equal_n=True), deps=deps))
                     if method != "real" and e.n_quality:
                         scored.append(Task(f"quality/{method}/{at}/n{e.n_quality}", quality_task,
                                            dict(method=method, dataset=e.dataset, size=size, seed=seed, config=cfg_m,

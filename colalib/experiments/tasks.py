@@ -55,9 +55,12 @@ def arm_task(arm: str, dataset: str, size: int, seed: int, scola: Any, clf: Clas
              model_cls=_method_class(method) if arm != "real" else _method_class("scola"))
 
 
-def fid_task(method: str, dataset: str, size: int, seed: int, config: Any, exp: Any) -> None:
-    """One FID unit (:func:`colalib.experiments.units.fid_unit`): ``method``'s samples (or the real subset)."""
+def fid_task(method: str, dataset: str, size: int, seed: int, config: Any, exp: Any, equal_n: bool = False) -> None:
+    """One FID unit (:func:`colalib.experiments.units.fid_unit`): ``method``'s samples (or the real subset).
+    ``equal_n``: at the real subset's image count (``exp.equal_n_fid``), counted from the subset as the driver does."""
     subset = training_subset(dataset, size, seed)
+    if equal_n:
+        exp = exp.equal_n_fid(subset.num_classes, size)
     fid_unit(method, subset, config, exp, ArtifactCache(), get_device(None), progress=False)
 
 
