@@ -100,3 +100,13 @@ class ExperimentConfig:
     def key(self) -> str:
         """Hash of every field and the class name: equal keys mean the same experiment."""
         return config_key({"class": type(self).__name__, **self.to_dict()})
+
+
+def check_seeds(exp: Any) -> None:
+    """An experiment config with ``seeds``: at least one, all distinct, and the base class's single ``seed`` unused
+    (a caller who passes it is told to pass ``seeds``)."""
+    if not exp.seeds or len(set(exp.seeds)) != len(exp.seeds):
+        raise ValueError(f"seeds must be distinct and at least one, got {exp.seeds!r}")
+    if exp.seed != 0:
+        raise TypeError(f"{type(exp).__name__} runs one subset per entry of `seeds`; pass seeds=({exp.seed},) "
+                        "instead of seed=")

@@ -18,11 +18,16 @@ def interval95(values: np.ndarray) -> float:
     return float(stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
 
 
+MIN_SUBSETS = 3   # a claim of order needs paired differences over at least this many subsets
+
+
 def verdict(mean: float, ci95: float, n: int) -> str:
     """'better' / 'worse' when the 95 % interval excludes 0, 'no difference resolved' when it does not, and
-    'one subset: not a ranking' for a single subset."""
+    'not a ranking' with fewer than :data:`MIN_SUBSETS` subsets."""
     if n < 2 or not np.isfinite(ci95):
         return "one subset: not a ranking"
+    if n < MIN_SUBSETS:
+        return f"{n} subsets: not a ranking"
     if mean - ci95 > 0:
         return "better"
     if mean + ci95 < 0:

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
-from .stats import interval95
+from .stats import MIN_SUBSETS, interval95
 
 STATUSES = ("holds", "does not hold", "not resolved", "not comparable")
 
@@ -32,7 +32,8 @@ def claim_row(claim: str, published: str, ours: str, status: str, why: str) -> d
 def ordering_claim(claim: str, published: str, differences: Sequence[float], unit: str = "pp",
                    scale: float = 100.0) -> dict:
     """A claim "A beats B" judged on paired differences A - B over subsets: holds when the 95 % interval lies above
-    0, does not hold when it lies below, else not resolved (one subset: not a ranking)."""
+    0, does not hold when it lies below, else not resolved. Fewer than :data:`colalib.stats.MIN_SUBSETS` subsets
+    are not a ranking (the interval is still shown)."""
     d = np.asarray(differences, dtype=float) * scale
     if len(d) == 0:
         return claim_row(claim, published, "not measured", "not comparable", "no run of ours")
@@ -41,6 +42,9 @@ def ordering_claim(claim: str, published: str, differences: Sequence[float], uni
                                         " (one subset)")
     if not np.isfinite(ci):
         return claim_row(claim, published, ours, "not resolved", "one subset: not a ranking")
+    if len(d) < MIN_SUBSETS:
+        return claim_row(claim, published, ours, "not resolved",
+                         f"{len(d)} subsets: an order needs at least {MIN_SUBSETS}, not a ranking")
     if d.mean() - ci > 0:
         return claim_row(claim, published, ours, "holds", "the paired 95 % interval lies above 0")
     if d.mean() + ci < 0:
@@ -109,7 +113,8 @@ def classifier_size_claims(ablation_rows: Sequence[dict]) -> list[dict]:
     """Sec. 5.3.2 / Table 5.2: "no notable advantage in using deeper and larger nets". For each classifier other than
     ResNet-20, the paired Mix-accuracy difference (it − ResNet-20) over the seeds both ran
     (:func:`colalib.experiments.classifier_ablation`'s ``seed_accuracies``): holds when the 95 % interval does not lie
-    above 0 (no measurable advantage), does not hold when it does, not resolved with fewer than 3 seeds."""
+    above 0 (no measurable advantage), does not hold when it does, not resolved with fewer than
+    :data:`colalib.stats.MIN_SUBSETS` seeds."""
     acc = {r["classifier"]: r["seed_accuracies"] for r in ablation_rows}
     if "resnet20" not in acc:
         return []
@@ -120,9 +125,9 @@ def classifier_size_claims(ablation_rows: Sequence[dict]) -> list[dict]:
         seeds = sorted(set(per_seed) & set(acc["resnet20"]))
         d = np.asarray([per_seed[s] - acc["resnet20"][s] for s in seeds]) * 100
         claim = f"{arch} brings no notable advantage over resnet20 (Sec. 5.3.2, Table 5.2)"
-        if len(d) < 3:
+        if len(d) < MIN_SUBSETS:
             out.append(claim_row(claim, "no notable advantage", f"{d.mean():+.2f} pp ({len(d)} run{'s' * (len(d) > 1)})",
-                                 "not resolved", "fewer than 3 seeds: not a ranking"))
+                                 "not resolved", f"fewer than {MIN_SUBSETS} seeds: not a ranking"))
             continue
         ci = interval95(d)
         ours = f"{d.mean():+.2f} pp ± {ci:.2f} (95 %, {len(d)} seeds)"
@@ -253,9 +258,11 @@ def _generation_claims(rows: Sequence[dict], profile: str) -> list[dict]:
 def clustering_claims(rows: Sequence[dict]) -> list[dict]:
     """Step I's claims on notebook 02's clustering table: MMDC beats k-means, and RotNet and the augmentation
     consistency each help. The thesis (Sec. 3.1) only adopts MMDC "enhanced with" RotNet and consistency; the
-    ablations and the 84.3 % accuracy are the MMDC paper's, and each claim says so. One run each: the status says so
-    unless the table holds several seeds."""
-    acc = {r["method"]: float(r["acc"]) for r in rows}
+    ablations and the 84.3 % accuracy are the MMDC paper's, and each claim says so. Differences are paired by
+    ``seed`` (one seed when the rows have none): a single seed is not a ranking."""
+    acc: dict[str, dict[Any, float]] = {}
+    for r in rows:
+        acc.setdefault(r["method"], {})[r.get("seed", 0)] = float(r["acc"])
     full = acc.get("MMDC (RotNet + consistency)")
     out = []
     for other, claim, pub in (("k-means on pixels", "MMDC beats k-means on pixels", "MMDC > k-means"),
@@ -263,13 +270,16 @@ def clustering_claims(rows: Sequence[dict]) -> list[dict]:
                               ("MMDC without consistency", "the augmentation consistency helps MMDC",
                                "with > without")):
         if full is not None and other in acc:
+            seeds = sorted(set(full) & set(acc[other]))
             out.append(ordering_claim(f"{claim} (the MMDC paper's design, adopted in Sec. 3.1; clustering accuracy)",
-                                      pub, [full - acc[other]]))
+                                      pub, [full[s] - acc[other][s] for s in seeds]))
     if full is not None:
+        images = sorted({int(float(r["images"])) for r in rows if r.get("images") not in (None, "")})
+        run = f"{', '.join(f'{n:,}' for n in images)} images" if images else "our run"
         out.append(value_claim("MMDC clustering accuracy on CIFAR-10 (the MMDC paper's number, cited for step I; the "
-                               "thesis gives none)", 84.3, [full], comparable=False,
-                               why_not="a short run on a 2,000-image subset; the published run: 60,000 images, "
-                                       "400 epochs"))
+                               "thesis gives none)", 84.3, list(full.values()), comparable=False,
+                               why_not=f"{run}, at the profile's epochs; the published run: 60,000 images (train + "
+                                       "test), 400 epochs"))
     return out
 
 
@@ -278,8 +288,8 @@ def fid_inadequacy_claims(rows: Sequence[dict]) -> list[dict]:
     spread), while FID barely tells them apart. Judged on notebook 06's spread sweep, paired by ``seed`` (one seed
     when the rows have none): CAS as an ordering claim (sparse − concentrated); FID "barely" read as "no change at
     95 %": holds when the paired interval of the FID change contains 0, does not hold when it excludes 0, not
-    resolved with fewer than 2 seeds. ``ours`` lists every spread's CAS, since the endpoints can hide a CAS that
-    rises and falls between them."""
+    resolved with fewer than :data:`colalib.stats.MIN_SUBSETS` seeds. ``ours`` lists every spread's CAS, since the
+    endpoints can hide a CAS that rises and falls between them."""
     if len({float(r["spread"]) for r in rows}) < 2:
         return []
     lo, hi = min(float(r["spread"]) for r in rows), max(float(r["spread"]) for r in rows)
@@ -299,10 +309,11 @@ def fid_inadequacy_claims(rows: Sequence[dict]) -> list[dict]:
     ci = interval95(np.asarray(d_fid)) if len(d_fid) > 1 else float("nan")
     fid_ours = (f"{np.mean(d_fid):+.1f} FID ({rel_fid:+.0f} %), sparse − concentrated"
                 + (f" ± {ci:.1f} (95 %, {len(d_fid)} seeds)" if np.isfinite(ci) else " (one run)"))
-    if not np.isfinite(ci):
+    if len(d_fid) < MIN_SUBSETS:
         fid_row = claim_row("FID barely changes between the concentrated and the sparse set (App. A, Fig. 2)",
                             "near-equal FID", fid_ours, "not resolved",
-                            "one model and one sample set per spread: no interval, not a ranking")
+                            f"{len(d_fid)} model(s), one sample set per spread each: an interval needs at least "
+                            f"{MIN_SUBSETS} seeds")
     elif abs(np.mean(d_fid)) <= ci:
         fid_row = claim_row("FID barely changes between the concentrated and the sparse set (App. A, Fig. 2)",
                             "near-equal FID", fid_ours, "holds", "the paired 95 % interval of the change contains 0")
@@ -448,7 +459,7 @@ def peers_reading(rows: Sequence[dict], names: dict[str, str]) -> str:
         here = [r for r in rows if r["size"] == size]
         failed = failed_methods(rows, size)
         n_seeds = len({r["seed"] for r in here})
-        caveat = (f"{n_seeds} subsets; paired intervals in the verdict table" if n_seeds >= 3 else
+        caveat = (f"{n_seeds} subsets; paired intervals in the verdict table" if n_seeds >= MIN_SUBSETS else
                   "one subset: a single run, not a ranking" if n_seeds == 1 else
                   f"{n_seeds} subsets: not a ranking")
         for metric, higher in (("cas", True), ("mix", True), ("fid", False)):

@@ -198,8 +198,8 @@ def test_a_filled_plan_leaves_nothing_for_the_notebook(notebook, tmp_path, monke
     from colalib.cola import COLA, SCOLA
     from colalib.baselines import GLO
     from colalib.data import load_dataset, small_sample
-    from colalib.experiments import (AblationExperimentConfig, FIDInadequacyConfig, clustering_unit, fit_or_load,
-                                     generator_ablation, similarity_ablation, spread_sweep)
+    from colalib.experiments import (AblationExperimentConfig, FIDInadequacyConfig, clustering_experiment,
+                                     fid_inadequacy_experiment, fit_or_load, generator_ablation, similarity_ablation)
     from colalib.experiments.clustering_study import ClusteringExperimentConfig
     from colalib.experiments.plan import run_task
     monkeypatch.setenv("COLA_CACHE_DIR", str(tmp_path))
@@ -209,8 +209,10 @@ def test_a_filled_plan_leaves_nothing_for_the_notebook(notebook, tmp_path, monke
     cache = ArtifactCache(tmp_path)
     if notebook == "02":
         exp = ClusteringExperimentConfig.for_profile("smoke")
-        data, gen = exp.subset(), exp.generation_config()
-        main = [clustering_unit(c, data, cache, progress=False) for c in exp.mmdc_variants().values()][0]
+        data, gen = exp.subset(0), exp.generation_config(0)
+        results, rows = clustering_experiment(exp, cache, progress=False)
+        assert {(r["seed"], r["method"]) for r in rows} >= {(0, "MMDC without RotNet"), (0, "k-means on PCA-50")}
+        main = results[0]["MMDC (RotNet + consistency)"]
         fit_or_load(COLA, gen, data, cache, targets=main["targets"], clusters=main["clusters"], progress=False)
         fit_or_load(GLO, gen, data, cache, progress=False)
     elif notebook == "05":
@@ -227,12 +229,44 @@ def test_a_filled_plan_leaves_nothing_for_the_notebook(notebook, tmp_path, monke
         assert generator_ablation(exp, cache, progress=False) and similarity_ablation(exp, cache, progress=False)
     else:
         exp = FIDInadequacyConfig.for_profile("smoke")
-        scola, clf = SCOLAConfig.for_profile("smoke", **exp.step_iii()), ClassifierConfig.for_profile("smoke")
-        _, rows = spread_sweep(exp.dataset, exp.per_class, exp.spreads, scola, clf, exp.n_fid, exp.n_real_fid,
-                               exp.cas_per_class, cache, progress=False)
-        assert [r["spread"] for r in rows] == list(exp.spreads)
+        models, rows = fid_inadequacy_experiment(exp, cache, progress=False)
+        assert [(r["seed"], r["spread"]) for r in rows] == [(0, s) for s in exp.spreads] and list(models) == [0]
+        scola = SCOLAConfig.for_profile("smoke", **exp.step_iii())
         fit_or_load(SCOLA, exp.transfer_config(scola), small_sample(load_dataset(exp.dataset), exp.transfer_per_class,
                                                                     scola.seed), cache, progress=False)
+
+
+def test_the_clustering_plan_runs_every_seed_and_generates_on_the_first():
+    """Notebook 02 with 3 seeds (the paper profile's): three MMDC runs per seed; COLA and GLO on the first seed, COLA
+    after the first seed's full MMDC."""
+    from colalib.experiments.clustering_study import ClusteringExperimentConfig, clustering_plan
+    tasks = clustering_plan(ClusteringExperimentConfig.for_profile("smoke", seeds=(3, 1, 2)))
+    check_plan(tasks)
+    keys = [t.key for t in tasks]
+    assert sum(k.startswith("mmdc") for k in keys) == 9 and len(set(keys)) == len(keys)
+    assert keys[:2] == ["mmdc/digits/20/3", "fit/cola/digits/20/3"] and keys[-1] == "fit/glo/digits/20/3"
+    assert tasks[1].deps == ("mmdc/digits/20/3",)
+    assert all(t.kwargs["config"].seed == t.kwargs["seed"] for t in tasks)
+    assert ClusteringExperimentConfig.for_profile("paper").seeds == (0, 1, 2)
+
+
+def test_the_fid_inadequacy_plan_sweeps_every_seed_and_transfers_on_the_first():
+    """Notebook 06 with 3 seeds (the paper profile's): one fit per seed before its spreads, one transfer model."""
+    from colalib.experiments import FIDInadequacyConfig
+    from colalib.experiments.fid_inadequacy import fid_inadequacy_plan
+    exp = FIDInadequacyConfig.for_profile("smoke", seeds=(4, 5, 6))
+    tasks = fid_inadequacy_plan(exp)
+    check_plan(tasks)
+    keys = [t.key for t in tasks]
+    assert [k for k in keys if k.startswith("fit/scola/")] == [f"fit/scola/digits/10/{s}" for s in (4, 5, 6)]
+    assert [k for k in keys if k.startswith("fit/scola-cgan")] == ["fit/scola-cgan_res/digits/5/4"]
+    assert sum(k.startswith("spread/") for k in keys) == 3 * len(exp.spreads)
+    assert all(t.kwargs["clf"].seed == t.kwargs["scola"].seed for t in tasks if t.key.startswith("spread/"))
+    assert FIDInadequacyConfig.for_profile("paper").seeds == (0, 1, 2)
+    with pytest.raises(TypeError, match="seeds=\\(3,\\)"):
+        FIDInadequacyConfig.for_profile("smoke", seed=3)
+    with pytest.raises(ValueError, match="distinct"):
+        FIDInadequacyConfig.for_profile("smoke", seeds=(1, 1))
 
 
 def test_the_classification_plan_holds_each_shared_unit_once():

@@ -9,6 +9,7 @@ def test_verdict_follows_the_interval_and_never_ranks_one_subset():
     assert verdict(-0.03, 0.01, 3) == "worse"
     assert verdict(0.0003, 0.0194, 3) == "no difference resolved"  # "+0.03 ± 1.94 pp" is not a win
     assert verdict(0.05, float("nan"), 1) == "one subset: not a ranking"
+    assert verdict(0.03, 0.01, 2) == "2 subsets: not a ranking"   # an order needs at least 3
 
 
 def test_paired_differences_pair_by_seed_and_skip_unpaired_runs():

@@ -8,6 +8,8 @@ def test_ordering_claims_follow_the_interval():
     assert ordering_claim("a", "A > B", [0.05, 0.06, 0.055])["status"] == "holds"
     assert ordering_claim("a", "A > B", [-0.05, -0.06, -0.055])["status"] == "does not hold"
     assert ordering_claim("a", "A > B", [0.0003, 0.02, -0.019])["status"] == "not resolved"   # +0.03 ± 1.9 pp
+    two = ordering_claim("a", "A > B", [0.05, 0.06])   # an interval above 0, but 2 subsets are not a ranking
+    assert two["status"] == "not resolved" and "at least 3" in two["why"] and "2 subsets" in two["ours"]
     single = ordering_claim("a", "A > B", [0.08])
     assert single["status"] == "not resolved" and "one subset" in single["why"]
 
@@ -123,3 +125,18 @@ def test_ablation_claims_judge_the_laplacian_against_unsupervised_measures_and_t
     assert not [c for c in quick if "vgg16" in c or "resnet32_trained" in c]  # supervised: no claim of the thesis
     paper = {c["claim"]: c for c in ablation_claims(arch, sim, "paper")}
     assert paper["the conditional-BN generator beats infogan on FID (Table 4.3)"]["status"] == "holds"
+
+
+def test_clustering_claims_pair_the_ablations_by_seed():
+    from colalib.verdicts import clustering_claims
+    acc = {"MMDC (RotNet + consistency)": (0.40, 0.30, 0.35), "MMDC without RotNet": (0.30, 0.20, 0.26),
+           "MMDC without consistency": (0.50, 0.20, 0.45), "k-means on pixels": (0.20, 0.21, 0.19)}
+    rows = [{"seed": s, "method": m, "acc": a[i], "images": 2000} for m, a in acc.items() for i, s in enumerate((0, 1, 2))]
+    claims = {c["claim"].split(" (")[0]: c for c in clustering_claims(rows)}
+    # paired: RotNet adds 10, 10, 9 pp on every seed although the seeds' levels differ by 10 pp
+    assert claims["the RotNet task helps MMDC"]["status"] == "holds"
+    assert claims["the augmentation consistency helps MMDC"]["status"] == "not resolved"   # -10, +10, -10 pp
+    value = claims["MMDC clustering accuracy on CIFAR-10"]
+    assert value["status"] == "not comparable" and "3 subsets" in value["ours"] and "2,000 images" in value["why"]
+    one = {c["claim"].split(" (")[0]: c for c in clustering_claims([r for r in rows if r["seed"] == 0])}
+    assert one["the RotNet task helps MMDC"]["status"] == "not resolved"   # one seed: not a ranking

@@ -14,10 +14,10 @@ Everything public is importable from ``colalib.experiments`` directly.
 """
 from ..stats import paired_differences, summarise
 from .ablations import AblationExperimentConfig, generator_ablation, similarity_ablation
-from .clustering_study import ClusteringExperimentConfig, clustering_plan
+from .clustering_study import ClusteringExperimentConfig, clustering_experiment, clustering_plan
 from .classification_study import (ClassificationExperimentConfig, classification_experiment, classifier_ablation,
                                    mix_variant_experiment)
-from .fid_inadequacy import FIDInadequacyConfig, spread_sweep
+from .fid_inadequacy import FIDInadequacyConfig, fid_inadequacy_experiment, spread_sweep
 from .generation_study import (GenerationExperimentConfig, generation_experiment, generation_summary, t_scale_experiment,
                                train_times)
 from .peers_study import PeersExperimentConfig, peers_experiment, sampler_summary
@@ -29,7 +29,8 @@ from .units import (_unit_key, arm_unit, clustering_unit, fid_unit, fit_model, f
 __all__ = [
     "AblationExperimentConfig", "arm_unit", "classification_experiment", "ClassificationExperimentConfig",
     "classifier_ablation",
-    "clustering_plan", "clustering_unit", "ClusteringExperimentConfig", "fid_unit", "FIDInadequacyConfig",
+    "clustering_experiment", "clustering_plan", "clustering_unit", "ClusteringExperimentConfig",
+    "fid_inadequacy_experiment", "fid_unit", "FIDInadequacyConfig",
     "fit_model", "fit_or_load", "generation_experiment", "generation_summary", "GenerationExperimentConfig",
     "GenerativeEstimator", "generator_ablation", "method_model", "mix_variant_experiment", "MIX_VARIANTS",
     "model_config", "paired_differences", "PEER_METHODS", "PEER_SAMPLERS", "peers_experiment",

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from ..cache import ArtifactCache
 from ..classification import ClassifierConfig
 from ..cola import SCOLA, SCOLAConfig
-from ..config import ExperimentConfig
+from ..config import ExperimentConfig, check_seeds
 from ..data import ImageDataset, dataset_fingerprint
 from ..utils import get_device
 from .tasks import split_of, training_subset
@@ -25,6 +25,9 @@ class FIDInadequacyConfig(ExperimentConfig):
     ``spread_space`` / ``covariance``: the step-III reading the sweep samples with (:mod:`colalib.sampling`). The
     ambient Ledoit-Wolf reading does not let ``spread`` act beyond about 1 (the re-projection divides it out), so
     the sweep samples in the tangent space, where spread 0 is the class mean and the angle grows with it.
+    ``seeds``: one subset, sCOLA and classifier per seed, so that the verdict can pair the sparse and concentrated
+    sets by seed (:func:`colalib.verdicts.fid_inadequacy_claims`: an interval needs at least 3; the thesis reports
+    one model). The transfer grids (App. B) use the first seed.
     """
 
     dataset: str = "cifar10"
@@ -38,35 +41,41 @@ class FIDInadequacyConfig(ExperimentConfig):
     transfer_epochs: int = 0
     spread_space: str = "tangent"   # where spread acts: the tangent space, so the re-projection cannot cancel it
     covariance: str = "ledoit_wolf"
+    seeds: tuple[int, ...] = (0, 1, 2)
 
     PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
         "smoke": {"dataset": "digits", "per_class": 10, "spreads": (0.25, 1.0), "n_fid": 60, "n_real_fid": 60,
-                  "cas_per_class": 10, "transfer_per_class": 5, "transfer_generator_width": 16},
+                  "cas_per_class": 10, "transfer_per_class": 5, "transfer_generator_width": 16, "seeds": (0,)},
         "quick": {"per_class": 100, "spreads": (0.25, 0.5, 1.0, 2.0), "n_fid": 1000, "n_real_fid": 1000,
                   "cas_per_class": 200, "transfer_per_class": 20, "transfer_generator_width": 64,
-                  "transfer_epochs": 100},
+                  "transfer_epochs": 100, "seeds": (0,)},
         "paper": {},
     }
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_seeds(self)
 
     def step_iii(self) -> dict:
         """The sCOLA config overrides of this sweep's step-III reading."""
         return {"spread_space": self.spread_space, "covariance": self.covariance}
 
-    def scola_config(self) -> SCOLAConfig:
+    def scola_config(self, seed: int) -> SCOLAConfig:
         """The swept sCOLA: the profile's recipe (App. C.2) with this sweep's step-III reading, seed ``seed``."""
-        return SCOLAConfig.for_profile(self.profile, seed=self.seed, **self.step_iii())
+        return SCOLAConfig.for_profile(self.profile, seed=seed, **self.step_iii())
 
-    def classifier_config(self) -> ClassifierConfig:
+    def classifier_config(self, seed: int) -> ClassifierConfig:
         """The CAS classifier (App. C.3 recipe of the profile), seed ``seed``."""
-        return ClassifierConfig.for_profile(self.profile, seed=self.seed)
+        return ClassifierConfig.for_profile(self.profile, seed=seed)
 
-    def subset(self) -> ImageDataset:
+    def subset(self, seed: int) -> ImageDataset:
         """The images the swept sCOLA is trained on: ``per_class`` per class (None: the whole split), subset ``seed``."""
-        return training_subset(self.dataset, self.per_class, self.seed)
+        return training_subset(self.dataset, self.per_class, seed)
 
     def transfer_subset(self) -> ImageDataset:
-        """The images of App. B's conditional-batch-norm sCOLA: ``transfer_per_class`` per class, subset ``seed``."""
-        return training_subset(self.dataset, self.transfer_per_class, self.seed)
+        """The images of App. B's conditional-batch-norm sCOLA: ``transfer_per_class`` per class, the first seed's
+        subset."""
+        return training_subset(self.dataset, self.transfer_per_class, self.seeds[0])
 
     def transfer_config(self, scola: SCOLAConfig) -> SCOLAConfig:
         """App. B's conditional-batch-norm sCOLA (``cgan_res``): ``scola`` with this profile's width and epochs."""
@@ -108,24 +117,36 @@ def spread_sweep(dataset: str, per_class: int | None, spreads: tuple[float, ...]
     return model, rows
 
 
-def fid_inadequacy_plan(exp: FIDInadequacyConfig, scola: SCOLAConfig | None = None,
-                        clf: ClassifierConfig | None = None) -> list:
-    """Notebook 06's units with their dependencies: the swept sCOLA's fit, then one FID + CAS + diversity unit per
-    spread (App. A); the conditional-batch-norm sCOLA of the class-content transfer (App. B). ``scola`` (default
-    :meth:`FIDInadequacyConfig.scola_config`) holds the sweep's step-III reading; ``clf`` defaults to
-    :meth:`FIDInadequacyConfig.classifier_config`. The same units, with the same keys, as :func:`spread_sweep` and the
-    notebook's transfer cell."""
+def fid_inadequacy_experiment(exp: FIDInadequacyConfig, cache: ArtifactCache | None = None, device=None,
+                              progress: bool = True) -> tuple[dict[int, Any], list[dict]]:
+    """Appendix A for every seed of ``exp``: the swept sCOLA of each seed (``{seed: model}``) and the rows of
+    :func:`spread_sweep`, each with its ``seed``, seed by seed."""
+    models, rows = {}, []
+    for seed in exp.seeds:
+        models[seed], seed_rows = spread_sweep(exp.dataset, exp.per_class, exp.spreads, exp.scola_config(seed),
+                                               exp.classifier_config(seed), exp.n_fid, exp.n_real_fid,
+                                               exp.cas_per_class, cache, device, progress)
+        rows += [{"seed": seed, **r} for r in seed_rows]
+    return models, rows
+
+
+def fid_inadequacy_plan(exp: FIDInadequacyConfig) -> list:
+    """Notebook 06's units with their dependencies: per seed, the swept sCOLA's fit, then one FID + CAS + diversity
+    unit per spread (App. A); the conditional-batch-norm sCOLA of the class-content transfer (App. B, first seed).
+    The same units, with the same keys, as :func:`fid_inadequacy_experiment` and the notebook's transfer cell."""
     from .tasks import Task, fit_task, spread_task
-    scola, clf = scola or exp.scola_config(), clf or exp.classifier_config()
-    at = f"{exp.dataset}/{exp.per_class or 0}/{scola.seed}"
-    fit = f"fit/scola/{at}"
-    tasks = [Task(fit, fit_task, dict(method="scola", dataset=exp.dataset, size=exp.per_class, seed=scola.seed,
-                                      config=scola)),
-             Task(f"fit/scola-cgan_res/{exp.dataset}/{exp.transfer_per_class or 0}/{scola.seed}", fit_task,
-                  dict(method="scola", dataset=exp.dataset, size=exp.transfer_per_class, seed=scola.seed,
-                       config=exp.transfer_config(scola)))]
-    tasks += [Task(f"spread/{s}/{at}", spread_task, dict(dataset=exp.dataset, per_class=exp.per_class, spread=s,
-                                                         scola=scola, clf=clf, n_fid=exp.n_fid,
-                                                         n_real_fid=exp.n_real_fid, cas_per_class=exp.cas_per_class),
-                   deps=(fit,)) for s in exp.spreads]
-    return tasks
+    fits, spreads = [], []
+    for seed in exp.seeds:
+        scola, clf = exp.scola_config(seed), exp.classifier_config(seed)
+        at = f"{exp.dataset}/{exp.per_class or 0}/{seed}"
+        fits.append(Task(f"fit/scola/{at}", fit_task, dict(method="scola", dataset=exp.dataset, size=exp.per_class,
+                                                           seed=seed, config=scola)))
+        spreads += [Task(f"spread/{s}/{at}", spread_task,
+                         dict(dataset=exp.dataset, per_class=exp.per_class, spread=s, scola=scola, clf=clf,
+                              n_fid=exp.n_fid, n_real_fid=exp.n_real_fid, cas_per_class=exp.cas_per_class),
+                         deps=(fits[-1].key,)) for s in exp.spreads]
+    first = exp.scola_config(exp.seeds[0])
+    transfer = Task(f"fit/scola-cgan_res/{exp.dataset}/{exp.transfer_per_class or 0}/{first.seed}", fit_task,
+                    dict(method="scola", dataset=exp.dataset, size=exp.transfer_per_class, seed=first.seed,
+                         config=exp.transfer_config(first)))
+    return fits[:1] + [transfer] + fits[1:] + spreads
