@@ -128,6 +128,15 @@ def profile_caption(profile: str, details: str = "") -> str:
     return text + (f"; {details}" if details else "")
 
 
+def runs_caption(n: int, what: str = "seed", spread: str = "±1 std") -> str:
+    """How many runs a plotted mean stands on, and whether it ranks anything: fewer than
+    :data:`colalib.stats.MIN_SUBSETS` runs are not a ranking."""
+    from .stats import MIN_SUBSETS
+    if n <= 1:
+        return f"one {what}: a single run, not a ranking"
+    return f"mean of {n} {what}s ({spread})" + ("" if n >= MIN_SUBSETS else ": not a ranking")
+
+
 def bars_with_published(ax: plt.Axes, names: Sequence[str], ours: Sequence[float | None],
                         published: Sequence[float | None] | None = None, ours_label: str = "ours",
                         published_label: str = PUBLISHED_LABEL, missing: Sequence[str] | str = "not available",

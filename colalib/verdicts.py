@@ -3,10 +3,11 @@ computed from our results (never typed by hand), saved as ``results/NN_name/vs_t
 
 Statuses:
   ``holds``            our result supports the claim (an ordering claim: the paired 95 % interval excludes 0 in the
-                       claimed direction);
+                       claimed direction; a claim of "barely" or "no notable" difference: the whole interval lies
+                       inside a stated margin, :func:`margin_claim`);
   ``does not hold``    our result contradicts it (the interval excludes 0 the other way, or a value falls short of
                        the published one beyond our interval);
-  ``not resolved``     the interval contains 0, or only one subset was run (not a ranking);
+  ``not resolved``     the interval contains 0, or fewer than 3 subsets were run (not a ranking);
   ``not comparable``   our protocol differs from the thesis's so much that no comparison is meaningful (said why).
 """
 from __future__ import annotations
@@ -50,6 +51,38 @@ def ordering_claim(claim: str, published: str, differences: Sequence[float], uni
     if d.mean() + ci < 0:
         return claim_row(claim, published, ours, "does not hold", "the paired 95 % interval lies below 0")
     return claim_row(claim, published, ours, "not resolved", "the paired 95 % interval contains 0")
+
+
+# "Barely" and "notable" read as margins (ours; the thesis gives none): an FID change under 10 % of the concentrated
+# set's FID is "barely" a change (App. A); an accuracy advantage under 2 pp is not "notable" (Sec. 5.3.2).
+BARELY_RELATIVE_PCT = 10.0
+NOTABLE_PP = 2.0
+
+
+def margin_claim(claim: str, published: str, differences: Sequence[float], upper: float, lower: float | None = None,
+                 unit: str = "pp", scale: float = 100.0) -> dict:
+    """A claim that a difference is small ("barely changes", "no notable advantage"), judged on paired differences
+    over subsets against a stated margin: holds when the whole 95 % interval lies inside ``[lower, upper]`` (``lower``
+    None: one-sided, only the upper bound), does not hold when it lies wholly above ``upper`` or below ``lower``, else
+    not resolved. An interval that merely contains 0 is not evidence of a small difference. Fewer than
+    :data:`colalib.stats.MIN_SUBSETS` subsets are not resolved."""
+    d = np.asarray(differences, dtype=float) * scale
+    if len(d) == 0:
+        return claim_row(claim, published, "not measured", "not comparable", "no run of ours")
+    ci = interval95(d)
+    bounds = f"[{lower:+g}, {upper:+g}] {unit}" if lower is not None else f"below {upper:+g} {unit}"
+    ours = f"{d.mean():+.2f} {unit}" + (f" ± {ci:.2f} (95 %, {len(d)} subsets)" if np.isfinite(ci) else
+                                        " (one subset)") + f"; margin {bounds}"
+    if len(d) < MIN_SUBSETS or not np.isfinite(ci):
+        return claim_row(claim, published, ours, "not resolved",
+                         f"{len(d)} subset{'s' * (len(d) > 1)}: a margin needs an interval over at least {MIN_SUBSETS}")
+    lo, hi = d.mean() - ci, d.mean() + ci
+    if hi <= upper and (lower is None or lo >= lower):
+        return claim_row(claim, published, ours, "holds", f"the paired 95 % interval lies inside the margin {bounds}")
+    if lo > upper or (lower is not None and hi < lower):
+        return claim_row(claim, published, ours, "does not hold",
+                         f"the paired 95 % interval lies wholly outside the margin {bounds}")
+    return claim_row(claim, published, ours, "not resolved", f"the paired 95 % interval crosses the margin {bounds}")
 
 
 def value_claim(claim: str, published: float | None, values: Sequence[float], comparable: bool = True,
@@ -112,9 +145,8 @@ def classification_claims(rows: Sequence[dict], dataset: str, profile: str) -> l
 def classifier_size_claims(ablation_rows: Sequence[dict]) -> list[dict]:
     """Sec. 5.3.2 / Table 5.2: "no notable advantage in using deeper and larger nets". For each classifier other than
     ResNet-20, the paired Mix-accuracy difference (it − ResNet-20) over the seeds both ran
-    (:func:`colalib.experiments.classifier_ablation`'s ``seed_accuracies``): holds when the 95 % interval does not lie
-    above 0 (no measurable advantage), does not hold when it does, not resolved with fewer than
-    :data:`colalib.stats.MIN_SUBSETS` seeds."""
+    (:func:`colalib.experiments.classifier_ablation`'s ``seed_accuracies``), judged by :func:`margin_claim`: holds
+    when the whole 95 % interval lies below :data:`NOTABLE_PP`, does not hold when it lies wholly above it."""
     acc = {r["classifier"]: r["seed_accuracies"] for r in ablation_rows}
     if "resnet20" not in acc:
         return []
@@ -123,17 +155,9 @@ def classifier_size_claims(ablation_rows: Sequence[dict]) -> list[dict]:
         if arch == "resnet20":
             continue
         seeds = sorted(set(per_seed) & set(acc["resnet20"]))
-        d = np.asarray([per_seed[s] - acc["resnet20"][s] for s in seeds]) * 100
-        claim = f"{arch} brings no notable advantage over resnet20 (Sec. 5.3.2, Table 5.2)"
-        if len(d) < MIN_SUBSETS:
-            out.append(claim_row(claim, "no notable advantage", f"{d.mean():+.2f} pp ({len(d)} run{'s' * (len(d) > 1)})",
-                                 "not resolved", f"fewer than {MIN_SUBSETS} seeds: not a ranking"))
-            continue
-        ci = interval95(d)
-        ours = f"{d.mean():+.2f} pp ± {ci:.2f} (95 %, {len(d)} seeds)"
-        out.append(claim_row(claim, "no notable advantage", ours, "does not hold" if d.mean() - ci > 0 else "holds",
-                             "the paired 95 % interval lies above 0" if d.mean() - ci > 0 else
-                             "the paired 95 % interval does not lie above 0"))
+        out.append(margin_claim(f"{arch} brings no notable advantage over resnet20 (Sec. 5.3.2, Table 5.2)",
+                                "no notable advantage", [per_seed[s] - acc["resnet20"][s] for s in seeds],
+                                upper=NOTABLE_PP))
     return out
 
 
@@ -286,10 +310,9 @@ def clustering_claims(rows: Sequence[dict]) -> list[dict]:
 def fid_inadequacy_claims(rows: Sequence[dict]) -> list[dict]:
     """Appendix A (Fig. 1, 2): the sparse set (largest spread) gets a higher CAS than the concentrated one (smallest
     spread), while FID barely tells them apart. Judged on notebook 06's spread sweep, paired by ``seed`` (one seed
-    when the rows have none): CAS as an ordering claim (sparse − concentrated); FID "barely" read as "no change at
-    95 %": holds when the paired interval of the FID change contains 0, does not hold when it excludes 0, not
-    resolved with fewer than :data:`colalib.stats.MIN_SUBSETS` seeds. ``ours`` lists every spread's CAS, since the
-    endpoints can hide a CAS that rises and falls between them."""
+    when the rows have none): CAS as an ordering claim (sparse − concentrated); FID "barely" read as a relative change
+    within ±:data:`BARELY_RELATIVE_PCT` % of the concentrated set's FID (:func:`margin_claim`). ``ours`` lists every
+    spread's CAS, since the endpoints can hide a CAS that rises and falls between them."""
     if len({float(r["spread"]) for r in rows}) < 2:
         return []
     lo, hi = min(float(r["spread"]) for r in rows), max(float(r["spread"]) for r in rows)
@@ -300,27 +323,16 @@ def fid_inadequacy_claims(rows: Sequence[dict]) -> list[dict]:
     seeds = sorted(set(by_seed(lo, "cas")) & set(by_seed(hi, "cas")))
     d_cas = [by_seed(hi, "cas")[s] - by_seed(lo, "cas")[s] for s in seeds]
     d_fid = [by_seed(hi, "fid")[s] - by_seed(lo, "fid")[s] for s in seeds]
-    rel_fid = 100 * float(np.mean(d_fid)) / float(np.mean([by_seed(lo, "fid")[s] for s in seeds]))
     curve = ", ".join(f"{sp:g}: {100 * float(np.mean([float(r['cas']) for r in rows if float(r['spread']) == sp])):.1f}"
                       for sp in sorted({float(r["spread"]) for r in rows}))
     cas_row = ordering_claim(f"the sparse set (spread {hi:g}) gets a higher CAS than the concentrated one (spread "
                              f"{lo:g}) (App. A, Fig. 2)", "sparse > concentrated on CAS", d_cas)
     cas_row["ours"] += f"; CAS (%) per spread: {curve}"
-    ci = interval95(np.asarray(d_fid)) if len(d_fid) > 1 else float("nan")
-    fid_ours = (f"{np.mean(d_fid):+.1f} FID ({rel_fid:+.0f} %), sparse − concentrated"
-                + (f" ± {ci:.1f} (95 %, {len(d_fid)} seeds)" if np.isfinite(ci) else " (one run)"))
-    if len(d_fid) < MIN_SUBSETS:
-        fid_row = claim_row("FID barely changes between the concentrated and the sparse set (App. A, Fig. 2)",
-                            "near-equal FID", fid_ours, "not resolved",
-                            f"{len(d_fid)} model(s), one sample set per spread each: an interval needs at least "
-                            f"{MIN_SUBSETS} seeds")
-    elif abs(np.mean(d_fid)) <= ci:
-        fid_row = claim_row("FID barely changes between the concentrated and the sparse set (App. A, Fig. 2)",
-                            "near-equal FID", fid_ours, "holds", "the paired 95 % interval of the change contains 0")
-    else:
-        fid_row = claim_row("FID barely changes between the concentrated and the sparse set (App. A, Fig. 2)",
-                            "near-equal FID", fid_ours, "does not hold",
-                            "the paired 95 % interval of the change excludes 0: FID separates the sets")
+    rel = [by_seed(hi, "fid")[s] / by_seed(lo, "fid")[s] - 1 for s in seeds]
+    fid_row = margin_claim("FID barely changes between the concentrated and the sparse set (App. A, Fig. 2)",
+                           "near-equal FID", rel, upper=BARELY_RELATIVE_PCT, lower=-BARELY_RELATIVE_PCT, unit="%")
+    fid_row["ours"] = (f"{np.mean(d_fid):+.1f} FID, sparse − concentrated, i.e. " + fid_row["ours"]
+                       + " of the concentrated set's FID")
     return [cas_row, fid_row]
 
 

@@ -246,7 +246,7 @@ def test_the_clustering_plan_runs_every_seed_and_generates_on_the_first():
     assert sum(k.startswith("mmdc") for k in keys) == 9 and len(set(keys)) == len(keys)
     assert keys[:2] == ["mmdc/digits/20/3", "fit/cola/digits/20/3"] and keys[-1] == "fit/glo/digits/20/3"
     assert tasks[1].deps == ("mmdc/digits/20/3",)
-    assert all(t.kwargs["config"].seed == t.kwargs["seed"] for t in tasks)
+    assert all(t.kwargs["config"].seed == t.kwargs["seed"] == int(t.key.rsplit("/", 1)[1]) for t in tasks)
     assert ClusteringExperimentConfig.for_profile("paper").seeds == (0, 1, 2)
 
 
@@ -261,7 +261,8 @@ def test_the_fid_inadequacy_plan_sweeps_every_seed_and_transfers_on_the_first():
     assert [k for k in keys if k.startswith("fit/scola/")] == [f"fit/scola/digits/10/{s}" for s in (4, 5, 6)]
     assert [k for k in keys if k.startswith("fit/scola-cgan")] == ["fit/scola-cgan_res/digits/5/4"]
     assert sum(k.startswith("spread/") for k in keys) == 3 * len(exp.spreads)
-    assert all(t.kwargs["clf"].seed == t.kwargs["scola"].seed for t in tasks if t.key.startswith("spread/"))
+    assert all(t.kwargs["clf"].seed == t.kwargs["scola"].seed == int(t.key.rsplit("/", 1)[1])
+               for t in tasks if t.key.startswith("spread/"))
     assert FIDInadequacyConfig.for_profile("paper").seeds == (0, 1, 2)
     with pytest.raises(TypeError, match="seeds=\\(3,\\)"):
         FIDInadequacyConfig.for_profile("smoke", seed=3)

@@ -76,3 +76,10 @@ def test_a_missing_last_bar_keeps_its_slot_inside_the_axes():
     lo, hi = ax.get_xlim()
     assert lo < -0.5 and hi > 2.5  # the note of the missing third value is drawn inside, not on the frame
     plt.close(fig)
+
+
+def test_runs_caption_never_ranks_fewer_than_three_runs():
+    from colalib.plotting import runs_caption
+    assert runs_caption(1) == "one seed: a single run, not a ranking"
+    assert runs_caption(2, "subset").endswith(": not a ranking") and "mean of 2 subsets" in runs_caption(2, "subset")
+    assert runs_caption(3) == "mean of 3 seeds (±1 std)"

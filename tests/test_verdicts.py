@@ -140,3 +140,42 @@ def test_clustering_claims_pair_the_ablations_by_seed():
     assert value["status"] == "not comparable" and "3 subsets" in value["ours"] and "2,000 images" in value["why"]
     one = {c["claim"].split(" (")[0]: c for c in clustering_claims([r for r in rows if r["seed"] == 0])}
     assert one["the RotNet task helps MMDC"]["status"] == "not resolved"   # one seed: not a ranking
+
+
+def test_a_small_difference_holds_only_inside_its_margin():
+    from colalib.verdicts import margin_claim
+    inside = margin_claim("a", "near-equal", [0.01, -0.01, 0.0, 0.005], upper=5, lower=-5)   # ± 1.5 pp inside ±5
+    assert inside["status"] == "holds"
+    wide = margin_claim("a", "near-equal", [0.08, -0.08, 0.0], upper=5, lower=-5)   # contains 0, crosses the margin
+    assert wide["status"] == "not resolved" and "crosses" in wide["why"]
+    assert margin_claim("a", "near-equal", [0.2, 0.21, 0.22], upper=5, lower=-5)["status"] == "does not hold"
+    assert margin_claim("a", "x", [0.0, 0.001], upper=5)["status"] == "not resolved"   # 2 subsets
+
+
+def test_fid_inadequacy_verdict_reads_barely_as_a_margin_on_the_relative_fid_change():
+    from colalib.verdicts import fid_inadequacy_claims
+
+    def sweep(fids_lo, fids_hi, cas_lo=0.2, cas_hi=0.3):
+        return [{"seed": s, "spread": sp, "fid": f, "cas": c + 0.01 * s}
+                for s, (a, b) in enumerate(zip(fids_lo, fids_hi)) for sp, f, c in ((0.25, a, cas_lo), (2.0, b, cas_hi))]
+
+    cas, fid = fid_inadequacy_claims(sweep((100, 110, 105), (101, 109, 106)))   # within ±1 %: barely a change
+    assert cas["status"] == "holds" and fid["status"] == "holds"
+    _, fid = fid_inadequacy_claims(sweep((100, 110, 105), (80, 88, 84)))        # −20 % on every seed
+    assert fid["status"] == "does not hold"
+    _, fid = fid_inadequacy_claims(sweep((100, 110, 105), (70, 125, 100)))      # noisy: contains 0, crosses ±10 %
+    assert fid["status"] == "not resolved"
+    _, fid = fid_inadequacy_claims(sweep((100,), (83,)))
+    assert fid["status"] == "not resolved" and "-17.00 %" in fid["ours"]
+
+
+def test_no_notable_advantage_needs_the_interval_below_the_margin():
+    from colalib.verdicts import NOTABLE_PP, classifier_size_claims
+    rows = [{"classifier": "resnet20", "seed_accuracies": {0: 0.40, 1: 0.42, 2: 0.41}},
+            {"classifier": "resnet32", "seed_accuracies": {0: 0.405, 1: 0.423, 2: 0.414}},   # +0.4 pp each seed
+            {"classifier": "wrn28_10", "seed_accuracies": {0: 0.45, 1: 0.47, 2: 0.46}}]       # +5 pp each seed
+    claims = {c["claim"].split(" ")[0]: c for c in classifier_size_claims(rows)}
+    assert claims["resnet32"]["status"] == "holds" and claims["wrn28_10"]["status"] == "does not hold"
+    noisy = [rows[0], {"classifier": "resnet32", "seed_accuracies": {0: 0.30, 1: 0.52, 2: 0.41}}]
+    assert classifier_size_claims(noisy)[0]["status"] == "not resolved"   # contains 0 but crosses the margin
+    assert NOTABLE_PP == 2.0

@@ -24,8 +24,9 @@ class ClusteringExperimentConfig(ExperimentConfig):
     ``per_class`` images per class of ``dataset``'s training split (None: the whole split), with and without its
     RotNet task and its augmentation consistency; then unsupervised COLA on its clusters and GLO on the same images
     (Fig. 4.3), trained for ``generation_epochs`` (the thesis: 500). Each of ``seeds`` draws its own subset and
-    seeds every fit of it, so that "each part helps" can be paired by seed (an interval needs at least 3); the
-    generation of Fig. 4.3 uses the first seed."""
+    seeds every fit of it, so that "each part helps" can be paired by seed (an interval needs at least 3); with
+    ``per_class`` None (the paper profile) every seed uses the whole split, and the seeds vary only the training's
+    randomness. The generation of Fig. 4.3 uses the first seed."""
 
     dataset: str = "cifar10"
     per_class: int | None = None

@@ -27,7 +27,8 @@ class FIDInadequacyConfig(ExperimentConfig):
     the sweep samples in the tangent space, where spread 0 is the class mean and the angle grows with it.
     ``seeds``: one subset, sCOLA and classifier per seed, so that the verdict can pair the sparse and concentrated
     sets by seed (:func:`colalib.verdicts.fid_inadequacy_claims`: an interval needs at least 3; the thesis reports
-    one model). The transfer grids (App. B) use the first seed.
+    one model). With ``per_class`` None (the paper profile) every seed trains on the whole split, and the seeds vary
+    only the training's and the sampling's randomness. The transfer grids (App. B) use the first seed.
     """
 
     dataset: str = "cifar10"

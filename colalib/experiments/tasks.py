@@ -57,7 +57,9 @@ def arm_task(arm: str, dataset: str, size: int, seed: int, scola: Any, clf: Clas
 
 def fid_task(method: str, dataset: str, size: int, seed: int, config: Any, exp: Any, equal_n: bool = False) -> None:
     """One FID unit (:func:`colalib.experiments.units.fid_unit`): ``method``'s samples (or the real subset).
-    ``equal_n``: at the real subset's image count (``exp.equal_n_fid``), counted from the subset as the driver does."""
+    ``equal_n``: at the real subset's image count (``exp.equal_n_fid``), counted from the subset as the driver does.
+    When that count equals ``exp.n_fid`` this is the plain FID unit under a second plan key: the later of the two
+    tasks waits on the unit's claim and then finds it cached."""
     subset = training_subset(dataset, size, seed)
     if equal_n:
         exp = exp.equal_n_fid(subset.num_classes, size)
