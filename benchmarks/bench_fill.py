@@ -7,6 +7,7 @@ with 1 worker x 2 threads and with 2 workers x 1 thread, their wall times, units
     python benchmarks/bench_fill.py --sizes 10 50 --seeds 0 1   # the whole quick plan of notebook 05
     python benchmarks/bench_fill.py --notebook 04            # notebook 04's quick plan (18 units)
     python benchmarks/bench_fill.py --all-only --cache /tmp/e2e  # make figures (quick) from an empty cache
+    python benchmarks/bench_fill.py --report                 # what dominates: results/*/fill_units.csv summed
 
 Each fill configuration fills its own temporary cache, so both start empty. ``--all`` uses ``--cache`` (default: a
 temporary folder); a run killed part-way resumes with the same ``--cache``, its finished units kept, and the
@@ -69,6 +70,28 @@ def time_make_figures(profile: str, cache: str | None) -> None:
     print(f"  total: {total:,.0f} s ({total / 3600:.2f} h)")
 
 
+def report_fill_units(results: Path) -> None:
+    """What dominates ``make figures``: the worker seconds of every computed unit recorded in
+    ``results/*/fill_units.csv`` (written by ``make figures``), per notebook and task kind, and in total. Units shared
+    between notebooks are counted where they were computed; cached units count nothing."""
+    import csv
+    totals: dict[str, float] = {}
+    print(f"{'notebook':<28} {'task':<22} {'units':>5} {'worker s':>10} {'median s':>9}  commit")
+    for path in sorted(results.glob("*/fill_units.csv")):
+        rows = [r for r in csv.DictReader(open(path)) if r["cached"] == "False"]
+        by_task: dict[str, list[float]] = {}
+        for r in rows:
+            by_task.setdefault(r["task"], []).append(float(r["seconds"]))
+        commits = sorted({r["commit"][:7] for r in rows})
+        for task, secs in sorted(by_task.items(), key=lambda kv: -sum(kv[1])):
+            secs.sort()
+            print(f"{path.parent.name:<28} {task:<22} {len(secs):>5} {sum(secs):>10,.0f} {secs[len(secs) // 2]:>9,.0f}"
+                  f"  {','.join(commits)}")
+            totals[task] = totals.get(task, 0.0) + sum(secs)
+    print("all notebooks: " + ", ".join(f"{k} {v:,.0f} s" for k, v in sorted(totals.items(), key=lambda kv: -kv[1]))
+          + f"; total {sum(totals.values()):,.0f} worker-seconds ({sum(totals.values()) / 7200:.2f} h on 2 workers)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default="quick")
@@ -78,7 +101,12 @@ def main() -> int:
     parser.add_argument("--all", action="store_true", help="also time make figures from an empty cache")
     parser.add_argument("--all-only", action="store_true", help="only time make figures")
     parser.add_argument("--cache", default=None, help="make figures' cache folder (reused: a killed run resumes)")
+    parser.add_argument("--report", nargs="?", const=str(REPO / "results"), default=None, metavar="RESULTS",
+                        help="only print what dominates: the computed units of RESULTS/*/fill_units.csv")
     args = parser.parse_args()
+    if args.report:
+        report_fill_units(Path(args.report))
+        return 0
     if args.all_only:
         time_make_figures(args.profile, args.cache)
         return 0
