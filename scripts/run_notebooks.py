@@ -140,6 +140,27 @@ def publish(executed: Path, folder: Path = PUBLISHED_DIR, cap: int = PUBLISH_CAP
     return target
 
 
+CUSTOM_DIR = REPO / "custom"   # git-ignored: runs with changed parameters never overwrite the committed results
+
+
+def keep_committed_results(parameters: list) -> dict[str, str]:
+    """With changed parameters (``-p``), the notebooks write their tables and figures under ``custom/results`` and
+    ``custom/figures`` instead of ``results/`` and ``figures/``, which hold the committed default runs (unless
+    ``COLA_RESULTS_DIR`` / ``COLA_FIGURES_DIR`` say where). Returns the environment variables set."""
+    import os
+    if not parameters:
+        return {}
+    chosen = {}
+    for kind in ("results", "figures"):
+        var = f"COLA_{kind.upper()}_DIR"
+        if var not in os.environ:
+            os.environ[var] = chosen[var] = str(CUSTOM_DIR / kind)
+    if chosen:
+        print(f"== changed parameters: outputs go to {CUSTOM_DIR}/ (results/ and figures/ keep the default runs)",
+              flush=True)
+    return chosen
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("numbers", nargs="*", help="notebook numbers to run (default: all)")
@@ -155,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     profile = check_profile(args.profile)
     parameters = {"PROFILE": profile, **{k: parse_value(v) for k, v in args.parameter}}
+    keep_committed_results(args.parameter)
     total = 0.0
     for nb in numbered_notebooks(args.numbers):
         runs = [({}, nb.name)]

@@ -360,6 +360,14 @@ def test_make_figures_records_each_computed_unit_slowest_first(tmp_path, monkeyp
     spec = importlib.util.spec_from_file_location("run_notebooks", Path(__file__).parents[1] / "scripts" / "run_notebooks.py")
     rn = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(rn)
+    for var in ("COLA_RESULTS_DIR", "COLA_FIGURES_DIR"):  # unset, and restored after the test whatever it sets
+        monkeypatch.setenv(var, "-")
+        monkeypatch.delenv(var)
+    assert rn.keep_committed_results([]) == {}
+    monkeypatch.setenv("COLA_FIGURES_DIR", str(tmp_path / "mine"))
+    chosen = rn.keep_committed_results([["SEEDS", "[0, 1, 2]"]])   # a changed run leaves results/ alone
+    assert chosen == {"COLA_RESULTS_DIR": str(rn.REPO / "custom" / "results")}
+    monkeypatch.delenv("COLA_RESULTS_DIR")
     folder = rn.results_folder("05_classification_cifar100.ipynb", "quick")
     assert folder.name == "05_classification_cifar100"
     assert rn.results_folder("05_classification.ipynb", "paper").name == "05_classification_paper"
