@@ -10,8 +10,9 @@ with 1 worker x 2 threads and with 2 workers x 1 thread, their wall times, units
     python benchmarks/bench_fill.py --report                 # what dominates: results/*/fill_units.csv summed
 
 Each fill configuration fills its own temporary cache, so both start empty. ``--all`` uses ``--cache`` (default: a
-temporary folder); a run killed part-way resumes with the same ``--cache``, its finished units kept, and the
-per-notebook times of both parts add up. Run it on an otherwise idle machine.
+temporary folder); a run killed part-way resumes with the same ``--cache``, its finished units kept: each fill
+journals its finished units in the cache, so the resumed fill reports their seconds and adds the killed fill's wall
+time to its own (``scripts/run_notebooks.fill_plan``). Run it on an otherwise idle machine.
 """
 from __future__ import annotations
 

@@ -72,10 +72,34 @@ def run(notebook: Path, out_dir: Path, parameters: dict, timeout: int | None, na
 EXTRA_RUNS: dict[str, tuple[dict, ...]] = {"05": ({"DATASET": "cifar100"},)}
 
 
+def journal_path(report_dir: Path) -> Path:
+    """Where a fill journals its finished units: in the cache folder (``fill_journals/<results folder>.csv``), which
+    is what a resumed run shares with the killed one."""
+    from colalib.cache import default_cache_dir
+    return default_cache_dir() / "fill_journals" / f"{report_dir.name}.csv"
+
+
+def read_journal(path: Path) -> tuple[dict[str, dict], float]:
+    """The units an earlier, killed fill of the same plan finished (by key) and the wall seconds it ran until its last
+    finished unit, summed over such fills ({} and 0 without a journal)."""
+    from colalib.runner import read_csv
+    if not path.exists():
+        return {}, 0.0
+    rows = read_csv(path)
+    walls: dict[str, float] = {}
+    for r in rows:
+        walls[r["fill_started"]] = max(walls.get(r["fill_started"], 0.0), float(r["elapsed_s"]))
+    return {r["key"]: {**r, "computed": r["computed"] == "True"} for r in rows}, sum(walls.values())
+
+
 def fill_plan(number: str, profile: str, dataset: str | None = None, report_dir: Path | None = None) -> float:
     """Fill notebook ``number``'s plan of cached units with the local executor (one single-thread worker per core)
     before the notebook runs, so that it only assembles them; notebooks without a plan compute their own units.
-    Each unit's seconds go to ``report_dir/fill_units.csv`` (slowest first) and their sum per task kind to the log."""
+    Each unit's seconds go to ``report_dir/fill_units.csv`` (slowest first) and their sum per task kind to the log.
+    Every finished unit is journalled at once (:func:`journal_path`, in the cache), so that a killed fill keeps its
+    units' seconds: the fill that resumes it on the same cache reports them (``resumed``) and adds the killed fill's
+    wall time to its own. Returns the wall seconds of this fill and of the killed ones it resumed."""
+    import datetime
     import os
     from colalib.cache import atomic_write_text
     from colalib.experiments.plan import fill, fill_report, notebook_plan, seconds_by_task
@@ -85,27 +109,45 @@ def fill_plan(number: str, profile: str, dataset: str | None = None, report_dir:
         tasks = notebook_plan(number, profile, dataset)
     except ValueError:
         return 0.0
-    start = time.time()
+    start, commit = time.time(), git_commit()
+    journal = journal_path(report_dir) if report_dir is not None else None
+    earlier, earlier_wall = read_journal(journal) if journal else ({}, 0.0)
+    journalled = list(earlier.values())
+    started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+    def note_unit(result: dict) -> None:
+        if journal is None or not result["computed"]:
+            return
+        journalled.append({"key": result["key"], "seconds": round(result["seconds"], 1), "computed": True,
+                           "commit": commit, "fill_started": started, "elapsed_s": round(time.time() - start, 1)})
+        journal.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(journal, rows_to_csv(journalled))
+
     workers = os.cpu_count() or 1
     print(f"== fill plan of notebook {number}: {len(tasks)} units, {workers} workers x 1 thread", flush=True)
     previous = os.environ.get("COLA_THREADS")
     os.environ["COLA_THREADS"] = "1"  # the workers' threads; the notebook itself keeps the caller's setting
     try:
-        results = fill(tasks, "local", workers=workers, progress=False)
+        results = fill(tasks, "local", workers=workers, progress=False, on_result=note_unit)
     finally:
         if previous is None:
             del os.environ["COLA_THREADS"]
         else:
             os.environ["COLA_THREADS"] = previous
     seconds = time.time() - start
-    report = fill_report(tasks, results, commit=git_commit())
+    report = fill_report(tasks, results, commit=commit, earlier=earlier)
     computed = [r for r in report if not r["cached"]]
-    print(f"   filled in {seconds:.0f} s ({len(computed)} of {len(tasks)} units computed; worker seconds per task: "
-          + ", ".join(f"{k} {v:,.0f}" for k, v in seconds_by_task(report).items()) + ")", flush=True)
+    resumed = (f"; resumed {sum(r['resumed'] for r in report)} units of a killed fill that ran {earlier_wall:.0f} s"
+               if earlier_wall else "")
+    print(f"   filled in {seconds + earlier_wall:.0f} s ({len(computed)} of {len(tasks)} units computed{resumed}; "
+          "worker seconds per task: " + ", ".join(f"{k} {v:,.0f}" for k, v in seconds_by_task(report).items()) + ")",
+          flush=True)
     if report_dir is not None and computed:  # a fill that only found cached units keeps the last record
         report_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_text(report_dir / "fill_units.csv", rows_to_csv(report))
-    return seconds
+    if journal is not None and journal.exists():
+        journal.unlink()
+    return seconds + earlier_wall
 
 
 def results_folder(executed_name: str, profile: str) -> Path:

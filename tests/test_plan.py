@@ -354,6 +354,7 @@ def test_make_figures_records_each_computed_unit_slowest_first(tmp_path, monkeyp
     monkeypatch.syspath_prepend(os.path.dirname(__file__))  # the spawned worker unpickles test_plan.cached_sleep
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([os.path.dirname(__file__), *sys.path]))
     cache = str(tmp_path / "cache")
+    monkeypatch.setenv("COLA_CACHE_DIR", cache)   # where the fill journals its units
     tasks = [Task("quick", cached_sleep, dict(cache_dir=cache, name="quick", seconds=0)),
              Task("slow", cached_sleep, dict(cache_dir=cache, name="slow", seconds=1.5), deps=("quick",))]
     monkeypatch.setattr(plan_module, "notebook_plan", lambda number, profile, dataset=None: tasks)
@@ -379,3 +380,16 @@ def test_make_figures_records_each_computed_unit_slowest_first(tmp_path, monkeyp
     before = (tmp_path / "results" / "fill_units.csv").read_text()
     rn.fill_plan("05", "quick", "cifar100", tmp_path / "results")  # everything cached: the record is kept
     assert (tmp_path / "results" / "fill_units.csv").read_text() == before
+    journal = rn.journal_path(tmp_path / "results")
+    assert journal.parent.parent == tmp_path / "cache" and not journal.exists()   # a finished fill leaves none
+    # a fill killed after computing "slow" (9.9 s, 12 s into it) left its journal; the resuming fill finds "slow"
+    # cached, reports the killed fill's seconds for it and adds that fill's wall time to its own
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    journal.write_text("key,seconds,computed,commit,fill_started,elapsed_s\n"
+                                                   "slow,9.9,True,abc1234,2026-11-30T18:02:06+00:00,12.0\n")
+    assert rn.read_journal(journal)[1] == 12.0
+    assert rn.fill_plan("05", "quick", "cifar100", tmp_path / "results") >= 12.0
+    rows = {r["key"]: r for r in csv.DictReader(open(tmp_path / "results" / "fill_units.csv"))}
+    assert rows["slow"]["seconds"] == "9.9" and rows["slow"]["resumed"] == "True" and rows["slow"]["commit"] == "abc1234"
+    assert rows["quick"]["cached"] == "True" and rows["quick"]["resumed"] == "False"
+    assert not journal.exists()

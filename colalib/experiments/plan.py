@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from typing import Any
+from typing import Any, Callable
 
 from ..classification import ClassifierConfig
 from ..cola import SCOLAConfig
@@ -64,19 +64,21 @@ def check_plan(tasks: list[Task]) -> None:
 
 
 def fill(tasks: list[Task], executor: str = "local", workers: int | None = None, scheduler: str | None = None,
-         progress: bool = True) -> list[dict]:
+         progress: bool = True, on_result: Callable[[dict], None] | None = None) -> list[dict]:
     """Compute every task of a plan in parallel, dependencies first; one progress bar over the units with an ETA.
-    Returns ``{key, seconds, computed}`` per task (``computed`` False: its unit came from the cache)."""
+    Returns ``{key, seconds, computed}`` per task (``computed`` False: its unit came from the cache); ``on_result``
+    is called with each of them as its unit finishes (e.g. to journal the seconds of a fill that may be killed)."""
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {EXECUTORS}, got {executor!r}")
     check_plan(tasks)
     workers = workers or max(1, os.cpu_count() or 1)
     if executor == "dask":
-        return _fill_dask(tasks, workers, scheduler, progress)
-    return _fill_local(tasks, workers, progress)
+        return _fill_dask(tasks, workers, scheduler, progress, on_result)
+    return _fill_local(tasks, workers, progress, on_result)
 
 
-def _fill_local(tasks: list[Task], workers: int, progress: bool) -> list[dict]:
+def _fill_local(tasks: list[Task], workers: int, progress: bool,
+                on_result: Callable[[dict], None] | None = None) -> list[dict]:
     import multiprocessing
     done: dict[str, dict] = {}
     pending = {t.key: t for t in tasks}
@@ -92,18 +94,30 @@ def _fill_local(tasks: list[Task], workers: int, progress: bool) -> list[dict]:
                 running.pop(future)
                 result = future.result()  # a failing unit stops the fill with its own error
                 done[result["key"]] = result
+                if on_result:
+                    on_result(result)
                 bar.update(1)
     bar.close()
     return [done[t.key] for t in tasks]
 
 
-def fill_report(tasks: list[Task], results: list[dict], commit: str = "") -> list[dict]:
+def fill_report(tasks: list[Task], results: list[dict], commit: str = "",
+                earlier: dict[str, dict] | None = None) -> list[dict]:
     """One row per unit of a filled plan (the list :func:`fill` returned): its key, the task it ran, its seconds in the
     worker and whether it came from the cache (it wrote nothing, :func:`run_task`), slowest first, so that what
-    dominates a notebook's time is on record (``results/NN_name/fill_units.csv``, written by ``make figures``)."""
+    dominates a notebook's time is on record (``results/NN_name/fill_units.csv``, written by ``make figures``).
+    ``earlier``: results journalled by a killed fill of the same plan (by key); a unit it computed that this fill
+    found cached keeps that fill's seconds and commit, marked ``resumed``."""
     by_key = {r["key"]: r for r in results}
-    rows = [{"key": t.key, "task": t.fn.__name__, "seconds": round(by_key[t.key]["seconds"], 1),
-             "cached": not by_key[t.key]["computed"], "commit": commit} for t in tasks]
+    rows = []
+    for t in tasks:
+        now, before = by_key[t.key], (earlier or {}).get(t.key)
+        if not now["computed"] and before and before.get("computed"):
+            rows.append({"key": t.key, "task": t.fn.__name__, "seconds": round(float(before["seconds"]), 1),
+                         "cached": False, "commit": before.get("commit", commit), "resumed": True})
+        else:
+            rows.append({"key": t.key, "task": t.fn.__name__, "seconds": round(now["seconds"], 1),
+                         "cached": not now["computed"], "commit": commit, "resumed": False})
     return sorted(rows, key=lambda r: -r["seconds"])
 
 
@@ -130,7 +144,8 @@ def _exit_with_parent(parent: int, every_s: float = 1.0) -> None:
     threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
 
 
-def _fill_dask(tasks: list[Task], workers: int, scheduler: str | None, progress: bool) -> list[dict]:
+def _fill_dask(tasks: list[Task], workers: int, scheduler: str | None, progress: bool,
+               on_result: Callable[[dict], None] | None = None) -> list[dict]:
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError as err:
@@ -149,6 +164,8 @@ def _fill_dask(tasks: list[Task], workers: int, scheduler: str | None, progress:
         for future in as_completed(list(futures.values())):
             result = future.result()
             done[result["key"]] = result
+            if on_result:
+                on_result(result)
             bar.update(1)
         bar.close()
         return [done[t.key] for t in tasks]
