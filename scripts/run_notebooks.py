@@ -89,7 +89,7 @@ def read_journal(path: Path) -> tuple[dict[str, dict], float]:
     walls: dict[str, float] = {}
     for r in rows:
         walls[r["fill_started"]] = max(walls.get(r["fill_started"], 0.0), float(r["elapsed_s"]))
-    return {r["key"]: {**r, "computed": r["computed"] == "True"} for r in rows}, sum(walls.values())
+    return {r["key"]: r for r in rows}, sum(walls.values())
 
 
 def fill_plan(number: str, profile: str, dataset: str | None = None, report_dir: Path | None = None) -> float:
@@ -118,8 +118,8 @@ def fill_plan(number: str, profile: str, dataset: str | None = None, report_dir:
     def note_unit(result: dict) -> None:
         if journal is None or not result["computed"]:
             return
-        journalled.append({"key": result["key"], "seconds": round(result["seconds"], 1), "computed": True,
-                           "commit": commit, "fill_started": started, "elapsed_s": round(time.time() - start, 1)})
+        journalled.append({"key": result["key"], "seconds": round(result["seconds"], 1), "commit": commit,
+                           "fill_started": started, "elapsed_s": round(time.time() - start, 1)})
         journal.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(journal, rows_to_csv(journalled))
 

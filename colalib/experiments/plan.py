@@ -112,7 +112,7 @@ def fill_report(tasks: list[Task], results: list[dict], commit: str = "",
     rows = []
     for t in tasks:
         now, before = by_key[t.key], (earlier or {}).get(t.key)
-        if not now["computed"] and before and before.get("computed"):
+        if not now["computed"] and before is not None:   # the journal holds only computed units
             rows.append({"key": t.key, "task": t.fn.__name__, "seconds": round(float(before["seconds"]), 1),
                          "cached": False, "commit": before.get("commit", commit), "resumed": True})
         else:
