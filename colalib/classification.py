@@ -27,7 +27,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .config import ExperimentConfig
+from .config import RunConfig
 from .data import to_tensor
 from .models import build_classifier
 from .utils import get_device, progress_bar, seed_everything
@@ -36,7 +36,7 @@ ARMS = ("real", "synthetic", "mix")
 
 
 @dataclass(frozen=True)
-class ClassifierConfig(ExperimentConfig):
+class ClassifierConfig(RunConfig):
     """Classifier training recipe of App. C.3 (defaults: the thesis's ResNet-20 protocol)."""
 
     arch: str = "resnet20"

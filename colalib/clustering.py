@@ -47,14 +47,14 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 
-from .config import ExperimentConfig
+from .config import RunConfig
 from .data import to_tensor
 from .models import ResNet18Encoder
 from .utils import get_device, progress_bar, seed_everything
 
 
 @dataclass(frozen=True)
-class MMDCConfig(ExperimentConfig):
+class MMDCConfig(RunConfig):
     """Step I settings; defaults are the thesis protocol (App. C.1), see the module docstring.
 
     ``rotation_batch`` counts rotated images (4 rotations x ``rotation_batch // 4`` images). ``crop_fraction``

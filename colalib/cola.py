@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from .cache import ArtifactCache, atomic_torch_save
-from .config import ExperimentConfig
+from .config import RunConfig
 from .data import ImageDataset, to_tensor, to_uint8
 from .latent import init_codes, optimise_latent, project_codes
 from .losses import build_loss, perceptual_resnet32
@@ -40,7 +40,7 @@ from .utils import get_device, seed_everything
 TRANSFER_MAX_RELATIVE_ERROR = 0.35
 
 @dataclass(frozen=True)
-class DecoderConfig(ExperimentConfig):
+class DecoderConfig(RunConfig):
     """What every model here that trains a generator on a reconstruction loss shares: sCOLA, COLA and GLO
     (:class:`SCOLAConfig`) and the related methods of :mod:`colalib.peers` (``ReGeneConfig``, ``AugIntAEConfig``):
     the generator (thesis Table 4.2), the reconstruction loss (Sec. 3.2 and 5.3.1) and its training schedule

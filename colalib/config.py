@@ -5,11 +5,11 @@ thesis protocol (profile ``paper``); the class attribute ``PROFILES`` lists, for
 fields that differ from the defaults::
 
     @dataclass(frozen=True)
-    class GenerationConfig(ExperimentConfig):
+    class GenerationConfig(RunConfig):
         epochs: int = 500
         PROFILES: ClassVar[dict] = {"smoke": {"epochs": 2}, "quick": {"epochs": 60}, "paper": {}}
 
-    cfg = GenerationConfig.for_profile("quick", seed=1)
+    cfg = GenerationConfig.for_profile("quick", seed=1)   # GenerationConfig(RunConfig): one run
     cfg.key()   # stable hash, used by the artifact cache
 
 Profiles
@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import numbers
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
@@ -57,10 +58,11 @@ def config_key(obj: Any, length: int = 16) -> str:
 
 @dataclass(frozen=True)
 class ExperimentConfig:
-    """Base class of every experiment configuration (see the module docstring)."""
+    """Base class of every configuration (see the module docstring): a profile and the profile machinery. A config
+    derives from :class:`RunConfig` (one fit or training, one ``seed``) or :class:`StudyConfig` (a notebook's study,
+    one subset per entry of ``seeds``), never from both."""
 
     profile: str = "paper"
-    seed: int = 0
 
     PROFILES: ClassVar[dict[str, dict[str, Any]]] = {"smoke": {}, "quick": {}, "paper": {}}
     # (dataset, profile) -> settings that differ on that dataset (e.g. fewer sizes for CIFAR-100's 100 classes on the
@@ -80,7 +82,9 @@ class ExperimentConfig:
         fields = {f.name for f in dataclasses.fields(cls)}
         unknown = set(overrides) - fields
         if unknown:
-            raise TypeError(f"{cls.__name__} has no field(s) {sorted(unknown)}; fields: {sorted(fields)}")
+            hint = (f" It runs one subset per entry of `seeds`: pass seeds=({overrides['seed']},)."
+                    if "seed" in unknown and "seeds" in fields else "")
+            raise TypeError(f"{cls.__name__} has no field(s) {sorted(unknown)}; fields: {sorted(fields)}.{hint}")
         base = cls.PROFILES.get(profile, {})
         dataset = overrides.get("dataset", base.get("dataset"))
         values = {**base, **cls.DATASET_PROFILES.get((dataset, profile), {}), **overrides, "profile": profile}
@@ -102,11 +106,27 @@ class ExperimentConfig:
         return config_key({"class": type(self).__name__, **self.to_dict()})
 
 
-def check_seeds(exp: Any) -> None:
-    """An experiment config with ``seeds``: at least one, all distinct, and the base class's single ``seed`` unused
-    (a caller who passes it is told to pass ``seeds``)."""
-    if not exp.seeds or len(set(exp.seeds)) != len(exp.seeds):
-        raise ValueError(f"seeds must be distinct and at least one, got {exp.seeds!r}")
-    if exp.seed != 0:
-        raise TypeError(f"{type(exp).__name__} runs one subset per entry of `seeds`; pass seeds=({exp.seed},) "
-                        "instead of seed=")
+@dataclass(frozen=True)
+class RunConfig(ExperimentConfig):
+    """One run: one model fit or one classifier training, seeded by ``seed`` (its data subset, initialisation and
+    sampling). Units of work are cached by the key of such a config."""
+
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class StudyConfig(ExperimentConfig):
+    """A notebook's study: one data subset (and one run of every arm) per entry of ``seeds``, so that its claims can
+    be paired by seed (:data:`colalib.stats.MIN_SUBSETS`). Studies are not cache units; their runs are."""
+
+    seeds: tuple[int, ...] = (0,)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_seeds(self.seeds)
+
+
+def check_seeds(seeds: tuple[int, ...]) -> None:
+    """``seeds`` of a :class:`StudyConfig`: at least one, all distinct integers."""
+    if not seeds or len(set(seeds)) != len(seeds) or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in seeds):
+        raise ValueError(f"seeds must be distinct integers, at least one, got {seeds!r} (e.g. SEEDS = [0, 1, 2])")

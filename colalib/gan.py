@@ -43,7 +43,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 from .cache import atomic_torch_save
 from .cola import _as_arrays
-from .config import ExperimentConfig
+from .config import RunConfig
 from .data import ImageDataset, to_tensor, to_uint8
 from .models import build_generator
 from .sampling import balanced_labels
@@ -180,7 +180,7 @@ def linear_decay_lr(base: float, step: int, num_steps: int) -> float:
 # --------------------------------------------------------------------------------------------- config
 
 @dataclass(frozen=True)
-class GANConfig(ExperimentConfig):
+class GANConfig(RunConfig):
     """CGAN-PD training settings. Defaults (``paper``): Mimicry's cGAN-PD CIFAR-10 protocol (README training
     parameters; ``cgan_pd_32.py``: nz 128, ngf 256, ndf 128), which the thesis follows (Sec. 4.1).
 

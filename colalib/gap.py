@@ -32,7 +32,7 @@ import torch
 from .cache import ArtifactCache
 from .classification import ClassifierConfig
 from .cola import SCOLA, SCOLAConfig
-from .config import ExperimentConfig
+from .config import StudyConfig
 from .data import ImageDataset, dataset_fingerprint, load_dataset, small_sample
 from .experiments import _unit_key, arm_unit, fit_model, reference_classifier
 from .stats import interval95, verdict  # noqa: F401  (re-exported)
@@ -63,7 +63,7 @@ STEP_III_READINGS: tuple[str, ...] = tuple(k for k, v in READINGS.items() if v[0
 
 
 @dataclass(frozen=True)
-class GapStudyConfig(ExperimentConfig):
+class GapStudyConfig(StudyConfig):
     """The study's sizes and subsets. ``mix_sizes`` x ``seeds``: Mix - Real of every reading in ``readings``;
     ``quality_sizes`` x ``quality_seeds``: sample scores of every step-III reading in ``quality_readings`` (cheap:
     no classifier);

@@ -66,13 +66,21 @@ def markdown_table(rows: Iterable[Mapping[str, Any]], floatfmt: str = ".2f") -> 
     return "\n".join(lines)
 
 
-def output_dir(kind: str, name: str, profile: str, root: str | Path | None = None) -> Path:
-    """Where a notebook run writes its ``kind`` ("figures" or "results"): ``root`` (default ``$COLA_FIGURES_DIR`` /
-    ``$COLA_RESULTS_DIR``, else the repository's folder) / the notebook's name, with ``_<profile>`` appended outside
-    the quick profile (quick results are the default ones)."""
-    if kind not in ("figures", "results"):
+OUTPUT_KINDS: tuple[str, ...] = ("figures", "results")
+
+
+def output_dir_variable(kind: str) -> str:
+    """The environment variable that moves the root of a notebook run's ``kind`` ("figures" or "results")."""
+    if kind not in OUTPUT_KINDS:
         raise ValueError(f"kind must be 'figures' or 'results', got {kind!r}")
-    base = Path(root or os.environ.get(f"COLA_{kind.upper()}_DIR", REPO_ROOT / kind))
+    return f"COLA_{kind.upper()}_DIR"
+
+
+def output_dir(kind: str, name: str, profile: str, root: str | Path | None = None) -> Path:
+    """Where a notebook run writes its ``kind`` ("figures" or "results"): ``root`` (default the folder named by
+    :func:`output_dir_variable`, ``$COLA_FIGURES_DIR`` / ``$COLA_RESULTS_DIR``, else the repository's folder) / the
+    notebook's name, with ``_<profile>`` appended outside the quick profile (quick results are the default ones)."""
+    base = Path(root or os.environ.get(output_dir_variable(kind), REPO_ROOT / kind))
     return base / (name if profile == DEFAULT_PROFILE else f"{name}_{profile}")
 
 

@@ -26,11 +26,11 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from .config import ExperimentConfig, check_seeds
+from .config import StudyConfig
 
 
 @dataclass(frozen=True)
-class TheoryConfig(ExperimentConfig):
+class TheoryConfig(StudyConfig):
     """Monte Carlo sizes for notebook 01. ``seeds``: the one seed of its simulations (named as every notebook names
     its seeds); their precision is set by the repeats, not by more seeds."""
 
@@ -41,7 +41,6 @@ class TheoryConfig(ExperimentConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_seeds(self)
         if len(self.seeds) != 1:
             raise ValueError(f"notebook 01's simulations take one seed, got {self.seeds!r}; raise `repeats` or "
                              "`classifier_repeats` for more precision")

@@ -32,7 +32,7 @@ import torch.nn as nn
 from scipy.special import logsumexp
 from sklearn.cluster import KMeans
 
-from .config import ExperimentConfig
+from .config import RunConfig
 from .latent import init_codes, optimise_latent, project_codes
 from .mmgan import MMGAN, MMGANConfig
 from .sampling import ClassGaussians, balanced_labels, fit_class_gaussians, sample_codes
@@ -112,7 +112,7 @@ class MLPDiscriminator(nn.Module):
 # --------------------------------------------------------------------------------------------- config
 
 @dataclass(frozen=True)
-class ToyConfig(ExperimentConfig):
+class ToyConfig(RunConfig):
     """The toy experiment. Data: Sec. 4.1 of the MM-GAN paper. sCOLA / COLA: App. C.2's Algorithm-1 settings (lr
     codes 0.01, generator 0.001, x0.5 every 50 epochs, 500 epochs, batch 128) with ``latent_dim`` (``d``, the v
     part; the t part has ``K = 9`` coordinates). MM-GAN: Algorithm 1's defaults (``d = 100``, ``c = 0.1``,

@@ -188,13 +188,14 @@ CUSTOM_DIR = REPO / "custom"   # git-ignored: runs with changed parameters never
 def keep_committed_results(parameters: list) -> dict[str, str]:
     """With changed parameters (``-p``), the notebooks write their tables and figures under ``custom/results`` and
     ``custom/figures`` instead of ``results/`` and ``figures/``, which hold the committed default runs (unless
-    ``COLA_RESULTS_DIR`` / ``COLA_FIGURES_DIR`` say where). Returns the environment variables set."""
+    :func:`colalib.runner.output_dir_variable` says where). Returns the environment variables set."""
     import os
+    from colalib.runner import OUTPUT_KINDS, output_dir_variable
     if not parameters:
         return {}
     chosen = {}
-    for kind in ("results", "figures"):
-        var = f"COLA_{kind.upper()}_DIR"
+    for kind in OUTPUT_KINDS:
+        var = output_dir_variable(kind)
         if var not in os.environ:
             os.environ[var] = chosen[var] = str(CUSTOM_DIR / kind)
     if chosen:

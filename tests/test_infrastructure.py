@@ -6,12 +6,12 @@ from typing import ClassVar
 import pytest
 
 from colalib.cache import ArtifactCache, atomic_write_bytes, atomic_write_json
-from colalib.config import ExperimentConfig, check_profile
+from colalib.config import RunConfig, StudyConfig, check_profile
 from colalib.runner import NotebookRun, markdown_table, output_dir, read_csv, rows_to_csv
 
 
 @dataclass(frozen=True)
-class ToyConfig(ExperimentConfig):
+class ToyConfig(RunConfig):
     epochs: int = 500
     lr: float = 0.01
     PROFILES: ClassVar[dict] = {"smoke": {"epochs": 2}, "quick": {"epochs": 50}, "paper": {}}
@@ -187,3 +187,38 @@ def test_dataset_profiles_sit_between_the_profile_and_the_overrides():
     assert c100.sizes == (5, 20) and c100.seeds == (0,)
     assert ClassificationExperimentConfig.for_profile("quick", dataset="cifar100", seeds=(0, 1)).seeds == (0, 1)
     assert ClassificationExperimentConfig.for_profile("paper", dataset="cifar100").sizes == (5, 10, 20, 50, 100)
+
+
+@dataclass(frozen=True)
+class ToyStudy(StudyConfig):
+    sizes: tuple[int, ...] = (5, 10)
+
+
+def test_a_study_takes_seeds_and_a_run_takes_one_seed():
+    """A study (one subset per seed) has no single ``seed`` to be silently ignored; bad seeds fail at once."""
+    assert ToyStudy.for_profile("quick", seeds=(3, 4)).seeds == (3, 4)
+    assert not hasattr(ToyStudy(), "seed") and not hasattr(ToyConfig(), "seeds")
+    with pytest.raises(TypeError, match=r"pass seeds=\(3,\)"):
+        ToyStudy.for_profile("quick", seed=3)
+    for bad in [(), (1, 1), (1.5,), (True,)]:
+        with pytest.raises(ValueError, match="distinct integers"):
+            ToyStudy.for_profile("quick", seeds=bad)
+
+
+def test_every_config_of_the_library_is_a_run_or_a_study():
+    """Every config class of colalib derives from exactly one of RunConfig (cached unit) and StudyConfig."""
+    import importlib
+    from colalib.config import ExperimentConfig
+    for module in ("experiments", "gap", "mmgan", "peers", "theory", "toy"):  # every module that defines a config
+        importlib.import_module(f"colalib.{module}")
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    library = [c for c in subclasses(ExperimentConfig) if c.__module__.startswith("colalib.")
+               and c not in (RunConfig, StudyConfig)]
+    assert len(library) >= 14
+    for cls in library:
+        assert issubclass(cls, RunConfig) != issubclass(cls, StudyConfig), cls

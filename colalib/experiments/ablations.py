@@ -7,7 +7,7 @@ from typing import Any, Callable, ClassVar
 from ..cache import ArtifactCache
 from ..classification import ClassifierConfig
 from ..cola import SCOLA, SCOLAConfig
-from ..config import ExperimentConfig
+from ..config import StudyConfig
 from ..utils import get_device
 from .registry import SIMILARITY_LABELS, SIMILARITY_MEASURES
 from .tasks import split_of, training_subset
@@ -15,7 +15,7 @@ from .units import _timed, arm_unit, fid_unit, fit_or_load
 
 
 @dataclass(frozen=True)
-class AblationExperimentConfig(ExperimentConfig):
+class AblationExperimentConfig(StudyConfig):
     """Protocols of notebook 04: Table 4.3 (Sec. 4.3.1) and Fig. 5.2 (Sec. 5.3.1); defaults are the thesis's.
 
     Table 4.3: sCOLA with each generator of Table 4.2 on ``arch_per_class`` images per class (0: the whole training

@@ -8,7 +8,7 @@ from typing import Any, Callable, ClassVar
 from ..cache import ArtifactCache
 from ..classification import ClassifierConfig
 from ..cola import SCOLAConfig
-from ..config import ExperimentConfig
+from ..config import StudyConfig
 from ..data import load_dataset, small_sample
 from ..utils import get_device
 from .units import arm_unit
@@ -16,7 +16,7 @@ from .registry import MIX_VARIANTS
 
 
 @dataclass(frozen=True)
-class ClassificationExperimentConfig(ExperimentConfig):
+class ClassificationExperimentConfig(StudyConfig):
     """Chapter 5 protocol: sizes x seeds, sCOLA per subset, Real / Synthetic / Mix classifiers; Table 5.2: the Mix
     arm with each classifier of ``table5_2_archs`` at 100 images per class (or the largest size) on
     ``table5_2_seeds`` (empty: ``seeds``)."""

@@ -9,7 +9,7 @@ import numpy as np
 from ..cache import ArtifactCache
 from ..clustering import MMDCConfig, kmeans_baseline
 from ..cola import SCOLAConfig
-from ..config import ExperimentConfig, check_seeds
+from ..config import StudyConfig
 from ..data import ImageDataset
 from ..metrics import clustering_scores
 from .tasks import Task, cluster_task, fit_task, split_of, training_subset
@@ -19,7 +19,7 @@ FULL_MMDC = "MMDC (RotNet + consistency)"
 
 
 @dataclass(frozen=True)
-class ClusteringExperimentConfig(ExperimentConfig):
+class ClusteringExperimentConfig(StudyConfig):
     """Notebook 02: MMDC (step I, App. C.1 recipe of the profile, :class:`colalib.clustering.MMDCConfig`) on
     ``per_class`` images per class of ``dataset``'s training split (None: the whole split), with and without its
     RotNet task and its augmentation consistency; then unsupervised COLA on its clusters and GLO on the same images
@@ -38,10 +38,6 @@ class ClusteringExperimentConfig(ExperimentConfig):
         "quick": {"per_class": 200, "generation_epochs": 40, "seeds": (0,)},
         "paper": {},
     }
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        check_seeds(self)
 
     def subset(self, seed: int) -> ImageDataset:
         """The images clustered and generated from with ``seed``."""

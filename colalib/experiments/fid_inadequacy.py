@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from ..cache import ArtifactCache
 from ..classification import ClassifierConfig
 from ..cola import SCOLA, SCOLAConfig
-from ..config import ExperimentConfig, check_seeds
+from ..config import StudyConfig
 from ..data import ImageDataset, dataset_fingerprint
 from ..utils import get_device
 from .tasks import split_of, training_subset
@@ -15,7 +15,7 @@ from .units import fit_or_load, spread_unit
 
 
 @dataclass(frozen=True)
-class FIDInadequacyConfig(ExperimentConfig):
+class FIDInadequacyConfig(StudyConfig):
     """Appendix A (FID inadequacy) and B (class-content transfer): one sCOLA, sampled at several spreads.
 
     ``per_class`` None: the whole training split (the thesis's full-data sCOLA). The "concentrated" and "sparse"
@@ -52,10 +52,6 @@ class FIDInadequacyConfig(ExperimentConfig):
                   "transfer_epochs": 100, "seeds": (0,)},
         "paper": {},
     }
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        check_seeds(self)
 
     def step_iii(self) -> dict:
         """The sCOLA config overrides of this sweep's step-III reading."""

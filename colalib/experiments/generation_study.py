@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from ..cache import ArtifactCache
 from ..classification import ClassifierConfig
 from ..cola import SCOLA, SCOLAConfig
-from ..config import ExperimentConfig
+from ..config import StudyConfig
 from ..data import load_dataset, small_sample
 from ..gan import GANConfig
 from ..utils import get_device
@@ -16,7 +16,7 @@ from .registry import _method_class, model_config
 
 
 @dataclass(frozen=True)
-class GenerationExperimentConfig(ExperimentConfig):
+class GenerationExperimentConfig(StudyConfig):
     """Chapter 4 protocol (Fig. 4.1, 4.5; App. C.4): FID and CAS per method, training size and run."""
 
     dataset: str = "cifar10"

@@ -7,7 +7,7 @@ from typing import Any, Callable, ClassVar
 from ..cache import ArtifactCache
 from ..classification import ClassifierConfig
 from ..cola import SCOLAConfig
-from ..config import ExperimentConfig
+from ..config import StudyConfig
 from ..data import load_dataset, small_sample
 from ..utils import get_device
 from .generation_study import GenerationExperimentConfig
@@ -16,7 +16,7 @@ from .units import arm_unit, fid_unit, reference_classifier, sample_quality_unit
 
 
 @dataclass(frozen=True)
-class PeersExperimentConfig(ExperimentConfig):
+class PeersExperimentConfig(StudyConfig):
     """Notebook 07: sCOLA and the related methods (GLO, CGAN-PD, ReGene, MM-GAN, AugIntAE) on the same subsets,
     scored by FID, CAS and Mix accuracy with the recipes of notebooks 03 and 05 (only the method differs), plus
     GAN-test accuracy, MM-GAN's quality/diversity scores and the nearest-training-image distance of the samples

@@ -8,7 +8,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from ..cola import COLA, SCOLA
-from ..config import ExperimentConfig
+from ..config import RunConfig
 from ..gan import CGANPD, GANConfig
 
 
@@ -28,7 +28,7 @@ def _method_class(method: str) -> type:
     return classes[method][0]
 
 
-def model_config(method: str, scola: ExperimentConfig, gan: GANConfig | None = None) -> ExperimentConfig:
+def model_config(method: str, scola: RunConfig, gan: GANConfig | None = None) -> RunConfig:
     """The configuration ``method`` is trained with: sCOLA, GLO and COLA use ``scola``; CGAN-PD (``"cgan_pd"``)
     uses ``gan``, by default ``GANConfig.for_profile(scola.profile, seed=scola.seed)``; the related methods of
     notebook 07 (``"regene"``, ``"mmgan"``, ``"augintae"``) their own config class's profile of ``scola.profile``

@@ -11,7 +11,7 @@ import torch
 from ..cache import ArtifactCache
 from ..classification import ClassifierConfig, train_and_evaluate
 from ..cola import COLA, SCOLA, LatentGenerativeModel, SCOLAConfig
-from ..config import ExperimentConfig
+from ..config import RunConfig
 from ..data import ImageDataset, dataset_fingerprint, fingerprint, load_dataset, small_sample
 from ..gan import GANConfig
 from ..utils import get_device
@@ -60,7 +60,7 @@ def arm_unit(arm: str, subset: ImageDataset, test: ImageDataset, scola: SCOLACon
     return cache.get_or_compute("classification", key, compute)
 
 
-def fit_or_load(model_cls: type, config: ExperimentConfig, dataset: ImageDataset,
+def fit_or_load(model_cls: type, config: RunConfig, dataset: ImageDataset,
                 cache: ArtifactCache | None = None, device: str | torch.device | None = None,
                 progress: bool = True, **fit_kwargs: Any) -> Any:
     """Fit ``model_cls`` on ``dataset`` unless a model with the same config and data is cached.
@@ -92,7 +92,7 @@ def fit_or_load(model_cls: type, config: ExperimentConfig, dataset: ImageDataset
     return model
 
 
-def fit_model(model_cls: type, config: ExperimentConfig, subset: ImageDataset, cache: ArtifactCache | None = None,
+def fit_model(model_cls: type, config: RunConfig, subset: ImageDataset, cache: ArtifactCache | None = None,
               device=None, progress: bool = True) -> Any:
     """``model_cls`` trained on ``subset`` (cached, :func:`fit_or_load`).
 
@@ -126,7 +126,7 @@ def transductive_images(subset: ImageDataset, n: int, seed: int) -> np.ndarray:
     return test.images[idx]
 
 
-def fid_unit(method: str, subset: ImageDataset, scola: ExperimentConfig, exp: GenerationExperimentConfig,
+def fid_unit(method: str, subset: ImageDataset, scola: RunConfig, exp: GenerationExperimentConfig,
              cache: ArtifactCache, device, progress: bool = True, gan: GANConfig | None = None) -> dict:
     """FID of ``exp.n_fid`` samples of ``method`` trained on ``subset`` against the test split (cached).
     ``method="real"`` scores the real subset itself (its own size). The model's configuration is
@@ -189,7 +189,7 @@ def clustering_unit(config: Any, subset: ImageDataset, cache: ArtifactCache | No
     return cache.get_or_compute("mmdc", key, compute, kind="torch")
 
 
-def sample_quality_unit(method: str, subset: ImageDataset, config: ExperimentConfig, judge: Any, judge_key: dict,
+def sample_quality_unit(method: str, subset: ImageDataset, config: RunConfig, judge: Any, judge_key: dict,
                         n: int, cache: ArtifactCache, device, progress: bool = True) -> dict:
     """GAN-test accuracy (ReGene's measure: the real-data ``judge`` classifies the samples), MM-GAN's quality,
     diversity and combined scores (paper 003 Eqs. 3.2-3.7, features and predictions of the same judge) and the
