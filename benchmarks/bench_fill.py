@@ -27,8 +27,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from colalib.classification import ClassifierConfig  # noqa: E402
-from colalib.cola import SCOLAConfig  # noqa: E402
 from colalib.experiments import ClassificationExperimentConfig  # noqa: E402
 from colalib.experiments.plan import classification_plan, fill, notebook_plan  # noqa: E402
 
@@ -113,8 +111,7 @@ def main() -> int:
         return 0
     if args.notebook == "05":
         exp = ClassificationExperimentConfig.for_profile(args.profile, sizes=tuple(args.sizes), seeds=tuple(args.seeds))
-        tasks = classification_plan(exp, SCOLAConfig.for_profile(args.profile),
-                                    ClassifierConfig.for_profile(args.profile))
+        tasks = classification_plan(exp)
         print(f"notebook 05 plan, profile {args.profile}, sizes {args.sizes}, seeds {args.seeds}: {len(tasks)} units")
     else:
         tasks = notebook_plan(args.notebook, args.profile)

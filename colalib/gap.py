@@ -35,6 +35,8 @@ from .cola import SCOLA, SCOLAConfig
 from .config import StudyConfig
 from .data import ImageDataset, dataset_fingerprint, load_dataset, small_sample
 from .experiments import _unit_key, arm_unit, fit_model, reference_classifier
+from .experiments.executors import prefill
+from .experiments.registry import ProfileRecipes
 from .stats import interval95, verdict  # noqa: F401  (re-exported)
 from .utils import get_device
 
@@ -63,8 +65,9 @@ STEP_III_READINGS: tuple[str, ...] = tuple(k for k, v in READINGS.items() if v[0
 
 
 @dataclass(frozen=True)
-class GapStudyConfig(StudyConfig):
-    """The study's sizes and subsets. ``mix_sizes`` x ``seeds``: Mix - Real of every reading in ``readings``;
+class GapStudyConfig(StudyConfig, ProfileRecipes):
+    """The study's sizes and subsets, with the profile's recipes (:class:`~colalib.experiments.registry.
+    ProfileRecipes`). ``mix_sizes`` x ``seeds``: Mix - Real of every reading in ``readings``;
     ``quality_sizes`` x ``quality_seeds``: sample scores of every step-III reading in ``quality_readings`` (cheap:
     no classifier);
     ``cas_readings``: the step-III readings also scored by CAS at ``mix_sizes`` on ``cas_seeds``.
@@ -155,13 +158,18 @@ def _mix_and_real(name: str, subset: ImageDataset, test: ImageDataset, scola: SC
             "mix_seconds": mix["train_seconds"], "device": mix.get("device", "")}
 
 
-def gap_study(exp: GapStudyConfig, scola: SCOLAConfig, clf: ClassifierConfig, cache: ArtifactCache | None = None,
-              device=None, progress: bool = True, combine: bool = True,
-              on_row: Callable[[dict], None] | None = None) -> list[dict]:
+def gap_study(exp: GapStudyConfig, cache: ArtifactCache | None = None, executor: str | None = None, *,
+              workers: int | None = None, scheduler: str | None = None, device=None, progress: bool = True,
+              combine: bool = True, on_row: Callable[[dict], None] | None = None) -> list[dict]:
     """Mix, Real and Mix - Real of every reading at every size and seed (units cached), then, with ``combine``,
     of :func:`combined_reading` (chosen from these rows, per size). Rows carry ``size``, ``seed``, ``reading``,
-    ``kind`` and the accuracies."""
+    ``kind`` and the accuracies. ``executor`` (None, ``"local"``, ``"dask"``):
+    :func:`colalib.experiments.executors.prefill` of the readings' units (the combination is chosen from their
+    results, so it runs in this process)."""
+    from .experiments.gap_plan import gap_readings_plan, planned
     cache = cache or ArtifactCache()
+    prefill(planned(gap_readings_plan, exp), cache, executor, workers, scheduler, progress)
+    scola, clf = exp.scola_config(), exp.classifier_config()
     device = get_device(device)
     train, test = load_dataset(exp.dataset, "train"), load_dataset(exp.dataset, "test")
     rows: list[dict] = []
@@ -309,13 +317,17 @@ def step_iii_quality_unit(name: str, subset: ImageDataset, scola: SCOLAConfig, j
     return cache.get_or_compute("step_iii_quality", key, compute)
 
 
-def step_iii_study(exp: GapStudyConfig, scola: SCOLAConfig, clf: ClassifierConfig, cache: ArtifactCache | None = None,
-                   device=None, progress: bool = True, on_row: Callable[[dict], None] | None = None) -> list[dict]:
+def step_iii_study(exp: GapStudyConfig, cache: ArtifactCache | None = None, executor: str | None = None, *,
+                   workers: int | None = None, scheduler: str | None = None, device=None, progress: bool = True,
+                   on_row: Callable[[dict], None] | None = None) -> list[dict]:
     """Every step-III reading in ``exp.readings`` at ``exp.quality_sizes`` x ``exp.quality_seeds``: GAN-test,
     diversity, memorisation (one trained sCOLA per subset, sampled each way); CAS for ``exp.cas_readings`` at
     ``exp.mix_sizes`` x ``exp.cas_seeds``. The judge is a ResNet trained on ``exp.judge_per_class`` real images per
-    class (the classifier recipe of the profile, seed 0)."""
+    class (the classifier recipe of the profile, seed 0). ``executor``: as :func:`gap_study`'s."""
+    from .experiments.gap_plan import planned, step_iii_plan
     cache = cache or ArtifactCache()
+    prefill(planned(step_iii_plan, exp), cache, executor, workers, scheduler, progress)
+    scola, clf = exp.scola_config(), exp.classifier_config()
     device = get_device(device)
     judge_clf = clf.replace(seed=0)
     judge, judge_acc = reference_classifier(exp.dataset, exp.judge_per_class, judge_clf, cache, device, progress)
@@ -388,15 +400,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.readings:
         over["readings"] = tuple(dict.fromkeys([DEFAULT, *args.readings]))
     exp = GapStudyConfig.for_profile(args.profile, **over)
-    scola, clf = SCOLAConfig.for_profile(args.profile), ClassifierConfig.for_profile(args.profile)
 
     def show(row: dict) -> None:
         print(json.dumps(row), flush=True)
 
     if args.part in ("quality", "all"):
-        step_iii_study(exp, scola, clf, progress=False, on_row=show)
+        step_iii_study(exp, progress=False, on_row=show)
     if args.part in ("mix", "all"):
-        rows = gap_study(exp, scola, clf, progress=False, combine=not args.no_combine, on_row=show)
+        rows = gap_study(exp, progress=False, combine=not args.no_combine, on_row=show)
         print(json.dumps(summarise_readings(rows)))
     return 0
 

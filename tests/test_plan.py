@@ -5,8 +5,6 @@ import json
 import pytest
 
 from colalib.cache import ArtifactCache
-from colalib.classification import ClassifierConfig
-from colalib.cola import SCOLAConfig
 from colalib.experiments import ClassificationExperimentConfig, classification_experiment
 from colalib.experiments.plan import Task, check_plan, classification_plan, fill, notebook_plan
 
@@ -30,7 +28,7 @@ def test_a_bad_plan_fails_before_any_compute():
 
 def test_the_classification_plan_puts_each_model_before_the_arms_that_need_it():
     exp = ClassificationExperimentConfig.for_profile("smoke")
-    tasks = classification_plan(exp, SCOLAConfig.for_profile("smoke"), ClassifierConfig.for_profile("smoke"))
+    tasks = classification_plan(exp)
     fits = [t for t in tasks if t.key.startswith("scola/")]
     arms = [t for t in tasks if not t.key.startswith("scola/")]
     assert len(fits) == len(exp.sizes) * len(exp.seeds) and len(arms) == len(fits) * len(exp.arms)
@@ -44,27 +42,26 @@ def _accuracies(cache_dir) -> dict:
 
 @pytest.mark.notebook
 def test_local_and_dask_fills_agree_and_leave_nothing_for_the_notebook(tmp_path, monkeypatch):
+    """A driver with ``executor="local"`` fills its plan in 2 worker processes into the cache it is given (not the
+    environment's), then only assembles; a Dask LocalCluster of 2 workers fills the same plan with the same results."""
     pytest.importorskip("dask.distributed")
-    exp = ClassificationExperimentConfig.for_profile("smoke", sizes=(5,))
-    scola, clf = SCOLAConfig.for_profile("smoke"), ClassifierConfig.for_profile("smoke")
-    tasks = classification_plan(exp, scola, clf)
-    results = {}
-    for executor in ("local", "dask"):
-        cache_dir = tmp_path / executor
-        monkeypatch.setenv("COLA_CACHE_DIR", str(cache_dir))
-        done = fill(tasks, executor=executor, workers=2, progress=False)
-        assert [d["key"] for d in done] == [t.key for t in tasks]
-        results[executor] = _accuracies(cache_dir)
-    assert len(results["local"]) == len(exp.arms) and results["local"] == results["dask"]
-
     import colalib.experiments.units as units
+    exp = ClassificationExperimentConfig.for_profile("smoke", sizes=(5,))
+    tasks = classification_plan(exp)
+    monkeypatch.setenv("COLA_CACHE_DIR", str(tmp_path / "environment"))
 
     def no_training(*args, **kwargs):
-        raise AssertionError("a unit of the filled plan was computed again")
+        raise AssertionError("a unit of the filled plan was computed again in the driver's process")
 
-    monkeypatch.setattr(units, "train_and_evaluate", no_training)
-    rows = classification_experiment(exp, scola, clf, cache=ArtifactCache(tmp_path / "local"), progress=False)
-    assert sorted(r["accuracy"] for r in rows) == sorted(results["local"].values())
+    with monkeypatch.context() as patched:   # the workers are spawned: only this process's training is patched away
+        patched.setattr(units, "train_and_evaluate", no_training)
+        rows = classification_experiment(exp, ArtifactCache(tmp_path / "local"), "local", workers=2, progress=False)
+    local = _accuracies(tmp_path / "local")
+    assert len(local) == len(exp.arms) and sorted(r["accuracy"] for r in rows) == sorted(local.values())
+    done = fill(tasks, executor="dask", workers=2, progress=False, cache_dir=tmp_path / "dask")
+    assert [d["key"] for d in done] == [t.key for t in tasks]
+    assert _accuracies(tmp_path / "dask") == local
+    assert not (tmp_path / "environment").exists()
 
 
 def test_the_peers_plan_scores_each_method_after_its_fit_and_the_judge():
@@ -99,12 +96,10 @@ def test_the_generation_plan_holds_every_unit_of_notebook_03(tmp_path, monkeypat
     """Notebook 03's plan (fits, FID, CAS, with a dataset beside) leaves nothing for its driver to compute."""
     from colalib.experiments import GenerationExperimentConfig, generation_experiment
     from colalib.experiments.plan import generation_plan, run_task
-    from colalib.gan import GANConfig
     monkeypatch.setenv("COLA_CACHE_DIR", str(tmp_path))
     assert len(notebook_plan("03", "smoke")) == len(notebook_plan("03", "smoke", "digits"))
     exp = GenerationExperimentConfig.for_profile("smoke", methods=("scola", "glo"), n_fid=20, n_real_fid=20, beside=())
-    scola, clf, gan = SCOLAConfig.for_profile("smoke"), ClassifierConfig.for_profile("smoke"), GANConfig.for_profile("smoke")
-    tasks = generation_plan(exp, scola, clf, gan)
+    tasks = generation_plan(exp)
     check_plan(tasks)
     keys = [t.key for t in tasks]
     assert "fit/glo/digits/5/0" in keys and "fid/real/digits/5/0/n20" in keys and "cas/glo/digits/5/0/n10" in keys
@@ -121,7 +116,7 @@ def test_the_generation_plan_holds_every_unit_of_notebook_03(tmp_path, monkeypat
 
     monkeypatch.setattr(units, "train_and_evaluate", computed_again)
     monkeypatch.setattr(metrics, "fid_against_dataset", computed_again)
-    rows = generation_experiment(exp, scola, clf, cache=ArtifactCache(tmp_path), progress=False, gan=gan)
+    rows = generation_experiment(exp, ArtifactCache(tmp_path), progress=False)
     assert {r["method"] for r in rows} == {"real", "scola", "glo"}
 
 
@@ -219,11 +214,10 @@ def test_a_filled_plan_leaves_nothing_for_the_notebook(notebook, tmp_path, monke
         from colalib.experiments import classifier_ablation
         from colalib.gap import GapStudyConfig, gap_study, step_iii_study
         exp, gap_exp = ClassificationExperimentConfig.for_profile("smoke"), GapStudyConfig.for_profile("smoke")
-        scola, clf = SCOLAConfig.for_profile("smoke"), ClassifierConfig.for_profile("smoke")
-        assert classification_experiment(exp, scola, clf, cache, progress=False)
-        assert classifier_ablation(exp, scola, clf, cache, progress=False)
-        assert gap_study(gap_exp, scola, clf, cache, progress=False, combine=False)
-        assert step_iii_study(gap_exp, scola, clf, cache, progress=False)
+        assert classification_experiment(exp, cache, progress=False)
+        assert classifier_ablation(exp, cache, progress=False)
+        assert gap_study(gap_exp, cache, progress=False, combine=False)
+        assert step_iii_study(gap_exp, cache, progress=False)
     elif notebook == "04":
         exp = AblationExperimentConfig.for_profile("smoke")
         assert generator_ablation(exp, cache, progress=False) and similarity_ablation(exp, cache, progress=False)
@@ -231,7 +225,7 @@ def test_a_filled_plan_leaves_nothing_for_the_notebook(notebook, tmp_path, monke
         exp = FIDInadequacyConfig.for_profile("smoke")
         models, rows = fid_inadequacy_experiment(exp, cache, progress=False)
         assert [(r["seed"], r["spread"]) for r in rows] == [(0, s) for s in exp.spreads] and list(models) == [0]
-        scola = SCOLAConfig.for_profile("smoke", **exp.step_iii())
+        scola = exp.scola_config(exp.seeds[0])
         fit_or_load(SCOLA, exp.transfer_config(scola), small_sample(load_dataset(exp.dataset), exp.transfer_per_class,
                                                                     scola.seed), cache, progress=False)
 

@@ -203,8 +203,7 @@ def test_gap_study_pairs_each_reading_with_the_real_arm_of_its_own_recipe(tmp_pa
     from colalib.gap import gap_study
     exp = GapStudyConfig.for_profile("smoke", readings=(DEFAULT, "whole-batch swapping", "classifier ~10K steps"),
                                      long_steps=12)
-    rows = gap_study(exp, SCOLAConfig.for_profile("smoke"), ClassifierConfig.for_profile("smoke"),
-                     ArtifactCache(tmp_path), "cpu", progress=False, combine=False)
+    rows = gap_study(exp, ArtifactCache(tmp_path), device="cpu", progress=False, combine=False)
     assert len(rows) == 3 * len(exp.seeds)
     for seed in exp.seeds:
         by = {r["reading"]: r for r in rows if r["seed"] == seed}

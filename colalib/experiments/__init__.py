@@ -3,10 +3,15 @@
   * :mod:`.units` — each unit of work (one model fit, one classifier arm, one FID, ...) is a function of frozen configs,
     cached by the hash of everything that determines it, so an interrupted ``make figures`` resumes where it stopped;
   * :mod:`.registry` — the estimators by name, their configs, and the :class:`GenerativeEstimator` interface;
-  * one driver per notebook: :mod:`.clustering_study` (Sec. 3.1, notebook 02), :mod:`.generation_study` (ch. 4,
-    notebook 03), :mod:`.ablations` (Sec. 4.3.1 and 5.3.1, notebook 04), :mod:`.classification_study` (ch. 5,
-    notebook 05), :mod:`.fid_inadequacy` (App. A, notebook 06), :mod:`.peers_study` (notebook 07);
-  * :mod:`.tasks` and :mod:`.plan` — each notebook's units as tasks with their dependencies, filled in parallel;
+  * one driver module per notebook: :mod:`.clustering_study` (Sec. 3.1, notebook 02), :mod:`.generation_study`
+    (ch. 4, notebook 03), :mod:`.ablations` (Sec. 4.3.1 and 5.3.1, notebook 04), :mod:`.classification_study`
+    (ch. 5, notebook 05; its CIFAR-10 studies in :mod:`colalib.gap`), :mod:`.fid_inadequacy` (App. A, notebook 06),
+    :mod:`.peers_study` (notebook 07). Every driver has one signature, ``driver(exp, cache=None, executor=None, *,
+    workers=None, scheduler=None, device=None, progress=True)``: one experiment config (its recipes come from it,
+    :class:`~.registry.ProfileRecipes`), the cache, and an executor (None: compute each unit in this process when it
+    is needed; ``"local"`` or ``"dask"``: fill the driver's plan in parallel first, :func:`.executors.prefill`);
+  * :mod:`.tasks`, :mod:`.executors` and :mod:`.plan` — units as tasks with their dependencies, filled in parallel
+    (locally or on Dask); each driver module holds its notebook's plan beside its driver;
   * :mod:`colalib.stats` — summaries and paired differences with 95 % intervals;
   * ``python -m colalib.experiments`` (:mod:`.__main__`) — fill the cache headlessly.
 
@@ -20,9 +25,9 @@ from .classification_study import (ClassificationExperimentConfig, classificatio
 from .fid_inadequacy import FIDInadequacyConfig, fid_inadequacy_experiment, spread_sweep
 from .generation_study import (GenerationExperimentConfig, generation_experiment, generation_summary, t_scale_experiment,
                                train_times)
-from .peers_study import PeersExperimentConfig, peers_experiment, sampler_summary
+from .peers_study import PeersExperimentConfig, peers_experiment, sampler_ablation, sampler_summary
 from .registry import (MIX_VARIANTS, PEER_METHODS, PEER_SAMPLERS, SIMILARITY_LABELS, SIMILARITY_MEASURES,
-                       GenerativeEstimator, _method_class, _method_classes, model_config)
+                       GenerativeEstimator, ProfileRecipes, _method_class, _method_classes, model_config)
 from .units import (_unit_key, arm_unit, clustering_unit, fid_unit, fit_model, fit_or_load, method_model, reference_classifier,
                     sample_quality_unit, spread_unit, toy_unit, transductive_images)
 
@@ -34,7 +39,8 @@ __all__ = [
     "fit_model", "fit_or_load", "generation_experiment", "generation_summary", "GenerationExperimentConfig",
     "GenerativeEstimator", "generator_ablation", "method_model", "mix_variant_experiment", "MIX_VARIANTS",
     "model_config", "paired_differences", "PEER_METHODS", "PEER_SAMPLERS", "peers_experiment",
-    "PeersExperimentConfig", "reference_classifier", "sample_quality_unit", "sampler_summary",
+    "PeersExperimentConfig", "ProfileRecipes", "reference_classifier", "sample_quality_unit", "sampler_ablation",
+    "sampler_summary",
     "similarity_ablation", "SIMILARITY_LABELS", "SIMILARITY_MEASURES", "spread_sweep", "spread_unit", "summarise",
     "t_scale_experiment", "toy_unit", "train_times", "transductive_images", "_method_class", "_method_classes",
     "_unit_key",

@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import time
 
-from ..classification import ClassifierConfig
-from ..cola import SCOLAConfig
-from ..gan import GANConfig
 from ..stats import paired_differences, summarise
 from .classification_study import ClassificationExperimentConfig, classification_experiment, mix_variant_experiment
 from .generation_study import GenerationExperimentConfig, generation_experiment
@@ -68,8 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         pover = {k: v for k, v in over.items() if k != "arms"}
         if args.methods:
             pover["methods"] = tuple(args.methods)
-        peers_experiment(PeersExperimentConfig.for_profile(args.profile, **pover), SCOLAConfig.for_profile(args.profile),
-                         ClassifierConfig.for_profile(args.profile), progress=False,
+        peers_experiment(PeersExperimentConfig.for_profile(args.profile, **pover), progress=False,
                          on_row=lambda r: print(json.dumps(r), flush=True))
         return 0
     if args.experiment == "generation":
@@ -77,23 +73,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.methods:
             gen_over["methods"] = tuple(args.methods)
         gexp = GenerationExperimentConfig.for_profile(args.profile, **gen_over)
-        rows = generation_experiment(gexp, SCOLAConfig.for_profile(args.profile),
-                                     ClassifierConfig.for_profile(args.profile), progress=False,
-                                     gan=GANConfig.for_profile(args.profile))
+        rows = generation_experiment(gexp, progress=False)
         for r in rows:
             print(json.dumps(r), flush=True)
         return 0
-    exp = ClassificationExperimentConfig.for_profile(args.profile, **over)
+    exp = ClassificationExperimentConfig.for_profile(args.profile, **over, **({"arch": args.arch} if args.arch else {}))
     if args.experiment == "mix-variants":
-        rows = mix_variant_experiment(exp.dataset, exp.sizes, exp.seeds, SCOLAConfig.for_profile(args.profile),
-                                      ClassifierConfig.for_profile(args.profile), exp.synthetic_per_class,
+        rows = mix_variant_experiment(exp.dataset, exp.sizes, exp.seeds, exp.scola_config(), exp.classifier_config(),
+                                      exp.synthetic_per_class,
                                       progress=False, on_row=lambda r: print(json.dumps(r), flush=True))
         print(json.dumps(summarise(rows, ("size", "variant"))))
         return 0
-    rows = classification_experiment(exp, SCOLAConfig.for_profile(args.profile),
-                                     ClassifierConfig.for_profile(args.profile, **({"arch": args.arch} if args.arch else {})),
-                                     progress=False,
-                                     on_row=lambda r: print(json.dumps(r), flush=True))
+    rows = classification_experiment(exp, progress=False, on_row=lambda r: print(json.dumps(r), flush=True))
     print(json.dumps(paired_differences(rows)))
     return 0
 

@@ -9,6 +9,7 @@ from ..classification import ClassifierConfig
 from ..cola import SCOLA, SCOLAConfig
 from ..config import StudyConfig
 from ..utils import get_device
+from .executors import prefill
 from .registry import SIMILARITY_LABELS, SIMILARITY_MEASURES
 from .tasks import split_of, training_subset
 from .units import _timed, arm_unit, fid_unit, fit_or_load
@@ -98,15 +99,18 @@ class AblationExperimentConfig(StudyConfig):
         return self.scola_config(seed, generator="infogan", latent_dim=64, **SIMILARITY_MEASURES[measure])
 
 
-def generator_ablation(exp: AblationExperimentConfig, cache: ArtifactCache | None = None, device=None,
+def generator_ablation(exp: AblationExperimentConfig, cache: ArtifactCache | None = None, executor: str | None = None,
+                       *, workers: int | None = None, scheduler: str | None = None, device=None,
                        progress: bool = True, on_row: Callable[[dict], None] | None = None) -> list[dict]:
-    """Table 4.3: one row per generator and seed with FID, CAS, the parameter count of the network trained (and
-    at the thesis's width), sCOLA's training time, and the published values. ``*_s_this_run`` are the seconds this
-    call spent on a unit (about 0 when it came from the cache); ``scola_train_s`` / ``cas_train_s`` are the
-    units' own training times, whenever they ran."""
+    """Notebook 04's driver of Table 4.3: one row per generator and seed with FID, CAS, the parameter count of the
+    network trained (and at the thesis's width), sCOLA's training time, and the published values. ``*_s_this_run``
+    are the seconds this call spent on a unit (about 0 when it came from the cache); ``scola_train_s`` /
+    ``cas_train_s`` are the units' own training times, whenever they ran. ``executor`` (None, ``"local"``,
+    ``"dask"``): :func:`colalib.experiments.executors.prefill` of Table 4.3's part of :func:`ablation_plan`."""
     from ..models import build_generator, count_parameters
     from ..published import LABEL, TABLE_4_2_PARAMS, TABLE_4_3
     cache = cache or ArtifactCache()
+    prefill(ablation_plan(exp, similarity=False), cache, executor, workers, scheduler, progress)
     device = get_device(device)
     test = split_of(exp.dataset, "test")
     rows = []
@@ -141,13 +145,16 @@ def generator_ablation(exp: AblationExperimentConfig, cache: ArtifactCache | Non
     return rows
 
 
-def similarity_ablation(exp: AblationExperimentConfig, cache: ArtifactCache | None = None, device=None,
+def similarity_ablation(exp: AblationExperimentConfig, cache: ArtifactCache | None = None, executor: str | None = None,
+                        *, workers: int | None = None, scheduler: str | None = None, device=None,
                         progress: bool = True, on_row: Callable[[dict], None] | None = None) -> list[dict]:
-    """Fig. 5.2: CAS of sCOLA trained with each similarity measure on ``exp.similarity_per_class`` images per
-    class, and the Real arm (the same classifier on the real sample) as reference (``measure="real"``).
-    A measure that cannot run here (VGG16 without its weights) gives a row with ``available=False`` and no CAS."""
+    """Notebook 04's driver of Fig. 5.2: CAS of sCOLA trained with each similarity measure on
+    ``exp.similarity_per_class`` images per class, and the Real arm (the same classifier on the real sample) as
+    reference (``measure="real"``). A measure that cannot run here (VGG16 without its weights) gives a row with
+    ``available=False`` and no CAS. ``executor``: as :func:`generator_ablation`'s, over Fig. 5.2's part."""
     from ..losses import vgg16_available
     cache = cache or ArtifactCache()
+    prefill(ablation_plan(exp, generators=False), cache, executor, workers, scheduler, progress)
     device = get_device(device)
     test = split_of(exp.dataset, "test")
     rows = []
@@ -182,11 +189,12 @@ def similarity_ablation(exp: AblationExperimentConfig, cache: ArtifactCache | No
     return rows
 
 
-def ablation_plan(exp: AblationExperimentConfig) -> list:
-    """Notebook 04's units (Table 4.3 and Fig. 5.2) with their dependencies: per seed, each generator's sCOLA fit, then
-    its FID and CAS; the Real arm; each similarity measure's fit (VGG16 only with its weights), then its CAS. The same
-    units, with the same keys, as :func:`generator_ablation` and :func:`similarity_ablation`. A unit both parts share
-    (in the quick profile the InfoGAN fit of Table 4.3 is the Laplacian fit of Fig. 5.2) is planned once."""
+def ablation_plan(exp: AblationExperimentConfig, generators: bool = True, similarity: bool = True) -> list:
+    """Notebook 04's units (Table 4.3 when ``generators``, Fig. 5.2 when ``similarity``) with their dependencies: per
+    seed, each generator's sCOLA fit, then its FID and CAS; the Real arm; each similarity measure's fit (VGG16 only
+    with its weights), then its CAS. The same units, with the same keys, as :func:`generator_ablation` and
+    :func:`similarity_ablation`. A unit both parts share (in the quick profile the InfoGAN fit of Table 4.3 is the
+    Laplacian fit of Fig. 5.2) is planned once."""
     from ..losses import vgg16_available
     from .tasks import PlanBuilder, arm_task, fid_task, fit_task
     plan = PlanBuilder()
@@ -196,13 +204,15 @@ def ablation_plan(exp: AblationExperimentConfig) -> list:
 
     for seed in exp.seeds:
         clf, common = exp.classifier_config(seed), dict(dataset=exp.dataset, seed=seed)
-        for generator in exp.generators:
+        for generator in exp.generators if generators else ():
             cfg = exp.arch_scola_config(generator, seed)
             fit = add("fit", generator, fit_task, method="scola", config=cfg, size=exp.arch_per_class, **common)
             add("fid", generator, fid_task, (fit,), method="scola", config=cfg, exp=exp, size=exp.arch_per_class,
                 **common)
             add("cas", generator, arm_task, (fit,), arm="synthetic", scola=cfg, clf=clf,
                 synthetic_per_class=exp.arch_cas_per_class, size=exp.arch_per_class, **common)
+        if not similarity:
+            continue
         add("cas", "real", arm_task, arm="real", scola=exp.scola_config(seed), clf=clf,
             synthetic_per_class=exp.cas_per_class, size=exp.similarity_per_class, **common)
         for measure in exp.losses:

@@ -11,15 +11,18 @@ from ..cola import SCOLAConfig
 from ..config import StudyConfig
 from ..data import load_dataset, small_sample
 from ..utils import get_device
+from .executors import prefill
+from .registry import ProfileRecipes, model_config
+from .tasks import Task, arm_task, fit_task
 from .units import arm_unit
 from .registry import MIX_VARIANTS
 
 
 @dataclass(frozen=True)
-class ClassificationExperimentConfig(StudyConfig):
-    """Chapter 5 protocol: sizes x seeds, sCOLA per subset, Real / Synthetic / Mix classifiers; Table 5.2: the Mix
-    arm with each classifier of ``table5_2_archs`` at 100 images per class (or the largest size) on
-    ``table5_2_seeds`` (empty: ``seeds``)."""
+class ClassificationExperimentConfig(StudyConfig, ProfileRecipes):
+    """Chapter 5 protocol: sizes x seeds, sCOLA per subset, Real / Synthetic / Mix classifiers (``arch``: the
+    classifier; None: the profile's recipe, App. C.3); Table 5.2: the Mix arm with each classifier of
+    ``table5_2_archs`` at 100 images per class (or the largest size) on ``table5_2_seeds`` (empty: ``seeds``)."""
 
     dataset: str = "cifar10"
     sizes: tuple[int, ...] = (5, 10, 20, 50, 100)
@@ -28,6 +31,7 @@ class ClassificationExperimentConfig(StudyConfig):
     synthetic_per_class: int = 500
     table5_2_archs: tuple[str, ...] = ("resnet20", "resnet32", "wrn28_10")
     table5_2_seeds: tuple[int, ...] = ()
+    arch: str | None = None
 
     PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
         "smoke": {"dataset": "digits", "sizes": (5, 10), "seeds": (0,), "synthetic_per_class": 20,
@@ -42,17 +46,28 @@ class ClassificationExperimentConfig(StudyConfig):
         ("cifar100", "quick"): {"sizes": (5, 20), "seeds": (0,)},
     }
 
-    def table5_2(self) -> "ClassificationExperimentConfig":
-        """Table 5.2's runs: the Mix arm at 100 images per class (the largest size when 100 is not run)."""
+    def classifier_config(self, seed: int = 0) -> ClassifierConfig:
+        """The profile's classifier recipe (App. C.3) with ``arch`` when set, seed ``seed``."""
+        clf = ClassifierConfig.for_profile(self.profile, seed=seed)
+        return clf if self.arch is None else clf.replace(arch=self.arch)
+
+    def table5_2(self, arch: str | None = None) -> "ClassificationExperimentConfig":
+        """Table 5.2's runs (with classifier ``arch``; None: this config's): the Mix arm at 100 images per class (the
+        largest size when 100 is not run)."""
         size = 100 if 100 in self.sizes else max(self.sizes)
-        return self.replace(sizes=(size,), arms=("mix",), seeds=self.table5_2_seeds or self.seeds)
+        return self.replace(sizes=(size,), arms=("mix",), seeds=self.table5_2_seeds or self.seeds,
+                            arch=arch or self.arch)
 
 
-def classification_experiment(exp: ClassificationExperimentConfig, scola: SCOLAConfig, clf: ClassifierConfig,
-                              cache: ArtifactCache | None = None, device=None, progress: bool = True,
+def classification_experiment(exp: ClassificationExperimentConfig, cache: ArtifactCache | None = None,
+                              executor: str | None = None, *, workers: int | None = None,
+                              scheduler: str | None = None, device=None, progress: bool = True,
                               on_row: Callable[[dict], None] | None = None) -> list[dict]:
-    """Rows ``{dataset, size, seed, arm, accuracy, ...}`` for every size, seed and arm (cached per unit)."""
+    """Notebook 05's driver (Table 5.1, Fig. 5.1): rows ``{dataset, size, seed, arm, accuracy, ...}`` for every
+    size, seed and arm (cached per unit), with ``exp``'s recipes at each seed. ``executor`` (None, ``"local"``,
+    ``"dask"``): :func:`colalib.experiments.executors.prefill` of :func:`classification_plan`."""
     cache = cache or ArtifactCache()
+    prefill(classification_plan(exp), cache, executor, workers, scheduler, progress)
     device = get_device(device)
     train, test = load_dataset(exp.dataset, "train"), load_dataset(exp.dataset, "test")
     rows = []
@@ -61,7 +76,7 @@ def classification_experiment(exp: ClassificationExperimentConfig, scola: SCOLAC
             subset = small_sample(train, size, seed)
             shared: dict = {}
             for arm in exp.arms:
-                result = arm_unit(arm, subset, test, scola.replace(seed=seed), clf.replace(seed=seed),
+                result = arm_unit(arm, subset, test, exp.scola_config(seed), exp.classifier_config(seed),
                                   exp.synthetic_per_class, cache, device, progress, synthetic=shared)
                 row = {"dataset": exp.dataset, "size": size, "seed": seed, **result}
                 rows.append(row)
@@ -99,17 +114,20 @@ def mix_variant_experiment(dataset: str, sizes: tuple[int, ...], seeds: tuple[in
     return rows
 
 
-def classifier_ablation(exp: ClassificationExperimentConfig, scola: SCOLAConfig, clf: ClassifierConfig,
-                        cache: ArtifactCache | None = None, device=None, progress: bool = True) -> list[dict]:
+def classifier_ablation(exp: ClassificationExperimentConfig, cache: ArtifactCache | None = None,
+                        executor: str | None = None, *, workers: int | None = None, scheduler: str | None = None,
+                        device=None, progress: bool = True) -> list[dict]:
     """Table 5.2: the Mix accuracy of each classifier of ``exp.table5_2_archs`` (:meth:`~ClassificationExperimentConfig.
-    table5_2` runs), its parameter count and the published values (accuracy only at the thesis's 100 per class)."""
+    table5_2` runs), its parameter count and the published values (accuracy only at the thesis's 100 per class).
+    ``executor``: as :func:`classification_experiment`'s, over every classifier's runs."""
     from .. import published
     from ..models import build_classifier, count_parameters
     from ..stats import summarise
-    sub = exp.table5_2()
-    size, rows = sub.sizes[0], []
+    prefill([t for arch in exp.table5_2_archs for t in classification_plan(exp.table5_2(arch))], cache, executor,
+            workers, scheduler, progress)
+    size, rows = exp.table5_2().sizes[0], []
     for arch in exp.table5_2_archs:
-        runs = classification_experiment(sub, scola, clf.replace(arch=arch), cache, device, progress)
+        runs = classification_experiment(exp.table5_2(arch), cache, device=device, progress=progress)
         s = summarise(runs)[0]
         pub = published.TABLE_5_2.get(arch, {})
         notes = ([] if s["n"] >= 3 else [f"{s['n']} run{'s' if s['n'] > 1 else ''}: not a ranking"]) + (
@@ -123,3 +141,22 @@ def classifier_ablation(exp: ClassificationExperimentConfig, scola: SCOLAConfig,
                      "note": "; ".join(notes),
                      "seed_accuracies": {r["seed"]: r["accuracy"] for r in runs if r["arm"] == "mix"}})
     return rows
+
+
+def classification_plan(exp: ClassificationExperimentConfig) -> list[Task]:
+    """Notebook 05's runs (Table 5.1, Fig. 5.1): per size and subset one sCOLA fit, then its arms; the Real arm needs
+    no model. The same units, with the same keys, as :func:`classification_experiment`; the arms of a config with a
+    classifier ``arch`` are keyed by it."""
+    tasks, tail = [], f"/{exp.arch}" if exp.arch else ""
+    for size in exp.sizes:
+        for seed in exp.seeds:
+            cfg, clf_s = exp.scola_config(seed), exp.classifier_config(seed)
+            fit_key = f"scola/{exp.dataset}/{size}/{seed}"
+            tasks.append(Task(fit_key, fit_task, dict(method="scola", dataset=exp.dataset, size=size, seed=seed,
+                                                      config=model_config("scola", cfg))))
+            for arm in exp.arms:
+                tasks.append(Task(f"{arm}/{exp.dataset}/{size}/{seed}{tail}", arm_task,
+                                  dict(arm=arm, dataset=exp.dataset, size=size, seed=seed, scola=cfg, clf=clf_s,
+                                       synthetic_per_class=exp.synthetic_per_class),
+                                  deps=() if arm == "real" else (fit_key,)))
+    return tasks

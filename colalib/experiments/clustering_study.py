@@ -62,11 +62,15 @@ def _median_speed(history: list[dict], key: str) -> float:
     return float(np.median(values)) if values else float("nan")
 
 
-def clustering_experiment(exp: ClusteringExperimentConfig, cache: ArtifactCache | None = None, device=None,
-                          progress: bool = True) -> tuple[dict[int, dict[str, dict]], list[dict]]:
-    """Step I for every seed of ``exp``: ``{seed: {variant name: clustering_unit result}}`` and one row per seed and
-    method (the MMDC variants with their training time and median throughputs; k-means on pixels and on PCA-50, the
-    non-deep baselines), each with its ``seed``."""
+def clustering_experiment(exp: ClusteringExperimentConfig, cache: ArtifactCache | None = None,
+                          executor: str | None = None, *, workers: int | None = None, scheduler: str | None = None,
+                          device=None, progress: bool = True) -> tuple[dict[int, dict[str, dict]], list[dict]]:
+    """Notebook 02's driver. Step I for every seed of ``exp``: ``{seed: {variant name: clustering_unit result}}`` and
+    one row per seed and method (the MMDC variants with their training time and median throughputs; k-means on
+    pixels and on PCA-50, the non-deep baselines), each with its ``seed``. ``executor`` (None, ``"local"``,
+    ``"dask"``): :func:`colalib.experiments.executors.prefill` of the MMDC fits of :func:`clustering_plan`."""
+    from .executors import prefill
+    prefill(clustering_plan(exp, with_generation=False), cache, executor, workers, scheduler, progress)
     results, rows = {}, []
     for seed in exp.seeds:
         data = exp.subset(seed)
@@ -84,16 +88,19 @@ def clustering_experiment(exp: ClusteringExperimentConfig, cache: ArtifactCache 
     return results, rows
 
 
-def clustering_plan(exp: ClusteringExperimentConfig) -> list[Task]:
-    """Notebook 02's units with their dependencies: per seed, the three MMDC fits; for the first seed, unsupervised
-    COLA on the first fit's clusters (:func:`colalib.experiments.units.fit_model` runs the same step I) and GLO. The
-    same units, with the same keys, as :func:`clustering_experiment` and the notebook's ``fit_or_load`` calls."""
+def clustering_plan(exp: ClusteringExperimentConfig, with_generation: bool = True) -> list[Task]:
+    """Notebook 02's units with their dependencies: per seed, the three MMDC fits; with ``with_generation``, for the
+    first seed, unsupervised COLA on the first fit's clusters (:func:`colalib.experiments.units.fit_model` runs the
+    same step I) and GLO. The same units, with the same keys, as :func:`clustering_experiment` and the notebook's
+    ``fit_or_load`` calls."""
     tags = ("mmdc", "mmdc-no-rotnet", "mmdc-no-consistency")
     tasks, size = [], exp.per_class
     for seed in exp.seeds:
         at = f"{exp.dataset}/{exp.per_class or 0}/{seed}"
         tasks += [Task(f"{tag}/{at}", cluster_task, dict(config=cfg, dataset=exp.dataset, size=size, seed=seed))
                   for tag, cfg in zip(tags, exp.mmdc_variants(seed).values())]
+    if not with_generation:
+        return tasks
     first, gen = exp.seeds[0], exp.generation_config(exp.seeds[0])
     at = f"{exp.dataset}/{exp.per_class or 0}/{first}"
     tasks.insert(1, Task(f"fit/cola/{at}", fit_task, dict(method="cola", dataset=exp.dataset, size=size, seed=first,

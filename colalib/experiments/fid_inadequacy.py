@@ -114,10 +114,16 @@ def spread_sweep(dataset: str, per_class: int | None, spreads: tuple[float, ...]
     return model, rows
 
 
-def fid_inadequacy_experiment(exp: FIDInadequacyConfig, cache: ArtifactCache | None = None, device=None,
+def fid_inadequacy_experiment(exp: FIDInadequacyConfig, cache: ArtifactCache | None = None,
+                              executor: str | None = None, *, workers: int | None = None,
+                              scheduler: str | None = None, device=None,
                               progress: bool = True) -> tuple[dict[int, Any], list[dict]]:
-    """Appendix A for every seed of ``exp``: the swept sCOLA of each seed (``{seed: model}``) and the rows of
-    :func:`spread_sweep`, each with its ``seed``, seed by seed."""
+    """Notebook 06's driver. Appendix A for every seed of ``exp``: the swept sCOLA of each seed (``{seed: model}``)
+    and the rows of :func:`spread_sweep`, each with its ``seed``, seed by seed. ``executor`` (None, ``"local"``,
+    ``"dask"``): :func:`colalib.experiments.executors.prefill` of App. A's part of :func:`fid_inadequacy_plan`."""
+    from .executors import prefill
+    cache = cache or ArtifactCache()
+    prefill(fid_inadequacy_plan(exp, with_transfer=False), cache, executor, workers, scheduler, progress)
     models, rows = {}, []
     for seed in exp.seeds:
         models[seed], seed_rows = spread_sweep(exp.dataset, exp.per_class, exp.spreads, exp.scola_config(seed),
@@ -127,10 +133,11 @@ def fid_inadequacy_experiment(exp: FIDInadequacyConfig, cache: ArtifactCache | N
     return models, rows
 
 
-def fid_inadequacy_plan(exp: FIDInadequacyConfig) -> list:
+def fid_inadequacy_plan(exp: FIDInadequacyConfig, with_transfer: bool = True) -> list:
     """Notebook 06's units with their dependencies: per seed, the swept sCOLA's fit, then one FID + CAS + diversity
-    unit per spread (App. A); the conditional-batch-norm sCOLA of the class-content transfer (App. B, first seed).
-    The same units, with the same keys, as :func:`fid_inadequacy_experiment` and the notebook's transfer cell."""
+    unit per spread (App. A); with ``with_transfer``, the conditional-batch-norm sCOLA of the class-content transfer
+    (App. B, first seed). The same units, with the same keys, as :func:`fid_inadequacy_experiment` and the notebook's
+    transfer cell."""
     from .tasks import Task, fit_task, spread_task
     fits, spreads = [], []
     for seed in exp.seeds:
@@ -146,4 +153,4 @@ def fid_inadequacy_plan(exp: FIDInadequacyConfig) -> list:
     transfer = Task(f"fit/scola-cgan_res/{exp.dataset}/{exp.transfer_per_class or 0}/{first.seed}", fit_task,
                     dict(method="scola", dataset=exp.dataset, size=exp.transfer_per_class, seed=first.seed,
                          config=exp.transfer_config(first)))
-    return fits[:1] + [transfer] + fits[1:] + spreads
+    return fits[:1] + ([transfer] if with_transfer else []) + fits[1:] + spreads

@@ -4,11 +4,13 @@ of each reading; :func:`colalib.gap.step_iii_study`). The combination of the rea
 from the readings' results, so it is not planned: the notebook runs it when there is one."""
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from ..cache import ArtifactCache
 from ..classification import ClassifierConfig
 from ..cola import SCOLAConfig
 from ..utils import get_device
-from .classification_study import ClassificationExperimentConfig
+from .classification_study import ClassificationExperimentConfig, classification_plan
 from .tasks import PlanBuilder, Task, arm_task, fit_task, judge_task, training_subset
 from .units import reference_classifier
 
@@ -39,21 +41,27 @@ def _arm(plan: PlanBuilder, key: str, arm: str, dataset: str, size: int, seed: i
                     **extra, **common)
 
 
-def table5_2_plan(plan: PlanBuilder, exp: ClassificationExperimentConfig, scola: SCOLAConfig,
-                  clf: ClassifierConfig) -> None:
+def table5_2_plan(plan: PlanBuilder, exp: ClassificationExperimentConfig) -> None:
     """Table 5.2's Mix arms (:func:`colalib.experiments.classifier_ablation`) added to ``plan``."""
-    sub = exp.table5_2()
     for arch in exp.table5_2_archs:
+        sub = exp.table5_2(arch)
         for seed in sub.seeds:
             _arm(plan, f"{exp.dataset}/{sub.sizes[0]}/{seed}/{arch}", "mix", exp.dataset, sub.sizes[0], seed,
-                 scola.replace(seed=seed), clf.replace(arch=arch, seed=seed), exp.synthetic_per_class)
+                 sub.scola_config(seed), sub.classifier_config(seed), exp.synthetic_per_class)
 
 
-def gap_plan(plan: PlanBuilder, exp, scola: SCOLAConfig, clf: ClassifierConfig) -> None:
+def gap_plan(plan: PlanBuilder, exp) -> None:
     """The gap study's and the step-III study's units (``exp``: a :class:`colalib.gap.GapStudyConfig`) added to
-    ``plan``: per size, subset and reading the Real and Mix arms; the judge, then each step-III reading's sample
-    scores; each CAS reading's Synthetic arm."""
+    ``plan``."""
+    gap_readings_plan(plan, exp)
+    step_iii_plan(plan, exp)
+
+
+def gap_readings_plan(plan: PlanBuilder, exp) -> None:
+    """The gap study's units (:func:`colalib.gap.gap_study`) added to ``plan``: per size, subset and reading the
+    Real and Mix arms."""
     from ..gap import READINGS, reading_configs
+    scola, clf = exp.scola_config(), exp.classifier_config()
     for size in exp.mix_sizes:
         for seed in exp.seeds:
             for name in exp.readings:
@@ -63,6 +71,13 @@ def gap_plan(plan: PlanBuilder, exp, scola: SCOLAConfig, clf: ClassifierConfig) 
                 for arm in ("real", "mix"):
                     _arm(plan, at, arm, exp.dataset, size, seed, s_cfg, c_cfg, exp.synthetic_per_class,
                          sampling if arm == "mix" else None)
+
+
+def step_iii_plan(plan: PlanBuilder, exp) -> None:
+    """The step-III study's units (:func:`colalib.gap.step_iii_study`) added to ``plan``: the judge, then each
+    step-III reading's sample scores; each CAS reading's Synthetic arm."""
+    from ..gap import READINGS, reading_configs
+    scola, clf = exp.scola_config(), exp.classifier_config()
     judge = plan.add(f"judge/{exp.dataset}/{exp.judge_per_class}", judge_task, dataset=exp.dataset,
                      per_class=exp.judge_per_class, clf=clf.replace(seed=0))
     names = [r for r in exp.quality_readings if READINGS[r][0] in ("default", "step III")]
@@ -82,15 +97,20 @@ def gap_plan(plan: PlanBuilder, exp, scola: SCOLAConfig, clf: ClassifierConfig) 
                      exp.synthetic_per_class)
 
 
-def classification_notebook_plan(exp: ClassificationExperimentConfig, scola: SCOLAConfig, clf: ClassifierConfig,
-                                 gap_exp=None) -> list[Task]:
-    """Notebook 05's whole plan: Table 5.1 / Fig. 5.1 (:func:`colalib.experiments.plan.classification_plan`) and,
-    with ``gap_exp`` (the notebook's CIFAR-10 studies), Table 5.2, the gap study and the step-III study; a unit two
-    parts share (Table 5.1's Mix arm is the gap study's default reading) is planned once."""
-    from .plan import classification_plan
+def classification_notebook_plan(exp: ClassificationExperimentConfig, gap_exp=None) -> list[Task]:
+    """Notebook 05's whole plan: Table 5.1 / Fig. 5.1 (:func:`colalib.experiments.classification_study.
+    classification_plan`) and, with ``gap_exp`` (the notebook's CIFAR-10 studies), Table 5.2, the gap study and the
+    step-III study; a unit two parts share (Table 5.1's Mix arm is the gap study's default reading) is planned once."""
     plan = PlanBuilder()
-    plan.extend(classification_plan(exp, scola, clf))
+    plan.extend(classification_plan(exp))
     if gap_exp is not None:
-        table5_2_plan(plan, exp, scola, clf)
-        gap_plan(plan, gap_exp, scola, clf)
+        table5_2_plan(plan, exp)
+        gap_plan(plan, gap_exp)
+    return plan.tasks
+
+
+def planned(add: Callable[[PlanBuilder, Any], None], exp: Any) -> list[Task]:
+    """The tasks one ``*_plan(plan, exp)`` function adds to an empty plan."""
+    plan = PlanBuilder()
+    add(plan, exp)
     return plan.tasks

@@ -6,18 +6,20 @@ from typing import Any, ClassVar
 
 from ..cache import ArtifactCache
 from ..classification import ClassifierConfig
-from ..cola import SCOLA, SCOLAConfig
+from ..cola import SCOLA
 from ..config import StudyConfig
 from ..data import load_dataset, small_sample
-from ..gan import GANConfig
 from ..utils import get_device
+from .executors import prefill
+from .registry import ProfileRecipes, _method_class, model_config
+from .tasks import Task, arm_task, fid_task, fit_task, judge_task, quality_task
 from .units import arm_unit, fid_unit, fit_or_load
-from .registry import _method_class, model_config
 
 
 @dataclass(frozen=True)
-class GenerationExperimentConfig(StudyConfig):
-    """Chapter 4 protocol (Fig. 4.1, 4.5; App. C.4): FID and CAS per method, training size and run."""
+class GenerationExperimentConfig(StudyConfig, ProfileRecipes):
+    """Chapter 4 protocol (Fig. 4.1, 4.5; App. C.4): FID and CAS per method, training size and run, with the
+    profile's recipes (:class:`~colalib.experiments.registry.ProfileRecipes`)."""
 
     dataset: str = "cifar10"
     sizes: tuple[int, ...] = (10, 100, 1000, 5000)
@@ -54,10 +56,16 @@ class GenerationExperimentConfig(StudyConfig):
         (and nothing beside)."""
         return [type(self).for_profile(self.profile, dataset=d, beside=()) for d in self.beside if d != self.dataset]
 
-    def judge_config(self, clf: ClassifierConfig) -> ClassifierConfig:
-        """The GAN-test judge's recipe: ``clf`` with seed 0, trained on ``judge_per_class`` real images per class
-        (:func:`colalib.experiments.units.reference_classifier`; the same judge as notebook 07's)."""
-        return clf.replace(seed=0)
+    def judge_config(self) -> ClassifierConfig:
+        """The GAN-test judge's recipe: the profile's classifier with seed 0, trained on ``judge_per_class`` real
+        images per class (:func:`colalib.experiments.units.reference_classifier`; the same judge as notebook 07's)."""
+        return self.classifier_config(seed=0)
+
+    def judge(self, cache: ArtifactCache | None = None, device=None, progress: bool = True) -> tuple[Any, float]:
+        """The GAN-test judge (cached) and its test accuracy."""
+        from .units import reference_classifier
+        return reference_classifier(self.dataset, self.judge_per_class, self.judge_config(), cache or ArtifactCache(),
+                                    get_device(device), progress)
 
     def equal_n_fid(self, num_classes: int, size: int) -> "GenerationExperimentConfig":
         """This protocol with ``n_fid`` equal to the real subset's image count at ``size`` per class: the generated
@@ -65,12 +73,12 @@ class GenerationExperimentConfig(StudyConfig):
         return self.replace(n_fid=size * num_classes)
 
 
-def generation_experiment(exp: GenerationExperimentConfig, scola: SCOLAConfig, clf: ClassifierConfig,
-                          cache: ArtifactCache | None = None, device=None, progress: bool = True,
-                          gan: GANConfig | None = None) -> list[dict]:
-    """Rows ``{method, size, seed, fid, cas, ...}`` for each method and the real subset (``method="real"``).
-    ``gan``: the CGAN-PD configuration (method ``"cgan_pd"``; None: ``GANConfig`` of ``scola``'s profile); its
-    seed is replaced by each run's seed, as ``scola``'s is.
+def generation_experiment(exp: GenerationExperimentConfig, cache: ArtifactCache | None = None,
+                          executor: str | None = None, *, workers: int | None = None, scheduler: str | None = None,
+                          device=None, progress: bool = True) -> list[dict]:
+    """Notebook 03's driver. Rows ``{method, size, seed, fid, cas, ...}`` for each method and the real subset
+    (``method="real"``), each run trained with ``exp``'s recipes at its seed. ``executor`` (None, ``"local"``,
+    ``"dask"``): :func:`colalib.experiments.executors.prefill` of :func:`generation_plan` (this dataset's units).
 
     With ``exp.n_quality``, each generator's samples are also scored by the GAN-test judge
     (:func:`colalib.experiments.units.sample_quality_unit`: ``gan_test``, MM-GAN's ``mmgan_diversity``), and
@@ -79,21 +87,20 @@ def generation_experiment(exp: GenerationExperimentConfig, scola: SCOLAConfig, c
     Fig. 4.4's collapse is measured, not assumed). sCOLA's rows also hold ``fid_equal_n``: its FID at the real
     subset's sample count (Fig. 4.5: sCOLA against the real images "by both scores")."""
     from .registry import method_failure
-    from .units import reference_classifier, sample_quality_unit
+    from .units import sample_quality_unit
     cache = cache or ArtifactCache()
+    prefill(generation_plan(exp, with_beside=False, with_t_scale=False), cache, executor, workers, scheduler, progress)
     device = get_device(device)
     train, test = load_dataset(exp.dataset, "train"), load_dataset(exp.dataset, "test")
     judge = judge_key = None
     if exp.n_quality:
-        judge_clf = exp.judge_config(clf)
-        judge, _ = reference_classifier(exp.dataset, exp.judge_per_class, judge_clf, cache, device, progress)
-        judge_key = {"per_class": exp.judge_per_class, "clf": judge_clf.to_dict()}
+        judge, _ = exp.judge(cache, device, progress)
+        judge_key = {"per_class": exp.judge_per_class, "clf": exp.judge_config().to_dict()}
     rows = []
     for size in exp.sizes:
         for seed in exp.seeds:
             subset = small_sample(train, size, seed)
-            cfg, clf_s = scola.replace(seed=seed), clf.replace(seed=seed)
-            gan_s = gan.replace(seed=seed) if gan is not None else None
+            cfg, clf_s, gan_s = exp.scola_config(seed), exp.classifier_config(seed), exp.gan_config(seed)
             for method in ("real",) + tuple(exp.methods):
                 cfg_m = model_config(method, cfg, gan_s)
                 f = fid_unit(method, subset, cfg_m, exp, cache, device, progress)
@@ -120,17 +127,21 @@ def generation_experiment(exp: GenerationExperimentConfig, scola: SCOLAConfig, c
     return rows
 
 
-def t_scale_experiment(dataset: str, size: int, t_scales: tuple[float, ...], scola: SCOLAConfig, judge: Any,
-                       n_samples: int = 1000, cache: ArtifactCache | None = None, device=None,
-                       progress: bool = True) -> list[dict]:
+def t_scale_experiment(exp: GenerationExperimentConfig, cache: ArtifactCache | None = None,
+                       executor: str | None = None, *, workers: int | None = None, scheduler: str | None = None,
+                       device=None, progress: bool = True) -> list[dict]:
     """Settles the relative scale of the t and v parts of the code (Sec. 3.2 is ambiguous) by experiment: for
-    each ``t_scale``, sCOLA's final reconstruction loss and the GAN-test accuracy of its samples (how often a
-    real-data classifier recognises the intended class)."""
+    each of ``exp.t_scales``, sCOLA (seed 0, on the smallest size of ``exp``) with its final reconstruction loss and
+    the GAN-test accuracy of ``min(exp.n_fid, 1000)`` samples (how often :meth:`~GenerationExperimentConfig.judge`
+    recognises the intended class). ``executor``: as :func:`generation_experiment`'s (the judge and the fits)."""
     from ..classification import evaluate
     cache = cache or ArtifactCache()
-    subset = small_sample(load_dataset(dataset, "train"), size, scola.seed)
+    prefill(t_scale_plan(exp), cache, executor, workers, scheduler, progress)
+    judge, _ = exp.judge(cache, device, progress)
+    scola, n_samples = exp.scola_config(0), min(exp.n_fid, 1000)
+    subset = small_sample(load_dataset(exp.dataset, "train"), min(exp.sizes), scola.seed)
     rows = []
-    for t_scale in t_scales:
+    for t_scale in exp.t_scales:
         cfg = scola.replace(t_scale=t_scale)
         model = fit_or_load(SCOLA, cfg, subset, cache, device, progress)
         images, labels = model.sample(n_samples, seed=cfg.seed)
@@ -147,8 +158,7 @@ def generation_summary(row_sets: list[list[dict]]) -> list[dict]:
             for s in summarise(rows, by=("dataset", "method", "size"), value=metric)]
 
 
-def train_times(exp: GenerationExperimentConfig, scola: SCOLAConfig, gan: GANConfig | None = None,
-                cache: ArtifactCache | None = None) -> list[dict]:
+def train_times(exp: GenerationExperimentConfig, cache: ArtifactCache | None = None) -> list[dict]:
     """Each trained model's own training time and speed (images per second where the model records it), per method,
     size and subset of ``exp``; the models come from the cache (:func:`colalib.experiments.units.method_model`)."""
     from .units import method_model
@@ -157,8 +167,83 @@ def train_times(exp: GenerationExperimentConfig, scola: SCOLAConfig, gan: GANCon
         for seed in exp.seeds:
             subset = small_sample(train, size, seed)
             for method in exp.methods:
-                m = method_model(method, subset, scola.replace(seed=seed), gan.replace(seed=seed) if gan else None,
-                                 cache, progress=False)
+                m = method_model(method, subset, exp.scola_config(seed), exp.gan_config(seed), cache, progress=False)
                 out.append({"method": method, "size": size, "seed": seed, "train_seconds": round(m.train_seconds_, 1),
                             "images_per_second": round(getattr(m, "images_per_second_", float("nan")), 1)})
     return out
+
+
+# the slowest fits first, so that two workers finish together (CGAN-PD and COLA's MMDC + fit dominate notebook 03)
+_FIT_ORDER = ("cgan_pd", "cola", "glo", "scola")
+
+
+def generation_plan(exp: GenerationExperimentConfig, with_beside: bool = True, with_t_scale: bool = True) -> list[Task]:
+    """Notebook 03's runs (Fig. 4.1, 4.5; the t/v scale study): per dataset (``exp`` and, when ``with_beside``, each of
+    ``exp.beside_configs()``), size, subset and method one fit, then its FID and CAS units (and, with ``n_quality``,
+    the judge's scores of its samples; for sCOLA its FID at the real subset's sample count); the real subset's FID and
+    Real arm need no model; the judge and, when ``with_t_scale``, the t-scale fits of the scale study. The same units,
+    with the same keys, as :func:`generation_experiment` and :func:`t_scale_experiment`."""
+    fits, scored = [], []
+    judge = f"judge/{exp.dataset}/{exp.judge_per_class}"
+    judges = [Task(judge, judge_task, dict(dataset=exp.dataset, per_class=exp.judge_per_class,
+                                           clf=exp.judge_config()))]
+    for e in [exp] + (exp.beside_configs() if with_beside else []):
+        e_judge = f"judge/{e.dataset}/{e.judge_per_class}"
+        if e.n_quality and e_judge != judge:
+            judges.append(Task(e_judge, judge_task, dict(dataset=e.dataset, per_class=e.judge_per_class,
+                                                         clf=e.judge_config())))
+        for size in sorted(e.sizes, reverse=True):
+            for seed in e.seeds:
+                cfg, clf_s, gan_s = e.scola_config(seed), e.classifier_config(seed), e.gan_config(seed)
+                at = f"{e.dataset}/{size}/{seed}"
+                for method in ("real",) + tuple(e.methods):
+                    cfg_m = model_config(method, cfg, gan_s)
+                    deps: tuple[str, ...] = ()
+                    if method != "real":
+                        deps = (f"fit/{method}/{at}",)
+                        fits.append((_FIT_ORDER.index(method) if method in _FIT_ORDER else 0,
+                                     Task(deps[0], fit_task, dict(method=method, dataset=e.dataset, size=size,
+                                                                  seed=seed, config=cfg_m))))
+                    scored.append(Task(f"fid/{method}/{at}/n{e.n_fid}", fid_task, dict(method=method, dataset=e.dataset,
+                                                                           size=size, seed=seed, config=cfg_m, exp=e),
+                                       deps=deps))
+                    scored.append(Task(f"cas/{method}/{at}/n{e.cas_per_class}", arm_task,
+                                       dict(arm="real" if method == "real" else "synthetic", dataset=e.dataset,
+                                            size=size, seed=seed, scola=cfg_m, clf=clf_s,
+                                            synthetic_per_class=e.cas_per_class,
+                                            method="scola" if method == "real" else method), deps=deps))
+                    if method == "scola":
+                        scored.append(Task(f"fid/{method}/{at}/n_real", fid_task,
+                                           dict(method=method, dataset=e.dataset, size=size, seed=seed, config=cfg_m,
+                                                exp=e, equal_n=True), deps=deps))
+                    if method != "real" and e.n_quality:
+                        scored.append(Task(f"quality/{method}/{at}/n{e.n_quality}", quality_task,
+                                           dict(method=method, dataset=e.dataset, size=size, seed=seed, config=cfg_m,
+                                                judge_per_class=e.judge_per_class, judge_clf=e.judge_config(),
+                                                n=e.n_quality), deps=deps + (e_judge,)))
+    def once(ts):  # a dataset beside itself: the same units (keys name everything that differs), planned once
+        kept: dict[str, Task] = {}
+        for t in ts:
+            kept.setdefault(t.key, t)
+        return list(kept.values())
+
+    tasks = once(t for _, t in sorted(fits, key=lambda p: p[0]))
+    scored = once(scored)
+    if with_t_scale:
+        known, default = {t.key for t in tasks}, exp.scola_config(0)
+        own_fit = f"fit/scola/{exp.dataset}/{min(exp.sizes)}/{default.seed}"  # the default scale's fit, when planned
+        tasks += [t for t in t_scale_plan(exp) if t.fn is fit_task
+                  and not (t.kwargs["config"].t_scale == default.t_scale and own_fit in known)]
+    return judges + tasks + scored
+
+
+def t_scale_plan(exp: GenerationExperimentConfig) -> list[Task]:
+    """The units of :func:`t_scale_experiment`: the judge, and one sCOLA fit per ``exp.t_scales`` (seed 0, the
+    smallest size)."""
+    small, scola = min(exp.sizes), exp.scola_config(0)
+    judge = Task(f"judge/{exp.dataset}/{exp.judge_per_class}", judge_task,
+                 dict(dataset=exp.dataset, per_class=exp.judge_per_class, clf=exp.judge_config()))
+    return [judge] + [Task(f"fit/scola-t{t_scale}/{exp.dataset}/{small}/{scola.seed}", fit_task,
+                           dict(method="scola", dataset=exp.dataset, size=small, seed=scola.seed,
+                                config=scola.replace(t_scale=t_scale)))
+                      for t_scale in exp.t_scales]

@@ -7,9 +7,27 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from ..cola import COLA, SCOLA
+from ..classification import ClassifierConfig
+from ..cola import COLA, SCOLA, SCOLAConfig
 from ..config import RunConfig
 from ..gan import CGANPD, GANConfig
+
+
+class ProfileRecipes:
+    """The thesis's recipes in a study config's ``profile``, for the runs of subset ``seed``: sCOLA (App. C.2), the
+    classifier (App. C.3) and CGAN-PD (App. C.4). Mixed into the study configs of notebooks 03, 05 and 07, so that a
+    driver takes one experiment config (its recipes come from it) besides the cache and an executor."""
+
+    profile: str
+
+    def scola_config(self, seed: int = 0) -> SCOLAConfig:
+        return SCOLAConfig.for_profile(self.profile, seed=seed)
+
+    def classifier_config(self, seed: int = 0) -> ClassifierConfig:
+        return ClassifierConfig.for_profile(self.profile, seed=seed)
+
+    def gan_config(self, seed: int = 0) -> GANConfig:
+        return GANConfig.for_profile(self.profile, seed=seed)
 
 
 def _method_classes() -> dict[str, tuple[type, type | None]]:
