@@ -246,6 +246,33 @@ def gap_table(summary: list[dict], published_mix: dict[int, float | None],
     return out
 
 
+def gap_reading(findings: list[dict], sizes: tuple[int, ...]) -> str:
+    """Notebook 05's reading of :func:`gap_findings` in words, per size of ``sizes``: the default's gap to the
+    published Mix, the readings that beat the default with a 95 % interval above 0 (transductive ones apart), the
+    transductive gains; then whether the profiles' defaults should move."""
+    lines = []
+    for size in sizes:
+        f_size = [f for f in findings if f["size"] == size]
+        resolved = [f for f in f_size if f["verdict"] == "better" and f["kind"] != "transductive"]
+        gap_pp = f_size[0]["gap of default to published (pp)"] if f_size else None
+        lines.append(f"**{size} per class.** Gap of the default's Mix to the published Mix: "
+                     + ("not comparable (no published value)" if gap_pp is None else f"{gap_pp:.2f} pp") + ". "
+                     + ("Readings that beat the default with a 95 % interval above 0: "
+                        + "; ".join(f"{f['reading']} ({f['gain over default (pp)']:+.2f} ± {f['gain 95 % interval (pp)']:.2f} pp"
+                                    + (f", {f['share of the gap closed (%)']:.0f} % of the gap" if f['share of the gap closed (%)'] is not None else "")
+                                    + ")" for f in resolved)
+                        if resolved else "no reading beat the default with a resolved interval")
+                     + ". Transductive: " + "; ".join(f"{f['gain over default (pp)']:+.2f} ± {f['gain 95 % interval (pp)']:.2f} pp ({f['verdict']})"
+                                                    for f in f_size if f["kind"] == "transductive") + ".")
+    winners = [f["reading"] for f in findings if f["verdict"] == "better" and f["kind"] in ("step III", "protocol")]
+    lines.append("**Defaults.** " + (f"Readings with a resolved gain over the default: {sorted(set(winners))}; the profiles' defaults "
+                                     "should move to them (see the README)." if winners else
+                                     "No reading beats the default with a resolved 95 % interval, so the `quick` and `paper` "
+                                     "defaults stay as they are (Ledoit-Wolf covariance in the ambient space, re-projected; "
+                                     "a fixed synthetic set; 50/50 batches; no flips; never transductive)."))
+    return " ".join(lines)
+
+
 def gap_findings(summary: list[dict], published_mix: dict[int, float | None]) -> list[dict]:
     """Per size: the default's gap to the published Mix, and for each non-default reading how much of it the
     reading closes (its paired Mix gain over the default, as a share of the gap), with the verdict."""

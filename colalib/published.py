@@ -67,3 +67,30 @@ def scola_mix(dataset: str = "cifar10") -> dict[int, float | None]:
     if table is None:
         return {}
     return dict(zip(table["sizes"], table["rows"]["sCOLA"]["mean"]))
+
+
+def table_5_1_beside_ours(summary: list[dict], dataset: str, sizes: tuple[int, ...]) -> list[dict]:
+    """Table 5.1 as notebook 05 shows it: per size (largest first) our Real and Mix accuracy (mean ± std over the
+    subsets, from :func:`colalib.stats.summarise` rows ``{size, arm, mean, std}`` in [0, 1]), the thesis's sCOLA Mix
+    and our Mix minus it, and the published DADA, TANDA and CFVAE-DHN accuracies (percent, as strings; "" where the
+    thesis has no value)."""
+    ours = {(r["size"], r["arm"]): r for r in summary}
+    pub = scola_mix(dataset)
+    others = {method: {r["size"]: r["accuracy"] for r in table_5_1(dataset) if r["method"] == method}
+              for method in ("DADA", "TANDA", "CFVAE-DHN")}
+    table = []
+    for size in sorted(sizes, reverse=True):
+        row: dict = {"size": size}
+        for arm in ("real", "mix"):
+            if (size, arm) in ours:
+                row[f"ours {arm}"] = f"{100 * ours[(size, arm)]['mean']:.2f} ± {100 * ours[(size, arm)]['std']:.2f}"
+        p = pub.get(size)
+        row["sCOLA mix, published (thesis)"] = "" if p is None else f"{p:.2f}"
+        if p is not None and (size, "mix") in ours:
+            row["ours mix − published"] = f"{100 * ours[(size, 'mix')]['mean'] - p:+.2f}"
+        for method, values in others.items():
+            value = values.get(size)
+            row[f"{method}, published"] = "" if value is None else f"{value:.2f}"
+        table.append(row)
+    return table
+

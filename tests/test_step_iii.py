@@ -213,3 +213,35 @@ def test_gap_study_pairs_each_reading_with_the_real_arm_of_its_own_recipe(tmp_pa
         assert all(r["mix_minus_real"] == pytest.approx(r["mix"] - r["real"]) for r in by.values())
     summary = summarise_readings(rows)
     assert {s["reading"] for s in summary} == set(exp.readings) and all(s["n"] == len(exp.seeds) for s in summary)
+
+
+def _finding(size, reading, kind, verdict, gain, gap=10.0, share=None):
+    return {"size": size, "reading": reading, "kind": kind, "verdict": verdict, "gain over default (pp)": gain,
+            "gain 95 % interval (pp)": 0.5, "gap of default to published (pp)": gap,
+            "share of the gap closed (%)": share}
+
+
+def test_the_gap_reading_names_only_resolved_gains_and_keeps_the_defaults_otherwise():
+    from colalib.gap import gap_reading
+    findings = [_finding(10, "whole-batch swapping", "protocol", "better", 1.2, share=12.0),
+                _finding(10, "Gaussian, spread 2", "step III", "not resolved", 0.3),
+                _finding(10, "transductive sCOLA", "transductive", "better", 2.0)]
+    text = gap_reading(findings, (10,))
+    assert "Gap of the default's Mix to the published Mix: 10.00 pp" in text
+    assert "whole-batch swapping (+1.20 ± 0.50 pp, 12 % of the gap)" in text and "spread 2" not in text
+    assert "Transductive: +2.00 ± 0.50 pp (better)" in text and "should move to them" in text
+    quiet = gap_reading([f for f in findings if f["verdict"] != "better"], (10,))
+    assert "no reading beat the default" in quiet and "defaults stay as they are" in quiet
+
+
+def test_table_5_1_sets_our_accuracies_beside_the_published_ones():
+    from colalib import published
+    summary = [{"size": 10, "arm": "real", "mean": 0.25, "std": 0.01},
+               {"size": 10, "arm": "mix", "mean": 0.30, "std": 0.02}]
+    (row,) = published.table_5_1_beside_ours(summary, "cifar10", (10,))
+    pub = published.scola_mix("cifar10")[10]
+    assert row["ours real"] == "25.00 ± 1.00" and row["ours mix"] == "30.00 ± 2.00"
+    assert row["sCOLA mix, published (thesis)"] == f"{pub:.2f}"
+    assert row["ours mix − published"] == f"{30.0 - pub:+.2f}"
+    assert set(row) >= {"DADA, published", "TANDA, published", "CFVAE-DHN, published"}
+    assert published.table_5_1_beside_ours(summary, "mnist", (10,))[0]["sCOLA mix, published (thesis)"] == ""
