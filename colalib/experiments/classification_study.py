@@ -48,7 +48,7 @@ class ClassificationExperimentConfig(StudyConfig, ProfileRecipes):
 
     def classifier_config(self, seed: int = 0) -> ClassifierConfig:
         """The profile's classifier recipe (App. C.3) with ``arch`` when set, seed ``seed``."""
-        clf = ClassifierConfig.for_profile(self.profile, seed=seed)
+        clf = super().classifier_config(seed)
         return clf if self.arch is None else clf.replace(arch=self.arch)
 
     def table5_2(self, arch: str | None = None) -> "ClassificationExperimentConfig":

@@ -104,13 +104,17 @@ def _fill_local(tasks: list[Task], workers: int, progress: bool,
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 running.pop(future)
-                result = future.result()  # a failing unit stops the fill with its own error
-                done[result["key"]] = result
-                if on_result:
-                    on_result(result)
-                bar.update(1)
+                _finished(future.result(), done, bar, on_result)  # a failing unit stops the fill with its error
     bar.close()
     return [done[t.key] for t in tasks]
+
+
+def _finished(result: dict, done: dict[str, dict], bar: Any, on_result: Callable[[dict], None] | None) -> None:
+    """Record one finished unit of a fill (either executor): by key, to ``on_result``, on the progress bar."""
+    done[result["key"]] = result
+    if on_result:
+        on_result(result)
+    bar.update(1)
 
 
 def fill_report(tasks: list[Task], results: list[dict], commit: str = "",
@@ -172,13 +176,9 @@ def _fill_dask(tasks: list[Task], workers: int, scheduler: str | None, progress:
             futures[t.key] = client.submit(run_task, t, *[futures[d] for d in t.deps], cache_dir=cache_dir,
                                            key=f"colalib-{t.key}", pure=False)
         bar = progress_bar(None, desc="units", progress=progress, total=len(tasks))
-        done = {}
+        done: dict[str, dict] = {}
         for future in as_completed(list(futures.values())):
-            result = future.result()
-            done[result["key"]] = result
-            if on_result:
-                on_result(result)
-            bar.update(1)
+            _finished(future.result(), done, bar, on_result)
         bar.close()
         return [done[t.key] for t in tasks]
     finally:

@@ -184,14 +184,11 @@ def generation_plan(exp: GenerationExperimentConfig, with_beside: bool = True, w
     Real arm need no model; the judge and, when ``with_t_scale``, the t-scale fits of the scale study. The same units,
     with the same keys, as :func:`generation_experiment` and :func:`t_scale_experiment`."""
     fits, scored = [], []
-    judge = f"judge/{exp.dataset}/{exp.judge_per_class}"
-    judges = [Task(judge, judge_task, dict(dataset=exp.dataset, per_class=exp.judge_per_class,
-                                           clf=exp.judge_config()))]
+    judges = [_judge_task(exp)]
     for e in [exp] + (exp.beside_configs() if with_beside else []):
-        e_judge = f"judge/{e.dataset}/{e.judge_per_class}"
-        if e.n_quality and e_judge != judge:
-            judges.append(Task(e_judge, judge_task, dict(dataset=e.dataset, per_class=e.judge_per_class,
-                                                         clf=e.judge_config())))
+        e_judge = _judge_task(e).key
+        if e.n_quality and e_judge != judges[0].key:
+            judges.append(_judge_task(e))
         for size in sorted(e.sizes, reverse=True):
             for seed in e.seeds:
                 cfg, clf_s, gan_s = e.scola_config(seed), e.classifier_config(seed), e.gan_config(seed)
@@ -237,13 +234,17 @@ def generation_plan(exp: GenerationExperimentConfig, with_beside: bool = True, w
     return judges + tasks + scored
 
 
+def _judge_task(exp: GenerationExperimentConfig) -> Task:
+    """The plan task of ``exp``'s GAN-test judge (:meth:`GenerationExperimentConfig.judge`)."""
+    return Task(f"judge/{exp.dataset}/{exp.judge_per_class}", judge_task,
+                dict(dataset=exp.dataset, per_class=exp.judge_per_class, clf=exp.judge_config()))
+
+
 def t_scale_plan(exp: GenerationExperimentConfig) -> list[Task]:
     """The units of :func:`t_scale_experiment`: the judge, and one sCOLA fit per ``exp.t_scales`` (seed 0, the
     smallest size)."""
     small, scola = min(exp.sizes), exp.scola_config(0)
-    judge = Task(f"judge/{exp.dataset}/{exp.judge_per_class}", judge_task,
-                 dict(dataset=exp.dataset, per_class=exp.judge_per_class, clf=exp.judge_config()))
-    return [judge] + [Task(f"fit/scola-t{t_scale}/{exp.dataset}/{small}/{scola.seed}", fit_task,
+    return [_judge_task(exp)] + [Task(f"fit/scola-t{t_scale}/{exp.dataset}/{small}/{scola.seed}", fit_task,
                            dict(method="scola", dataset=exp.dataset, size=small, seed=scola.seed,
                                 config=scola.replace(t_scale=t_scale)))
                       for t_scale in exp.t_scales]
