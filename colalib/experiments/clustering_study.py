@@ -35,7 +35,7 @@ class ClusteringExperimentConfig(StudyConfig):
 
     PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
         "smoke": {"dataset": "digits", "per_class": 20, "generation_epochs": 2, "seeds": (0,)},
-        "quick": {"per_class": 200, "generation_epochs": 40, "seeds": (0,)},
+        "quick": {"per_class": 200, "generation_epochs": 40, "seeds": (0, 1, 2)},
         "paper": {},
     }
 

@@ -49,7 +49,7 @@ class FIDInadequacyConfig(StudyConfig):
                   "cas_per_class": 10, "transfer_per_class": 5, "transfer_generator_width": 16, "seeds": (0,)},
         "quick": {"per_class": 100, "spreads": (0.25, 0.5, 1.0, 2.0), "n_fid": 1000, "n_real_fid": 1000,
                   "cas_per_class": 200, "transfer_per_class": 20, "transfer_generator_width": 64,
-                  "transfer_epochs": 100, "seeds": (0,)},
+                  "transfer_epochs": 100, "seeds": (0, 1, 2)},
         "paper": {},
     }
 
