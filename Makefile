@@ -1,6 +1,8 @@
 # colalib: every figure of the COLA thesis from numbered notebooks.
 #
-#   make figures                 regenerate figures/ and results/ (profile quick, the default)
+#   make figures                 the thesis's notebooks (01-06): regenerate figures/ and results/ (profile quick)
+#   make studies                 the studies beyond the thesis (07)
+#   make figures SEEDS=0         one subset per notebook: the tutorial pass (writes under custom/)
 #   make figures PROFILE=paper   the thesis protocol (GPU)
 #   make test                    the test suite (notebooks executed end-to-end with PROFILE=smoke)
 #   make notebook N=03           run one notebook
@@ -16,19 +18,22 @@ VENV    ?= .venv
 PROFILE ?= quick
 SHARED  ?= ../shared
 N       ?= 01
+SEEDS   ?=
 PY      := $(VENV)/bin/python
+# SEEDS=0 or SEEDS=0,1: every notebook's SEEDS parameter (a changed parameter: outputs go under custom/)
+SEED_ARGS := $(if $(SEEDS),-p SEEDS "[$(SEEDS)]")
 
 # Offline data: use ../shared/datasets (CIFAR-10 ImageFolder zip) when it exists and COLA_DATA_DIR is unset.
 ifneq ($(wildcard $(SHARED)/datasets),)
 export COLA_DATA_DIR ?= $(abspath $(SHARED)/datasets)
 endif
 
-.PHONY: all figures test notebook html bench venv fid-weights clean-cache help
+.PHONY: all figures studies test notebook html bench venv fid-weights clean-cache help
 
 all: figures
 
 help:
-	@sed -n '2,14p' Makefile
+	@sed -n '2,16p' Makefile
 
 venv: $(VENV)/.installed
 
@@ -43,7 +48,10 @@ fid-weights: venv
 	$(PY) scripts/install_fid_weights.py --shared $(SHARED)
 
 figures: venv fid-weights
-	$(PY) scripts/run_notebooks.py --profile $(PROFILE)
+	$(PY) scripts/run_notebooks.py --profile $(PROFILE) --group figures $(SEED_ARGS)
+
+studies: venv fid-weights
+	$(PY) scripts/run_notebooks.py --profile $(PROFILE) --group studies $(SEED_ARGS)
 
 notebook: venv fid-weights
 	$(PY) scripts/run_notebooks.py --profile $(PROFILE) $(N)

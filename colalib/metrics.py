@@ -195,7 +195,7 @@ COLLAPSED_DIVERSITY = 0.2
 
 
 def degenerate_reason(cas: float, diversity: float | None, num_classes: int, gan_test: float | None = None,
-                      n_samples: int | None = None, alpha: float = 0.05) -> str:
+                      n_samples: int | None = None, alpha: float = 0.05, memorisation: dict | None = None) -> str:
     """Why a generator's result is degenerate, or "" when it is not: a classifier trained on its samples alone (CAS)
     at or below chance (1 / ``num_classes``); collapsed samples (``diversity`` below :data:`COLLAPSED_DIVERSITY`);
     or, for a class-conditional generator, samples whose class the real-data judge does not recognise: ``gan_test``
@@ -203,8 +203,9 @@ def degenerate_reason(cas: float, diversity: float | None, num_classes: int, gan
     level ``alpha`` (scipy). The last catches samples that collapse to the same few images for every class (CGAN-PD
     at 10 images per class, notebooks 03 and 07), which a pool3 or MM-GAN diversity need not detect. Give no
     ``gan_test`` for an unsupervised generator (GLO, COLA): its labels are clusters matched to classes, so a GAN-test
-    near chance measures the clustering, not a failure. A degenerate row is marked as failed wherever it is shown,
-    never ranked as a result."""
+    near chance measures the clustering, not a failure. ``memorisation`` (:func:`colalib.memorisation.memorisation_check`
+    of the samples, any generator): samples that copy the training images, whose FID would otherwise look good. A
+    degenerate row is marked as failed wherever it is shown, never ranked as a result."""
     if num_classes < 2:
         raise ValueError(f"num_classes must be at least 2, got {num_classes}")
     if gan_test is not None and not n_samples:
@@ -222,6 +223,8 @@ def degenerate_reason(cas: float, diversity: float | None, num_classes: int, gan
             reasons.append(f"the real-data judge does not recognise the samples' classes (GAN-test "
                            f"{100 * gan_test:.1f}% of {n_samples} samples, chance {100 * chance:.0f}%, one-sided "
                            f"binomial p = {p:.2f})")
+    if memorisation and memorisation.get("memorising"):
+        reasons.append(memorisation["reason"])
     return "; ".join(reasons)
 
 

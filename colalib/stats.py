@@ -19,6 +19,38 @@ def interval95(values: np.ndarray) -> float:
 
 
 MIN_SUBSETS = 3   # a claim of order needs paired differences over at least this many subsets
+MAX_SUBSETS_NEEDED = 10_000   # beyond this, "subsets needed" is reported as more than it (an effect near 0)
+
+
+def subsets_needed(sd: float, effect: float, alpha: float = 0.05, power: float = 0.80,
+                   max_n: int = MAX_SUBSETS_NEEDED) -> float:
+    """How many paired subsets a two-sided paired t-test at level ``alpha`` needs to detect a mean difference of
+    ``effect`` with probability ``power``, when the differences have standard deviation ``sd``: the smallest n >= 2
+    with P(|T| > t_{1-alpha/2, n-1}) >= power, T noncentral t with n - 1 degrees of freedom and noncentrality
+    ``effect / sd * sqrt(n)`` (the textbook paired-sample power calculation; e.g. sd 1, effect 0.5: 34). ``inf``
+    when ``effect`` is 0 or more than ``max_n`` subsets would be needed; nan when ``sd`` is unknown (nan)."""
+    if not np.isfinite(sd) or not np.isfinite(effect):
+        return float("nan")
+    if effect == 0:
+        return float("inf")
+    if sd == 0:
+        return float(MIN_SUBSETS)
+    ratio = abs(effect) / sd
+
+    def achieved(n: int) -> float:
+        crit = stats.t.ppf(1 - alpha / 2, n - 1)
+        nc = ratio * np.sqrt(n)
+        return float(stats.nct.sf(crit, n - 1, nc) + stats.nct.cdf(-crit, n - 1, nc))
+
+    lo, hi = 2, 2
+    while achieved(hi) < power:
+        if hi >= max_n:
+            return float("inf")
+        lo, hi = hi, min(2 * hi, max_n)
+    while lo < hi:  # power grows with n: the smallest n that reaches it
+        mid = (lo + hi) // 2
+        lo, hi = (mid + 1, hi) if achieved(mid) < power else (lo, mid)
+    return float(hi)
 
 
 def verdict(mean: float, ci95: float, n: int) -> str:

@@ -10,10 +10,12 @@ Setting (Sec. 6.1): ``X^m`` is an i.i.d. sample of size ``m`` of the real class-
   exactly when ``n > m Var[Z] / (Var[X] - m d^2)``.
 * Proposition 2 / Corollary 2.1 (variables in [0, 1]): Hoeffding gives
   ``P(|mean(X^m) - mu| >= eps) <= 2 exp(-2 m eps^2)`` and, for ``eps > d``,
-  ``P(|mean(Z^n) - mu| >= eps) <= 2 exp(-2 n (eps - d)^2)``. The surrogate's bound is the tighter one exactly when
-  ``n >= m eps^2 / (eps - d)^2 = m / (1 - d/eps)^2``. The thesis states ``n >= m / (1 - d)^2``: the OCR'd proof
-  compares the two exponents, and the stated threshold is the exact one at ``eps = 1`` (the largest deviation
-  possible in [0, 1]); for smaller ``eps`` the exact threshold is larger. Both are implemented.
+  ``P(|mean(Z^n) - mu| >= eps) <= 2 exp(-2 n (eps - d)^2)``. The thesis states: for every ``eps >= d``, if
+  ``n >= m (eps / (eps - d))^2`` the surrogate's bound is the tighter one. (The OCR text reads "82 Ed, if n,
+  m(ziid)z", where this OCR writes "8" for the universal quantifier, "2" for epsilon, "E" for >= and "i" for the
+  minus sign; an earlier reading of ours, ``n >= m / (1 - d)^2``, is that threshold at ``eps = 1`` only.)
+  :func:`prop2_threshold_disagreements` checks a threshold against the two bounds computed directly, so that a
+  wrong threshold fails.
 * Proposition 3 / Corollary 3.1: a cross-entropy minimiser is a maximum-likelihood estimator, so for Gaussian
   classes learning reduces to estimating class means (and covariances); :func:`classifier_crossover_experiment`
   trains logistic regression (scikit-learn) on real versus surrogate Gaussian samples.
@@ -21,7 +23,7 @@ Setting (Sec. 6.1): ``X^m`` is an i.i.d. sample of size ``m`` of the real class-
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Sequence
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -64,6 +66,12 @@ def expected_sq_error_surrogate(var_z: float, n: int | np.ndarray, d: float) -> 
     return var_z / np.asarray(n, dtype=float) + d ** 2
 
 
+def log_hoeffding_bound(n: int | np.ndarray, eps: float) -> np.ndarray:
+    """The natural logarithm of :func:`hoeffding_bound`: log 2 - 2 n eps^2 (no underflow for large ``n eps^2``)."""
+    eps = max(eps, 0.0)
+    return np.log(2.0) - 2.0 * np.asarray(n, dtype=float) * eps ** 2
+
+
 def prop1_threshold_n(m: int, var_x: float, var_z: float, d: float) -> float:
     """Corollary 1.1: the surrogate wins for ``n > m Var[Z] / (Var[X] - m d^2)``; ``inf`` when
     ``Var[X] <= m d^2`` (then no surrogate sample size is enough: its bias alone exceeds the real error)."""
@@ -78,13 +86,42 @@ def hoeffding_bound(n: int | np.ndarray, eps: float) -> np.ndarray:
 
 
 def prop2_threshold_n(m: int, d: float, eps: float) -> float:
-    """Exact condition for the surrogate's Hoeffding bound to be the tighter: ``n >= m eps^2 / (eps - d)^2``."""
+    """Proposition 2 / Corollary 2.1: the surrogate's Hoeffding bound is the tighter one once
+    ``n >= m (eps / (eps - d))^2`` (``inf`` for ``eps <= d``: then Z's bound is the trivial 2)."""
     return float("inf") if eps <= d else m * eps ** 2 / (eps - d) ** 2
 
 
-def prop2_threshold_n_thesis(m: int, d: float) -> float:
-    """Corollary 2.1 as stated in the thesis: ``n >= m / (1 - d)^2`` (the exact threshold at eps = 1)."""
+def prop2_threshold_n_eps1(m: int, d: float, eps: float = 1.0) -> float:
+    """A misreading of Corollary 2.1 that this repository once used: ``n >= m / (1 - d)^2``, Proposition 2's
+    threshold at ``eps = 1`` whatever ``eps`` (``eps`` is ignored). Kept so that notebook 01 can show that
+    :func:`prop2_threshold_disagreements` rejects it."""
     return float("inf") if d >= 1 else m / (1.0 - d) ** 2
+
+
+def prop2_threshold_disagreements(threshold, ms: Sequence[int], ds: Sequence[float], epss: Sequence[float],
+                                  ns: Sequence[int]) -> dict:
+    """Proposition 2 checked against the bounds themselves: at every ``(m, d, eps, n)`` of the grid with ``eps > d``,
+    does ``n >= threshold(m, d, eps)`` say the same as ``2 exp(-2 n (eps - d)^2) <= 2 exp(-2 m eps^2)`` computed
+    directly (as logarithms, :func:`log_hoeffding_bound`, so that tiny bounds do not underflow to a tie at 0)? Returns the number of grid points checked and of disagreements (the statement holds on the grid when
+    there are none), with the first disagreement found. Points within 1e-9 (relative) of the threshold are skipped:
+    there both sides are equal up to rounding."""
+    checked, wrong, first = 0, 0, None
+    n_all = np.asarray(ns, dtype=float)
+    for m in ms:
+        for d in ds:
+            for eps in epss:
+                if eps <= d:
+                    continue
+                thr = float(threshold(m, d, eps))
+                n = n_all[~(np.abs(n_all - thr) <= 1e-9 * thr)] if np.isfinite(thr) else n_all
+                tighter = log_hoeffding_bound(n, eps - d) <= log_hoeffding_bound(m, eps)
+                bad = np.flatnonzero(tighter != (n >= thr))
+                checked += len(n)
+                wrong += len(bad)
+                if len(bad) and first is None:
+                    first = {"m": m, "d": d, "eps": eps, "n": int(n[bad[0]]), "threshold": thr,
+                             "Z's bound tighter": bool(tighter[bad[0]])}
+    return {"checked": checked, "disagreements": wrong, "first": first}
 
 
 # ---------------------------------------------------------------------------- Monte Carlo
@@ -186,3 +223,32 @@ def crossover_resolution(result: dict, z: float = 1.96) -> dict:
         if resolved is None and diff > z * np.hypot(se, real_se):
             resolved = n
     return {"first_n_higher": higher, "first_n_resolved": resolved}
+
+
+def crossover_near_prediction(result: dict, z: float = 1.96) -> dict:
+    """Whether the surrogate-trained classifier overtakes *near* Corollary 1.1's predicted ``n`` (the reading of
+    Proposition 3 that notebook 01 tests; the thesis states no numeric crossover for it): ``status`` "holds" when its
+    first resolved win (:func:`crossover_resolution`) is the first grid point past the prediction; "does not hold"
+    when it wins, resolved, at or below the prediction, or when it is resolved *lower* at the first grid point past
+    it and wins only later; else "not resolved" (no resolved win, or a later win with the first point past the
+    prediction within noise). ``at`` names the grid points compared."""
+    predicted, grid = result["predicted_n"], list(result["n_grid"])
+    past = [n for n in grid if n > predicted]
+    first = crossover_resolution(result, z)["first_n_resolved"]
+    if not past:
+        return {"status": "not resolved", "at": f"no grid point past the prediction {predicted:.1f}"}
+    above = past[0]
+    if first is None:
+        return {"status": "not resolved", "at": f"no resolved win up to n = {grid[-1]}"}
+    if first == above:
+        return {"status": "holds", "at": f"first resolved win at n = {first}, the first grid point past "
+                                         f"{predicted:.1f}"}
+    if first < above:
+        return {"status": "does not hold", "at": f"resolved win at n = {first}, not past the prediction "
+                                                 f"{predicted:.1f}"}
+    i = grid.index(above)
+    diff = result["surrogate_mean"][i] - result["real_mean"]
+    lower = diff < -z * np.hypot(result["surrogate_se"][i], result["real_se"])
+    return {"status": "does not hold" if lower else "not resolved",
+            "at": f"first resolved win at n = {first}; at n = {above}, the first point past {predicted:.1f}, the "
+                  f"surrogate is {'resolved lower' if lower else 'within noise'}"}

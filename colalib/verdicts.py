@@ -13,21 +13,68 @@ Statuses:
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
-from .stats import MIN_SUBSETS, interval95
+from .stats import MAX_SUBSETS_NEEDED, MIN_SUBSETS, interval95, subsets_needed
 
 STATUSES = ("holds", "does not hold", "not resolved", "not comparable")
 
 
-def claim_row(claim: str, published: str, ours: str, status: str, why: str) -> dict:
-    """One row of a verdict table (``status`` one of :data:`STATUSES`)."""
+def claim_row(claim: str, published: str, ours: str, status: str, why: str, subsets: int | str = "",
+              subsets_needed: str = "") -> dict:
+    """One row of a verdict table (``status`` one of :data:`STATUSES`); ``subsets``: how many paired subsets it rests
+    on, ``subsets_needed``: for an open claim, how many would settle it (:func:`needed_for`)."""
     if status not in STATUSES:
         raise ValueError(f"status {status!r} is not one of {STATUSES}")
-    return {"claim": claim, "published": published, "ours": ours, "status": status, "why": why}
+    return {"claim": claim, "published": published, "ours": ours, "status": status, "why": why,
+            "subsets": subsets, "subsets_needed": subsets_needed}
+
+
+def needed_for(d: np.ndarray, effect: float | None = None) -> str:
+    """"Subsets needed" of an open claim from its paired differences ``d``: the paired t-test's sample size at 95 %
+    (two-sided) and 80 % power (:func:`colalib.stats.subsets_needed`) for the observed standard deviation and the
+    observed mean difference (or ``effect``), at least :data:`colalib.stats.MIN_SUBSETS`. Says when one subset gives
+    no standard deviation, and when the effect is too near 0 for any affordable number of subsets."""
+    if len(d) < 2:
+        return f"at least {MIN_SUBSETS}; more unknown: one subset gives no standard deviation"
+    n = subsets_needed(float(np.std(d, ddof=1)), float(d.mean()) if effect is None else effect)
+    if not np.isfinite(n):
+        return f"more than {MAX_SUBSETS_NEEDED:,} (effect near 0)"
+    return str(int(max(n, MIN_SUBSETS)))
+
+
+def with_cost(rows: Sequence[dict], hours_per_subset: float | None) -> list[dict]:
+    """``rows`` with ``cpu_hours_needed``: for each claim with a number of subsets needed, the CPU hours of the
+    subsets still missing at ``hours_per_subset`` (:func:`hours_per_subset`; blank when it is unknown)."""
+    out = []
+    for r in rows:
+        need = re.match(r"(?:at least )?(\d+)", str(r.get("subsets_needed", "")))
+        hours = ""
+        if need and hours_per_subset and str(r.get("subsets", "")).isdigit():
+            hours = f"{max(0, int(need.group(1)) - int(r['subsets'])) * hours_per_subset:.1f}"
+        out.append({**r, "cpu_hours_needed": hours})
+    return out
+
+
+def hours_per_subset(folder: str | Path, subsets: int | None = None) -> float | None:
+    """The CPU (worker) hours one more subset of a notebook costs, from its results folder: the seconds of every unit
+    its last fill recorded (``fill_units.csv``, written by ``make figures``) divided by its number of subsets
+    (``subsets``, by default ``run.json``'s ``seeds``). An upper bound for any one claim, which needs only some of those units; units a fill
+    found cached (computed by another notebook) count nothing. None without a record."""
+    from .runner import read_csv
+    folder = Path(folder)
+    if not (folder / "fill_units.csv").exists():
+        return None
+    if subsets is None:
+        if not (folder / "run.json").exists():
+            return None
+        subsets = len(json.loads((folder / "run.json").read_text())["params"].get("seeds") or [0])
+    seconds = sum(float(r["seconds"]) for r in read_csv(folder / "fill_units.csv"))
+    return seconds / 3600 / subsets
 
 
 def ordering_claim(claim: str, published: str, differences: Sequence[float], unit: str = "pp",
@@ -41,16 +88,17 @@ def ordering_claim(claim: str, published: str, differences: Sequence[float], uni
     ci = interval95(d)
     ours = f"{d.mean():+.2f} {unit}" + (f" ± {ci:.2f} (95 %, {len(d)} subsets)" if np.isfinite(ci) else
                                         " (one subset)")
+    n = len(d)
     if not np.isfinite(ci):
-        return claim_row(claim, published, ours, "not resolved", "one subset: not a ranking")
-    if len(d) < MIN_SUBSETS:
+        return claim_row(claim, published, ours, "not resolved", "one subset: not a ranking", n, needed_for(d))
+    if n < MIN_SUBSETS:
         return claim_row(claim, published, ours, "not resolved",
-                         f"{len(d)} subsets: an order needs at least {MIN_SUBSETS}, not a ranking")
+                         f"{n} subsets: an order needs at least {MIN_SUBSETS}, not a ranking", n, needed_for(d))
     if d.mean() - ci > 0:
-        return claim_row(claim, published, ours, "holds", "the paired 95 % interval lies above 0")
+        return claim_row(claim, published, ours, "holds", "the paired 95 % interval lies above 0", n)
     if d.mean() + ci < 0:
-        return claim_row(claim, published, ours, "does not hold", "the paired 95 % interval lies below 0")
-    return claim_row(claim, published, ours, "not resolved", "the paired 95 % interval contains 0")
+        return claim_row(claim, published, ours, "does not hold", "the paired 95 % interval lies below 0", n)
+    return claim_row(claim, published, ours, "not resolved", "the paired 95 % interval contains 0", n, needed_for(d))
 
 
 # "Barely" and "notable" read as margins (ours; the thesis gives none): an FID change under 10 % of the concentrated
@@ -73,16 +121,22 @@ def margin_claim(claim: str, published: str, differences: Sequence[float], upper
     bounds = f"[{lower:+g}, {upper:+g}] {unit}" if lower is not None else f"below {upper:+g} {unit}"
     ours = f"{d.mean():+.2f} {unit}" + (f" ± {ci:.2f} (95 %, {len(d)} subsets)" if np.isfinite(ci) else
                                         " (one subset)") + f"; margin {bounds}"
-    if len(d) < MIN_SUBSETS or not np.isfinite(ci):
+    n = len(d)
+    # how far the mean lies from the margin it must be told apart from: the subsets needed to settle either way
+    to_margin = min(abs(d.mean() - upper), abs(d.mean() - lower) if lower is not None else float("inf"))
+    if n < MIN_SUBSETS or not np.isfinite(ci):
         return claim_row(claim, published, ours, "not resolved",
-                         f"{len(d)} subset{'s' * (len(d) > 1)}: a margin needs an interval over at least {MIN_SUBSETS}")
+                         f"{n} subset{'s' * (n > 1)}: a margin needs an interval over at least {MIN_SUBSETS}", n,
+                         needed_for(d, to_margin))
     lo, hi = d.mean() - ci, d.mean() + ci
     if hi <= upper and (lower is None or lo >= lower):
-        return claim_row(claim, published, ours, "holds", f"the paired 95 % interval lies inside the margin {bounds}")
+        return claim_row(claim, published, ours, "holds", f"the paired 95 % interval lies inside the margin {bounds}",
+                         n)
     if lo > upper or (lower is not None and hi < lower):
         return claim_row(claim, published, ours, "does not hold",
-                         f"the paired 95 % interval lies wholly outside the margin {bounds}")
-    return claim_row(claim, published, ours, "not resolved", f"the paired 95 % interval crosses the margin {bounds}")
+                         f"the paired 95 % interval lies wholly outside the margin {bounds}", n)
+    return claim_row(claim, published, ours, "not resolved", f"the paired 95 % interval crosses the margin {bounds}",
+                     n, needed_for(d, to_margin))
 
 
 def value_claim(claim: str, published: float | None, values: Sequence[float], comparable: bool = True,
@@ -161,27 +215,35 @@ def classifier_size_claims(ablation_rows: Sequence[dict]) -> list[dict]:
     return out
 
 
-def theory_claims(lemma1: Sequence[dict], prop1: Sequence[dict], prop2: Sequence[dict], prop2_violations: int,
-                  prop3: Sequence[dict]) -> list[dict]:
-    """Chapter 6's statements against notebook 01's Monte Carlo tables."""
+def theory_claims(lemma1: Sequence[dict], prop1: Sequence[dict], prop2_check: dict, prop2_violations: int,
+                  prop2_tails: int, prop3: Sequence[dict]) -> list[dict]:
+    """Chapter 6's statements against notebook 01's Monte Carlo tables and checks. ``prop2_check``:
+    :func:`colalib.theory.prop2_threshold_disagreements` of the thesis's threshold (the statement itself, a check
+    that a wrong threshold fails); ``prop2_violations`` of ``prop2_tails`` empirical tails above their Hoeffding bound
+    (the premise). ``prop3``: notebook 01's classifier rows with :func:`colalib.theory.crossover_near_prediction`'s
+    ``status`` and ``at``."""
     ok1 = sum(bool(r["within 3 se"]) for r in lemma1)
     ok2 = sum(bool(r["agree"]) for r in prop1)
+    wrong = prop2_check["disagreements"]
     out = [claim_row("Lemma 1: Var[mean(X^m)] = Var[X] / m", "exact", f"{ok1} of {len(lemma1)} cases within 3 se",
                      "holds" if ok1 == len(lemma1) else "does not hold", "Monte Carlo against the closed form"),
            claim_row("Prop. 1 / Cor. 1.1: Z's mean beats X's once n > m Var[Z] / (Var[X] - m d^2)", "threshold",
                      f"the simulated crossover is the first grid n past the threshold in {ok2} of {len(prop1)} cases",
                      "holds" if ok2 == len(prop1) else "does not hold", "Monte Carlo expected squared errors"),
-           claim_row("Prop. 2 / Cor. 2.1: Hoeffding bounds hold; Z's is tighter once n >= m e^2 / (e - d)^2",
-                     "n >= m / (1 - d)^2 as printed", f"{prop2_violations} of {2 * len(prop2)} empirical tails above "
-                     "their bound", "holds" if prop2_violations == 0 else "does not hold",
-                     "the printed threshold is the exact one at e = 1 only (see the table)")]
+           claim_row("Prop. 2 / Cor. 2.1: for every e >= d, Z's Hoeffding bound is the tighter once n >= m (e / (e - d))^2",
+                     "n >= m (e / (e - d))^2", f"{wrong} of {prop2_check['checked']:,} grid points (m, d, e, n) where the "
+                     "threshold and the two bounds computed directly disagree; premise: "
+                     f"{prop2_violations} of {prop2_tails} empirical tails above their bound",
+                     "holds" if wrong == 0 and prop2_violations == 0 else "does not hold",
+                     "the threshold must predict which bound is tighter at every grid point (a wrong threshold, e.g. "
+                     "m / (1 - d)^2, fails); Hoeffding's bounds must hold in the simulation")]
     for r in prop3:
-        resolved = r["first n higher beyond noise (95 %)"]
-        status = "not resolved" if resolved == "not resolved" else "holds"
         out.append(claim_row(f"Prop. 3 / Cor. 3.1 (m={r['m']}, d={r['d']}): a surrogate-trained classifier "
-                             "overtakes near the mean-estimation threshold", f"n > {r['predicted n']:.1f}",
-                             f"first n higher beyond noise: {resolved}", status,
-                             "logistic regression; a resolved win needs > 1.96 se of the difference"))
+                             "overtakes near the mean-estimation threshold (our bridge: Cor. 3.1 states only that a "
+                             "cross-entropy classifier is an MLE)", f"n > {r['predicted n']:.1f} (Cor. 1.1)",
+                             r["near prediction"], r["status"],
+                             "logistic regression; a resolved win needs > 1.96 se of the difference; 'near' = the "
+                             "first grid point past the prediction"))
     return out
 
 
@@ -209,6 +271,10 @@ def generation_claims(rows: Sequence[dict], profile: str = "paper") -> list[dict
     if dataset != "cifar10":
         out = [{**r, "claim": f"{r['claim']} [{_DATASET_NAMES.get(dataset, dataset)}]"} for r in out]
     return out
+
+
+METHOD_NAMES = {"real": "real subset", "scola": "sCOLA", "glo": "GLO", "cola": "COLA", "cgan_pd": "CGAN-PD",
+                "regene": "ReGene", "mmgan": "MM-GAN", "augintae": "AugIntAE"}
 
 
 _DATASET_NAMES = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "stl10": "STL-10", "digits": "digits"}
@@ -308,32 +374,46 @@ def clustering_claims(rows: Sequence[dict]) -> list[dict]:
 
 
 def fid_inadequacy_claims(rows: Sequence[dict]) -> list[dict]:
-    """Appendix A (Fig. 1, 2): the sparse set (largest spread) gets a higher CAS than the concentrated one (smallest
-    spread), while FID barely tells them apart. Judged on notebook 06's spread sweep, paired by ``seed`` (one seed
-    when the rows have none): CAS as an ordering claim (sparse − concentrated); FID "barely" read as a relative change
-    within ±:data:`BARELY_RELATIVE_PCT` % of the concentrated set's FID (:func:`margin_claim`). ``ours`` lists every
-    spread's CAS, since the endpoints can hide a CAS that rises and falls between them."""
-    if len({float(r["spread"]) for r in rows}) < 2:
+    """Appendix A (Fig. 1, 2): a sparse set gets a higher CAS than the concentrated one, while FID barely tells them
+    apart. The concentrated set is the smallest spread of notebook 06's sweep, fixed before the run; every larger
+    spread is a candidate sparse set (the thesis gives no spread), and each is judged against it, paired by ``seed``:
+    CAS as an ordering claim (sparse − concentrated), FID "barely" as a relative change within
+    ±:data:`BARELY_RELATIVE_PCT` % of the concentrated set's FID (:func:`margin_claim`). A first row judges the whole
+    sweep: it holds only when every row holds, does not hold when any row does not hold, else is not resolved."""
+    spreads = sorted({float(r["spread"]) for r in rows})
+    if len(spreads) < 2:
         return []
-    lo, hi = min(float(r["spread"]) for r in rows), max(float(r["spread"]) for r in rows)
+    lo = spreads[0]
 
     def by_seed(spread: float, key: str) -> dict:
         return {r.get("seed", 0): float(r[key]) for r in rows if float(r["spread"]) == spread}
 
-    seeds = sorted(set(by_seed(lo, "cas")) & set(by_seed(hi, "cas")))
-    d_cas = [by_seed(hi, "cas")[s] - by_seed(lo, "cas")[s] for s in seeds]
-    d_fid = [by_seed(hi, "fid")[s] - by_seed(lo, "fid")[s] for s in seeds]
-    curve = ", ".join(f"{sp:g}: {100 * float(np.mean([float(r['cas']) for r in rows if float(r['spread']) == sp])):.1f}"
-                      for sp in sorted({float(r["spread"]) for r in rows}))
-    cas_row = ordering_claim(f"the sparse set (spread {hi:g}) gets a higher CAS than the concentrated one (spread "
-                             f"{lo:g}) (App. A, Fig. 2)", "sparse > concentrated on CAS", d_cas)
-    cas_row["ours"] += f"; CAS (%) per spread: {curve}"
-    rel = [by_seed(hi, "fid")[s] / by_seed(lo, "fid")[s] - 1 for s in seeds]
-    fid_row = margin_claim("FID barely changes between the concentrated and the sparse set (App. A, Fig. 2)",
-                           "near-equal FID", rel, upper=BARELY_RELATIVE_PCT, lower=-BARELY_RELATIVE_PCT, unit="%")
-    fid_row["ours"] = (f"{np.mean(d_fid):+.1f} FID, sparse − concentrated, i.e. " + fid_row["ours"]
-                       + " of the concentrated set's FID")
-    return [cas_row, fid_row]
+    out = []
+    for hi in spreads[1:]:
+        seeds = sorted(set(by_seed(lo, "cas")) & set(by_seed(hi, "cas")))
+        d_fid = [by_seed(hi, "fid")[s] - by_seed(lo, "fid")[s] for s in seeds]
+        out.append(ordering_claim(f"the sparse set (spread {hi:g}) gets a higher CAS than the concentrated one "
+                                  f"(spread {lo:g}) (App. A, Fig. 2)", "sparse > concentrated on CAS",
+                                  [by_seed(hi, "cas")[s] - by_seed(lo, "cas")[s] for s in seeds]))
+        fid_row = margin_claim(f"FID barely changes between the concentrated set (spread {lo:g}) and the sparse one "
+                               f"(spread {hi:g}) (App. A, Fig. 2)", "near-equal FID",
+                               [by_seed(hi, "fid")[s] / by_seed(lo, "fid")[s] - 1 for s in seeds],
+                               upper=BARELY_RELATIVE_PCT, lower=-BARELY_RELATIVE_PCT, unit="%")
+        fid_row["ours"] = (f"{np.mean(d_fid):+.1f} FID, sparse − concentrated, i.e. " + fid_row["ours"]
+                           + " of the concentrated set's FID")
+        out.append(fid_row)
+    statuses = [r["status"] for r in out]
+    overall = ("holds" if all(s == "holds" for s in statuses) else
+               "does not hold" if "does not hold" in statuses else "not resolved")
+    counts = ", ".join(f"{sum(s == k for s in statuses)} {k}" for k in STATUSES if k in statuses)
+    curve = "; ".join(f"spread {sp:g}: CAS {100 * np.mean(list(by_seed(sp, 'cas').values())):.1f} %, FID "
+                      f"{np.mean(list(by_seed(sp, 'fid').values())):.1f}" for sp in spreads)
+    n = len(set(by_seed(lo, "cas")))
+    summary = claim_row(f"App. A over the whole sweep: every sparser set (spreads {', '.join(f'{s:g}' for s in spreads[1:])}) "
+                        f"gets a higher CAS than the concentrated one (spread {lo:g}) at a barely different FID",
+                        "sparse > concentrated on CAS, near-equal FID", f"means over {n} subset(s): {curve}", overall,
+                        f"the {len(out)} rows below: {counts}", n)
+    return [summary] + out
 
 
 # Sec. 5.3.1: the Laplacian pyramid is best "compared to other unsupervised measures"; the ImageNet VGG16 and the
@@ -436,6 +516,19 @@ def failed_sizes(rows: Sequence[dict]) -> dict[str, list[int]]:
     return {m: sorted(v) for m, v in out.items()}
 
 
+# The peers the thesis itself compares sCOLA with, and where (Fig. 4.1 / 4.5: GLO and CGAN-PD on generation); it never
+# runs ReGene, MM-GAN or AugIntAE, nor any peer's Mix arm.
+THESIS_PEER_COMPARISONS = {("glo", "CAS"): "sCOLA > GLO (Fig. 4.1, CAS; unsupervised COLA in the thesis)",
+                           ("cgan_pd", "CAS"): "sCOLA > CGAN-PD (Fig. 4.5, CAS)"}
+
+
+def _peer_published(method: str, measure: str) -> str:
+    """The ``published`` column of notebook 07's claims: the thesis's own comparison where it made one, else said to
+    be beyond the thesis (it never ran the method, or never on that measure)."""
+    return THESIS_PEER_COMPARISONS.get((method, measure), f"beyond the thesis: it never compares sCOLA with {method} "
+                                                          f"on {measure}")
+
+
 def peers_claims(rows: Sequence[dict]) -> list[dict]:
     """Beyond the thesis (notebook 07): sCOLA against the related methods on the same subsets, on the measures the
     thesis argues for (CAS, Mix - Real). Paired over seeds."""
@@ -447,13 +540,14 @@ def peers_claims(rows: Sequence[dict]) -> list[dict]:
             if m in failed or "scola" in failed:
                 bad = m if m in failed else "scola"
                 for measure in ("CAS", "Mix accuracy"):
-                    out.append(claim_row(f"sCOLA beats {m} on {measure} at {size} per class", "sCOLA best",
-                                         "not ranked", "not comparable", f"{bad} failed here: {failed[bad]}"))
+                    out.append(claim_row(f"sCOLA beats {m} on {measure} at {size} per class",
+                                         _peer_published(m, measure), "not ranked", "not comparable",
+                                         f"{bad} failed here: {failed[bad]}"))
                 continue
-            out.append(ordering_claim(f"sCOLA beats {m} on CAS at {size} per class", "sCOLA best (ch. 4)",
+            out.append(ordering_claim(f"sCOLA beats {m} on CAS at {size} per class", _peer_published(m, "CAS"),
                                       _paired_methods(rows, "scola", m, size, "cas")))
-            out.append(ordering_claim(f"sCOLA beats {m} on Mix accuracy at {size} per class", "sCOLA best (ch. 5)",
-                                      _paired_methods(rows, "scola", m, size, "mix")))
+            out.append(ordering_claim(f"sCOLA beats {m} on Mix accuracy at {size} per class",
+                                      _peer_published(m, "Mix accuracy"), _paired_methods(rows, "scola", m, size, "mix")))
     return out
 
 
@@ -484,17 +578,6 @@ def peers_reading(rows: Sequence[dict], names: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-# notebook -> (claims function, the result tables it reads, in order)
-FROM_RESULTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "02_clustering": ("clustering_claims", ("clustering_scores",)),
-    "03_generation": ("generation_claims", ("fid_cas_runs",)),
-    "04_ablations": ("ablation_claims", ("table4_3_generators", "fig5_2_similarity")),
-    "05_classification": ("classification_claims", ("runs",)),
-    "06_fid_inadequacy": ("fid_inadequacy_claims", ("spread_sweep",)),
-    "07_peers": ("peers_claims", ("peers_runs",)),
-}
-
-
 def _typed(rows: Sequence[dict]) -> list[dict]:
     """CSV rows with ``size`` / ``seed`` as integers and numeric columns as floats where they parse."""
     out = []
@@ -512,24 +595,64 @@ def _typed(rows: Sequence[dict]) -> list[dict]:
     return out
 
 
-def claims_from_results(folder: str | Path) -> list[dict]:
-    """The verdict table of a notebook recomputed from its saved result tables (``results/NN_name/*.csv``), with
-    the same functions the notebook calls: for committed results whose notebook has not been re-run since."""
+def _table(folder: Path, stem: str) -> list[dict]:
     from .runner import read_csv
+    return _typed(read_csv(folder / f"{stem}.csv"))
+
+
+def _generation_claims_from(folder: Path, record: dict) -> list[dict]:
+    beside = [_table(folder, p.stem) for p in sorted(folder.glob("fid_cas_runs_*.csv"))]
+    return [c for rows in [_table(folder, "fid_cas_runs")] + beside for c in generation_claims(rows, record["profile"])]
+
+
+def _classification_claims_from(folder: Path, record: dict) -> list[dict]:
+    import ast
+    out = classification_claims(_table(folder, "runs"), record["params"].get("dataset", "cifar10"), record["profile"])
+    if (folder / "table5_2.csv").exists():
+        out += classifier_size_claims([{**r, "seed_accuracies": ast.literal_eval(r["seed_accuracies"])}
+                                       for r in _table(folder, "table5_2")])
+    return out
+
+
+# notebook -> its verdict table from its saved tables and run record (the functions the notebook calls)
+FROM_RESULTS = {
+    "01_theory": lambda folder, record: _theory_claims_from(folder),
+    "02_clustering": lambda folder, record: clustering_claims(_table(folder, "clustering_scores")),
+    "03_generation": _generation_claims_from,
+    "04_ablations": lambda folder, record: ablation_claims(_table(folder, "table4_3_generators"),
+                                                           _table(folder, "fig5_2_similarity"), record["profile"]),
+    "05_classification": _classification_claims_from,
+    "06_fid_inadequacy": lambda folder, record: fid_inadequacy_claims(_table(folder, "spread_sweep")),
+    "07_peers": lambda folder, record: peers_claims(_table(folder, "peers_runs")),
+}
+
+
+def claims_from_results(folder: str | Path) -> list[dict]:
+    """The verdict table of a notebook recomputed from its saved result tables (``results/NN_name/*.csv``) with the
+    functions the notebook calls, and the CPU hours of the subsets still needed (:func:`with_cost`): for committed
+    results whose notebook has not been re-run since, and to check that a committed ``vs_thesis.csv`` is what the
+    current verdict rules give (``results/05_classification_cifar100`` is notebook 05's)."""
     folder = Path(folder)
-    base = folder.name
-    for suffix in ("_smoke", "_paper"):
-        base = base.removesuffix(suffix)
-    if base not in FROM_RESULTS:
+    base = next((b for b in FROM_RESULTS if folder.name.startswith(b)), None)
+    if base is None:
         raise ValueError(f"No verdict table is defined for {folder.name}; known: {sorted(FROM_RESULTS)}")
-    fn, tables = FROM_RESULTS[base]
-    args = [_typed(read_csv(folder / f"{t}.csv")) for t in tables]
     record = json.loads((folder / "run.json").read_text())
-    if fn == "classification_claims":
-        args += [record["params"].get("dataset", "cifar10"), record["profile"]]
-    elif fn in ("generation_claims", "ablation_claims"):
-        args += [record["profile"]]
-    return globals()[fn](*args)
+    return with_cost(FROM_RESULTS[base](folder, record), hours_per_subset(folder))
+
+
+def _theory_claims_from(folder: Path) -> list[dict]:
+    """:func:`theory_claims` from notebook 01's saved tables."""
+    from .runner import read_csv
+    truth = {"True": True, "False": False}
+    lemma1 = [{**r, "within 3 se": truth[r["within 3 se"]]} for r in read_csv(folder / "lemma1.csv")]
+    prop1 = [{**r, "agree": truth[r["agree"]]} for r in read_csv(folder / "prop1_thresholds.csv")]
+    tails = read_csv(folder / "prop2_tails.csv")
+    violations = sum((float(r["p_real"]) > float(r["bound_real"])) + (float(r["p_surrogate"]) > float(r["bound_surrogate"]))
+                     for r in tails)
+    thesis = read_csv(folder / "prop2_statement.csv")[0]
+    check = {"checked": int(thesis["grid points checked"]), "disagreements": int(thesis["disagreements"])}
+    prop3 = [{**r, "predicted n": float(r["predicted n"])} for r in read_csv(folder / "prop3_classifier.csv")]
+    return theory_claims(lemma1, prop1, check, violations, 2 * len(tails), prop3)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -550,14 +673,6 @@ def main(argv: list[str] | None = None) -> int:
         atomic_write_text(Path(folder) / "vs_thesis.csv", rows_to_csv(rows))
         print(f"{folder}/vs_thesis.csv: " + ", ".join(f"{s} {sum(r['status'] == s for r in rows)}" for s in STATUSES))
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
-METHOD_NAMES = {"real": "real subset", "scola": "sCOLA", "glo": "GLO", "cola": "COLA", "cgan_pd": "CGAN-PD",
-                "regene": "ReGene", "mmgan": "MM-GAN", "augintae": "AugIntAE"}
 
 
 def collapse_reading(rows: Sequence[dict]) -> str:
@@ -598,3 +713,7 @@ def collapse_reading(rows: Sequence[dict]) -> str:
                              f"({pool3[m]:.2f}, not below the working generators' lowest, {min(others):.2f}); it "
                              "is no collapse test on its own.")
     return "\n".join(lines) or "No generator in METHODS."
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -2,8 +2,11 @@
 """Execute numbered notebooks with papermill, in order, with parameters.
 
     python scripts/run_notebooks.py                       # every notebooks/NN_*.ipynb, profile quick
+    python scripts/run_notebooks.py --group figures        # the thesis's notebooks (make figures)
+    python scripts/run_notebooks.py --group studies        # the studies beyond the thesis (make studies)
     python scripts/run_notebooks.py --profile smoke 01 03  # only notebooks 01 and 03
     python scripts/run_notebooks.py -p DATASET cifar10     # extra papermill parameters
+    python scripts/run_notebooks.py -p SEEDS "[0]"         # one subset per notebook (the tutorial pass)
 
 Executed copies go to ``executed/`` (git-ignored). A failing notebook stops the run with a message that
 names the notebook and the failing cell; exit status 1.
@@ -21,9 +24,18 @@ sys.path.insert(0, str(REPO))
 from colalib.config import DEFAULT_PROFILE, check_profile  # noqa: E402
 
 
-def numbered_notebooks(selection: list[str] | None = None) -> list[Path]:
-    """The notebooks ``notebooks/NN_*.ipynb`` in order, optionally only those whose number is selected."""
+# What `make figures` runs (every claim of the thesis) and what `make studies` runs (analyses beyond the thesis).
+GROUPS: dict[str, tuple[str, ...]] = {"figures": ("01", "02", "03", "04", "05", "06"), "studies": ("07",)}
+
+
+def numbered_notebooks(selection: list[str] | None = None, group: str | None = None) -> list[Path]:
+    """The notebooks ``notebooks/NN_*.ipynb`` in order, optionally only those whose number is selected, or those of
+    ``group`` (a key of :data:`GROUPS`)."""
     found = sorted(p for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    if group is not None:
+        if group not in GROUPS:
+            raise SystemExit(f"No group {group!r}; choose one of {', '.join(GROUPS)}")
+        selection = list(selection or []) + list(GROUPS[group])
     if not selection:
         return found
     chosen = [p for p in found if p.name[:2] in {s.zfill(2) for s in selection}]
@@ -92,13 +104,15 @@ def read_journal(path: Path) -> tuple[dict[str, dict], float]:
     return {r["key"]: r for r in rows}, sum(walls.values())
 
 
-def fill_plan(number: str, profile: str, dataset: str | None = None, report_dir: Path | None = None) -> float:
+def fill_plan(number: str, profile: str, dataset: str | None = None, report_dir: Path | None = None,
+              seeds: tuple[int, ...] | None = None) -> float:
     """Fill notebook ``number``'s plan of cached units with the local executor (one single-thread worker per core)
     before the notebook runs, so that it only assembles them; notebooks without a plan compute their own units.
     Each unit's seconds go to ``report_dir/fill_units.csv`` (slowest first) and their sum per task kind to the log.
     Every finished unit is journalled at once (:func:`journal_path`, in the cache), so that a killed fill keeps its
     units' seconds: the fill that resumes it on the same cache reports them (``resumed``) and adds the killed fill's
-    wall time to its own. Returns the wall seconds of this fill and of the killed ones it resumed."""
+    wall time to its own. ``seeds``: the notebook's ``SEEDS`` when given (None: the profile's). Returns the wall
+    seconds of this fill and of the killed ones it resumed."""
     import datetime
     import os
     from colalib.cache import atomic_write_text
@@ -106,7 +120,7 @@ def fill_plan(number: str, profile: str, dataset: str | None = None, report_dir:
     from colalib.runner import rows_to_csv
     from colalib.utils import git_commit
     try:
-        tasks = notebook_plan(number, profile, dataset)
+        tasks = notebook_plan(number, profile, dataset, seeds)
     except ValueError:
         return 0.0
     start, commit = time.time(), git_commit()
@@ -206,7 +220,9 @@ def keep_committed_results(parameters: list) -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("numbers", nargs="*", help="notebook numbers to run (default: all)")
+    parser.add_argument("numbers", nargs="*", help="notebook numbers to run (default: all, or --group's)")
+    parser.add_argument("--group", choices=sorted(GROUPS), default=None,
+                        help="figures: the thesis's notebooks (make figures); studies: beyond the thesis (make studies)")
     parser.add_argument("--profile", default=DEFAULT_PROFILE, help="smoke | quick | paper")
     parser.add_argument("--out", default=str(REPO / "executed"), help="folder for executed copies")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
@@ -221,13 +237,15 @@ def main(argv: list[str] | None = None) -> int:
     parameters = {"PROFILE": profile, **{k: parse_value(v) for k, v in args.parameter}}
     keep_committed_results(args.parameter)
     total = 0.0
-    for nb in numbered_notebooks(args.numbers):
+    seeds = tuple(parameters["SEEDS"]) if parameters.get("SEEDS") else None
+    plannable = set(parameters) <= {"PROFILE", "SEEDS"}  # a plan knows the profile and the seeds, nothing else
+    for nb in numbered_notebooks(args.numbers, args.group):
         runs = [({}, nb.name)]
         if profile != "smoke" and not args.parameter and not args.no_extra:  # 05 on CIFAR-100 too: Fig. 5.1
             runs += [(extra, f"{nb.stem}_{extra['DATASET']}.ipynb") for extra in EXTRA_RUNS.get(nb.name[:2], ())]
         for extra, name in runs:
-            if not args.no_fill and not args.parameter:
-                total += fill_plan(nb.name[:2], profile, extra.get("DATASET"), results_folder(name, profile))
+            if not args.no_fill and plannable:
+                total += fill_plan(nb.name[:2], profile, extra.get("DATASET"), results_folder(name, profile), seeds)
             total += run(nb, Path(args.out), {**parameters, **extra}, args.timeout, name)
             if profile == DEFAULT_PROFILE and not args.parameter:  # the committed results: publish the executed copy
                 publish(Path(args.out) / name)

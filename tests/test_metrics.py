@@ -110,3 +110,30 @@ def test_real_stats_are_computed_once_into_the_callers_cache(tmp_path, monkeypat
     again = metrics.real_stats("digits", "test", 40, cache=cache)
     assert calls == [40] and np.allclose(first["mu"], again["mu"])
     assert list((tmp_path / "mine" / "fid_stats").iterdir())  # written where the caller said
+
+
+def test_memorisation_check_flags_a_generator_that_returns_training_images():
+    from colalib.memorisation import memorisation_check
+    rng = np.random.default_rng(0)
+    training = rng.integers(0, 256, (60, 8, 8, 3), dtype=np.uint8)
+    held_out = rng.integers(0, 256, (60, 8, 8, 3), dtype=np.uint8)   # same distribution, not copies
+    copies = training[rng.integers(0, len(training), 80)]
+    noisy = (copies + rng.normal(0, 10, copies.shape)).clip(0, 255).astype(np.uint8)
+    assert not memorisation_check(held_out, training)["memorising"]
+    for generated in (copies, noisy):
+        r = memorisation_check(generated, training)
+        assert r["memorising"] and r["copy_fraction"] > 0.9 and "near-copies" in r["reason"]
+    # a generator that copies a fifth of the time stays below the threshold; one that copies half the time does not
+    mixed = lambda k: np.concatenate([copies[:k], held_out[: 80 - k]])  # noqa: E731
+    assert not memorisation_check(mixed(16), training)["memorising"]
+    assert memorisation_check(mixed(40), training)["memorising"]
+
+
+def test_a_memorising_generator_is_degenerate():
+    from colalib.memorisation import memorisation_check
+    from colalib.metrics import degenerate_reason
+    rng = np.random.default_rng(1)
+    training = rng.integers(0, 256, (40, 8, 8, 3), dtype=np.uint8)
+    mem = memorisation_check(training[::2], training)
+    assert "memorises" in degenerate_reason(0.5, None, 10, memorisation=mem)
+    assert degenerate_reason(0.5, None, 10, memorisation={**mem, "memorising": False}) == ""

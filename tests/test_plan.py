@@ -351,10 +351,8 @@ def test_make_figures_records_each_computed_unit_slowest_first(tmp_path, monkeyp
     monkeypatch.setenv("COLA_CACHE_DIR", cache)   # where the fill journals its units
     tasks = [Task("quick", cached_sleep, dict(cache_dir=cache, name="quick", seconds=0)),
              Task("slow", cached_sleep, dict(cache_dir=cache, name="slow", seconds=1.5), deps=("quick",))]
-    monkeypatch.setattr(plan_module, "notebook_plan", lambda number, profile, dataset=None: tasks)
-    spec = importlib.util.spec_from_file_location("run_notebooks", Path(__file__).parents[1] / "scripts" / "run_notebooks.py")
-    rn = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(rn)
+    monkeypatch.setattr(plan_module, "notebook_plan", lambda number, profile, dataset=None, seeds=None: tasks)
+    rn = _run_notebooks_module()
     for var in ("COLA_RESULTS_DIR", "COLA_FIGURES_DIR"):  # unset, and restored after the test whatever it sets
         monkeypatch.setenv(var, "-")
         monkeypatch.delenv(var)
@@ -387,3 +385,31 @@ def test_make_figures_records_each_computed_unit_slowest_first(tmp_path, monkeyp
     assert rows["slow"]["seconds"] == "9.9" and rows["slow"]["resumed"] == "True" and rows["slow"]["commit"] == "abc1234"
     assert rows["quick"]["cached"] == "True" and rows["quick"]["resumed"] == "False"
     assert not journal.exists()
+
+
+def _run_notebooks_module():
+    import importlib.util
+    from pathlib import Path
+    spec = importlib.util.spec_from_file_location("run_notebooks", Path(__file__).parents[1] / "scripts" / "run_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_make_figures_and_make_studies_split_the_notebooks():
+    rn = _run_notebooks_module()
+    every = [p.name[:2] for p in rn.numbered_notebooks()]
+    figures = [p.name[:2] for p in rn.numbered_notebooks(group="figures")]
+    studies = [p.name[:2] for p in rn.numbered_notebooks(group="studies")]
+    assert figures == ["01", "02", "03", "04", "05", "06"] and "07" in studies
+    assert sorted(figures + studies) == every   # every notebook in exactly one group
+    with pytest.raises(SystemExit, match="No group"):
+        rn.numbered_notebooks(group="thesis")
+
+
+def test_a_plan_with_seeds_is_the_notebooks_plan_for_those_seeds():
+    default = {t.key for t in notebook_plan("02", "smoke")}
+    two = {t.key for t in notebook_plan("02", "smoke", seeds=(0, 1))}
+    assert default < two and any(k.endswith("/1") for k in two - default)
+    c100 = notebook_plan("05", "quick", "cifar100", seeds=(1,))
+    assert {t.kwargs["seed"] for t in c100} == {1}

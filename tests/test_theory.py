@@ -38,11 +38,42 @@ def test_hoeffding_bounds_hold():
         assert r["p_real"] <= r["bound_real"] and r["p_surrogate"] <= r["bound_surrogate"]
 
 
-def test_prop2_thresholds():
-    assert T.prop2_threshold_n(50, 0.1, 1.0) == pytest.approx(T.prop2_threshold_n_thesis(50, 0.1))
-    assert T.prop2_threshold_n(50, 0.05, 0.15) > T.prop2_threshold_n_thesis(50, 0.05)
+def test_prop2_threshold_is_where_the_bounds_cross():
     n = T.prop2_threshold_n(50, 0.05, 0.15)
+    assert n == pytest.approx(50 * (0.15 / 0.10) ** 2)
     assert T.hoeffding_bound(math.ceil(n), 0.10) <= T.hoeffding_bound(50, 0.15) + 1e-12
+    assert T.hoeffding_bound(math.floor(n), 0.10) > T.hoeffding_bound(50, 0.15)
+
+
+PROP2_GRID = dict(ms=[5, 50, 500], ds=[0.01, 0.1], epss=[0.05, 0.2, 1.0], ns=range(1, 5001))
+
+
+def test_prop2_check_passes_the_thesis_threshold():
+    r = T.prop2_threshold_disagreements(T.prop2_threshold_n, **PROP2_GRID)
+    assert r["checked"] > 70_000 and r["disagreements"] == 0 and r["first"] is None
+
+
+@pytest.mark.parametrize("wrong", [T.prop2_threshold_n_eps1,                      # the old misreading
+                                   lambda m, d, eps: 1.1 * T.prop2_threshold_n(m, d, eps),
+                                   lambda m, d, eps: m * eps / (eps - d)])          # square forgotten
+def test_prop2_check_fails_a_wrong_threshold(wrong):
+    r = T.prop2_threshold_disagreements(wrong, **PROP2_GRID)
+    assert r["disagreements"] > 0 and r["first"] is not None
+
+
+def _bridge(predicted, surrogate, real=0.8, se=0.005):
+    return {"predicted_n": predicted, "n_grid": [2, 5, 10, 20, 40], "real_mean": real, "real_se": se,
+            "surrogate_mean": surrogate, "surrogate_se": [se] * 5}
+
+
+def test_prop3_near_prediction_rule():
+    assert T.crossover_near_prediction(_bridge(6.5, [0.7, 0.75, 0.85, 0.9, 0.9]))["status"] == "holds"
+    # a win before the prediction, a resolved loss past it, no win at all
+    assert T.crossover_near_prediction(_bridge(6.5, [0.7, 0.85, 0.85, 0.9, 0.9]))["status"] == "does not hold"
+    assert T.crossover_near_prediction(_bridge(6.5, [0.7, 0.75, 0.7, 0.9, 0.9]))["status"] == "does not hold"
+    assert T.crossover_near_prediction(_bridge(6.5, [0.7, 0.75, 0.79, 0.8, 0.8]))["status"] == "not resolved"
+    # first point past the prediction within noise, a later win: not enough to say
+    assert T.crossover_near_prediction(_bridge(6.5, [0.7, 0.75, 0.8, 0.9, 0.9]))["status"] == "not resolved"
 
 
 def test_determinism():

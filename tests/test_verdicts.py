@@ -1,7 +1,11 @@
 """Verdict tables: statuses follow the paired intervals, never a bare sign."""
+from pathlib import Path
+
 import pytest
 
 from colalib.verdicts import classification_claims, ordering_claim, value_claim
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def test_ordering_claims_follow_the_interval():
@@ -159,14 +163,72 @@ def test_fid_inadequacy_verdict_reads_barely_as_a_margin_on_the_relative_fid_cha
         return [{"seed": s, "spread": sp, "fid": f, "cas": c + 0.01 * s}
                 for s, (a, b) in enumerate(zip(fids_lo, fids_hi)) for sp, f, c in ((0.25, a, cas_lo), (2.0, b, cas_hi))]
 
-    cas, fid = fid_inadequacy_claims(sweep((100, 110, 105), (101, 109, 106)))   # within ±1 %: barely a change
-    assert cas["status"] == "holds" and fid["status"] == "holds"
-    _, fid = fid_inadequacy_claims(sweep((100, 110, 105), (80, 88, 84)))        # −20 % on every seed
-    assert fid["status"] == "does not hold"
-    _, fid = fid_inadequacy_claims(sweep((100, 110, 105), (70, 125, 100)))      # noisy: contains 0, crosses ±10 %
+    whole, cas, fid = fid_inadequacy_claims(sweep((100, 110, 105), (101, 109, 106)))   # within ±1 %: barely a change
+    assert cas["status"] == "holds" and fid["status"] == "holds" and whole["status"] == "holds"
+    whole, _, fid = fid_inadequacy_claims(sweep((100, 110, 105), (80, 88, 84)))        # −20 % on every seed
+    assert fid["status"] == "does not hold" and whole["status"] == "does not hold"
+    _, _, fid = fid_inadequacy_claims(sweep((100, 110, 105), (70, 125, 100)))      # noisy: contains 0, crosses ±10 %
     assert fid["status"] == "not resolved"
-    _, fid = fid_inadequacy_claims(sweep((100,), (83,)))
+    _, _, fid = fid_inadequacy_claims(sweep((100,), (83,)))
     assert fid["status"] == "not resolved" and "-17.00 %" in fid["ours"]
+
+
+def test_fid_inadequacy_verdict_judges_every_sparser_spread_not_one_chosen_end():
+    from colalib.verdicts import fid_inadequacy_claims
+    # CAS rises from 0.25 to 1 and falls at 2 (the one-subset shape of the committed quick run), on 3 seeds
+    cas = {0.25: 0.17, 1.0: 0.35, 2.0: 0.14}
+    rows = [{"seed": s, "spread": sp, "fid": 100.0 + s, "cas": c + 0.005 * s} for s in range(3) for sp, c in cas.items()]
+    claims = fid_inadequacy_claims(rows)
+    assert len(claims) == 1 + 2 * 2   # the whole sweep, then CAS and FID for each sparser spread
+    by_spread = {c["claim"].split("(spread ")[1].split(")")[0]: c for c in claims[1::2]}
+    assert by_spread["1"]["status"] == "holds" and by_spread["2"]["status"] == "does not hold"
+    assert claims[0]["status"] == "does not hold" and "spreads 1, 2" in claims[0]["claim"]
+
+
+def test_subsets_needed_is_the_textbook_paired_t_test_sample_size():
+    import math
+
+    from colalib.stats import subsets_needed
+    # 95 % two-sided, 80 % power (e.g. statsmodels' TTestPower: effect size 0.5 -> 33.4, 1.0 -> 9.9, 0.2 -> 198.2)
+    assert subsets_needed(1.0, 0.5) == 34 and subsets_needed(1.0, 1.0) == 10 and subsets_needed(2.0, 0.4) == 199
+    assert subsets_needed(3.7, 4.0) == subsets_needed(1.0, 4.0 / 3.7)   # only the ratio matters
+    assert math.isinf(subsets_needed(1.0, 0.0)) and math.isinf(subsets_needed(1.0, 1e-4))
+    assert math.isnan(subsets_needed(float("nan"), 1.0))
+
+
+def test_open_claims_say_how_many_subsets_and_cpu_hours_would_settle_them():
+    from colalib.verdicts import with_cost
+    d = [0.08, 0.01, 0.03]   # +4 pp, sd 3.6 pp: not resolved with 3
+    row = ordering_claim("a", "A > B", d)
+    assert row["status"] == "not resolved" and row["subsets"] == 3 and row["subsets_needed"] == "9"
+    assert with_cost([row], 0.5)[0]["cpu_hours_needed"] == "3.0"   # 6 more subsets at half an hour each
+    assert ordering_claim("a", "A > B", [0.05, 0.06, 0.055])["subsets_needed"] == ""   # settled: nothing needed
+    one = ordering_claim("a", "A > B", [0.08])
+    assert one["subsets_needed"].startswith("at least 3") and with_cost([one], 1.0)[0]["cpu_hours_needed"] == "2.0"
+    near_zero = ordering_claim("a", "A > B", [0.01, -0.01, 0.0001])
+    assert "effect near 0" in near_zero["subsets_needed"]
+    assert with_cost([row], None)[0]["cpu_hours_needed"] == ""
+
+
+def test_peers_published_column_credits_the_thesis_only_with_its_own_comparisons():
+    from colalib.verdicts import peers_claims
+    rows = [{"method": m, "size": 10, "seed": s, "cas": c, "mix": 0.3, "failed": ""}
+            for s in range(3) for m, c in (("scola", 0.3), ("glo", 0.2), ("mmgan", 0.25))]
+    published = {c["claim"]: c["published"] for c in peers_claims(rows)}
+    assert "Fig. 4.1" in published["sCOLA beats glo on CAS at 10 per class"]
+    assert published["sCOLA beats mmgan on CAS at 10 per class"].startswith("beyond the thesis")
+    assert published["sCOLA beats glo on Mix accuracy at 10 per class"].startswith("beyond the thesis")
+
+
+@pytest.mark.parametrize("folder", sorted(p.name for p in (REPO / "results").iterdir() if (p / "vs_thesis.csv").exists()))
+def test_every_committed_verdict_table_is_what_the_verdict_rules_give_its_tables(folder):
+    """Regression on the committed results: each vs_thesis.csv equals colalib.verdicts applied to its notebook's saved
+    tables (a change of the rules must re-run the notebook or rewrite the table with `python -m colalib.verdicts`)."""
+    from colalib.runner import read_csv
+    from colalib.verdicts import claims_from_results
+    committed = [{k: v for k, v in r.items() if k != "from"} for r in read_csv(REPO / "results" / folder / "vs_thesis.csv")]
+    recomputed = [{k: str(v) for k, v in r.items()} for r in claims_from_results(REPO / "results" / folder)]
+    assert committed == recomputed
 
 
 def test_no_notable_advantage_needs_the_interval_below_the_margin():

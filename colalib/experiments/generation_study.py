@@ -122,7 +122,9 @@ def generation_experiment(exp: GenerationExperimentConfig, cache: ArtifactCache 
                                              progress) if judge is not None else {})
                     if q:
                         row["gan_test"], row["mmgan_diversity"] = q["gan_test"], q["diversity"]
-                    row["failed"] = method_failure(method, row["cas"], q, subset.num_classes, exp.n_quality)
+                    mem = f.get("memorisation")
+                    row["copy_fraction"] = mem["copy_fraction"] if mem else float("nan")
+                    row["failed"] = method_failure(method, row["cas"], q, subset.num_classes, exp.n_quality, mem)
                 rows.append(row)
     return rows
 

@@ -87,7 +87,9 @@ def peers_experiment(exp: PeersExperimentConfig, cache: ArtifactCache | None = N
                        "cas": cas["accuracy"], "mix": mix["accuracy"], "real": real["accuracy"],
                        "mix_minus_real": mix["accuracy"] - real["accuracy"], **q,
                        "judge_accuracy": judge_acc, "fid_weights": f["weights"], "device": mix.get("device", "")}
-                row["failed"] = method_failure(method, row["cas"], q, train.num_classes, exp.n_quality)
+                mem = f.get("memorisation")
+                row["copy_fraction"] = mem["copy_fraction"] if mem else float("nan")
+                row["failed"] = method_failure(method, row["cas"], q, train.num_classes, exp.n_quality, mem)
                 rows.append(row)
                 if on_row:
                     on_row(row)

@@ -15,21 +15,25 @@ __all__ = ["EXECUTORS", "Task", "check_plan", "classification_plan", "fill", "fi
            "notebook_plan", "peers_plan", "prefill", "run_task", "seconds_by_task", "training_subset"]
 
 
-def _classification_plan(profile: str, dataset: str | None) -> list[Task]:
-    """Notebook 05's plan: Table 5.1 / Fig. 5.1 and, on CIFAR-10 (the notebook's ``DATASET``; digits in the smoke
-    profile), its studies: Table 5.2, the gap study, the step-III study."""
+def _classification_plan(profile: str, dataset: str | None, seeds: tuple[int, ...] | None = None) -> list[Task]:
+    """Notebook 05's plan: Table 5.1 / Fig. 5.1 (with ``seeds``, the notebook's ``SEEDS``, when given) and, on
+    CIFAR-10 (the notebook's ``DATASET``; digits in the smoke profile), its studies: Table 5.2, the gap study, the
+    step-III study (their own seeds)."""
     from ..gap import GapStudyConfig
     from .gap_plan import classification_notebook_plan
     over = {"dataset": dataset} if dataset else {}
     studies = dataset in (None, "cifar10")
-    return classification_notebook_plan(ClassificationExperimentConfig.for_profile(profile, **over),
-                                        GapStudyConfig.for_profile(profile, **over) if studies else None)
+    main = ClassificationExperimentConfig.for_profile(profile, **over, **({"seeds": seeds} if seeds else {}))
+    return classification_notebook_plan(main, GapStudyConfig.for_profile(profile, **over) if studies else None)
 
 
-def notebook_plan(notebook: str, profile: str, dataset: str | None = None) -> list[Task]:
+def notebook_plan(notebook: str, profile: str, dataset: str | None = None,
+                  seeds: tuple[int, ...] | None = None) -> list[Task]:
     """The plan of notebook ``notebook`` (its number, e.g. ``"05"``) in ``profile``, on ``dataset`` (None: the
-    notebook's default)."""
-    over = {"dataset": dataset} if dataset else {}
+    notebook's default), with ``seeds`` (the notebook's ``SEEDS``; None: the profile's)."""
+    over: dict = {"dataset": dataset} if dataset else {}
+    if seeds:
+        over["seeds"] = tuple(seeds)
     from ..toy import ToyConfig
     from .ablations import AblationExperimentConfig, ablation_plan
     from .clustering_study import ClusteringExperimentConfig, clustering_plan
@@ -37,7 +41,7 @@ def notebook_plan(notebook: str, profile: str, dataset: str | None = None) -> li
     plans = {"02": lambda: clustering_plan(ClusteringExperimentConfig.for_profile(profile, **over)),
              "03": lambda: generation_plan(GenerationExperimentConfig.for_profile(profile, **over)),
              "04": lambda: ablation_plan(AblationExperimentConfig.for_profile(profile, **over)),
-             "05": lambda: _classification_plan(profile, dataset),
+             "05": lambda: _classification_plan(profile, dataset, over.get("seeds")),
              "06": lambda: fid_inadequacy_plan(FIDInadequacyConfig.for_profile(profile, **over)),
              "07": lambda: peers_plan(PeersExperimentConfig.for_profile(profile, **over),
                                       toy=ToyConfig.for_profile(profile))}

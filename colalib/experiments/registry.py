@@ -82,14 +82,17 @@ PEER_METHODS: tuple[str, ...] = ("scola", "glo", "cgan_pd", "regene", "mmgan", "
 UNSUPERVISED_METHODS: tuple[str, ...] = ("glo", "cola")
 
 
-def method_failure(method: str, cas: float, quality: dict, num_classes: int, n_samples: int) -> str:
-    """Why ``method``'s result is degenerate, or "" (:func:`colalib.metrics.degenerate_reason`) from its CAS and its
+def method_failure(method: str, cas: float, quality: dict, num_classes: int, n_samples: int,
+                   memorisation: dict | None = None) -> str:
+    """Why ``method``'s result is degenerate, or "" (:func:`colalib.metrics.degenerate_reason`) from its CAS, its
     judged samples (``quality``: a :func:`colalib.experiments.units.sample_quality_unit` result, or {} when no judge
-    ran); the GAN-test rule applies to class-conditional methods only (not :data:`UNSUPERVISED_METHODS`)."""
+    ran) and the memorisation check of its samples (``memorisation``, from its FID unit; any method); the GAN-test
+    rule applies to class-conditional methods only (not :data:`UNSUPERVISED_METHODS`)."""
     from ..metrics import degenerate_reason
     conditional = method not in UNSUPERVISED_METHODS
     return degenerate_reason(cas, quality.get("diversity"), num_classes,
-                             gan_test=quality.get("gan_test") if conditional else None, n_samples=n_samples)
+                             gan_test=quality.get("gan_test") if conditional else None, n_samples=n_samples,
+                             memorisation=memorisation)
 
 
 # Step-III samplers of the related methods, applied to one trained sCOLA (scored by Mix accuracy).

@@ -128,7 +128,9 @@ def transductive_images(subset: ImageDataset, n: int, seed: int) -> np.ndarray:
 
 def fid_unit(method: str, subset: ImageDataset, scola: RunConfig, exp: GenerationExperimentConfig,
              cache: ArtifactCache, device, progress: bool = True, gan: GANConfig | None = None) -> dict:
-    """FID of ``exp.n_fid`` samples of ``method`` trained on ``subset`` against the test split (cached).
+    """FID of ``exp.n_fid`` samples of ``method`` trained on ``subset`` against the test split (cached), and for a
+    generator the memorisation check of the same samples against ``subset`` (``memorisation``:
+    :func:`colalib.memorisation.memorisation_check`; absent from units cached before it existed).
     ``method="real"`` scores the real subset itself (its own size). The model's configuration is
     :func:`model_config` of ``method``, ``scola`` and ``gan``."""
     from ..metrics import fid_against_dataset, fid_weights_info
@@ -143,8 +145,12 @@ def fid_unit(method: str, subset: ImageDataset, scola: RunConfig, exp: Generatio
         else:
             model = fit_model(_method_class(method), scola, subset, cache, device, progress)
             images, labels = model.sample(exp.n_fid, seed=scola.seed + 1)
-        return fid_against_dataset(images, exp.dataset, "test", exp.n_real_fid, device=device, progress=progress,
-                                   gen_labels=labels, cache=cache)
+        result = fid_against_dataset(images, exp.dataset, "test", exp.n_real_fid, device=device, progress=progress,
+                                     gen_labels=labels, cache=cache)
+        if method != "real":
+            from ..memorisation import memorisation_check
+            result["memorisation"] = memorisation_check(images, subset.images)
+        return result
 
     return cache.get_or_compute("fid", key, compute)
 
