@@ -662,14 +662,17 @@ def main(argv: list[str] | None = None) -> int:
 
     from .cache import atomic_write_text
     from .runner import rows_to_csv
+    from .utils import git_commit
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("folders", nargs="+")
     args = parser.parse_args(argv)
     for folder in args.folders:
         rows = claims_from_results(folder)
         record = json.loads((Path(folder) / "run.json").read_text())
+        rules = git_commit()[:12]
         for r in rows:
-            r["from"] = f"saved tables of the {record['profile']} run at {record['git_commit'][:12]}"
+            r["from"] = (f"saved tables of the {record['profile']} run at {record['git_commit'][:12]}; verdict rules "
+                         f"at {rules}")
         atomic_write_text(Path(folder) / "vs_thesis.csv", rows_to_csv(rows))
         print(f"{folder}/vs_thesis.csv: " + ", ".join(f"{s} {sum(r['status'] == s for r in rows)}" for s in STATUSES))
     return 0
