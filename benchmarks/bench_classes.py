@@ -11,6 +11,7 @@ Prints seconds per step at each K and the ratio t(K=100) / t(K=10); a ratio well
 """
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from pathlib import Path
@@ -52,14 +53,16 @@ def time_steps(k: int, per_class: int = 20, samples_per_class: int = 200, dim: i
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args(argv)
     from threadpoolctl import threadpool_limits
     with threadpool_limits(1):  # one BLAS thread, as in a fill worker
         small, large = time_steps(10), time_steps(100)
     print(f"{'step':32s} {'K=10 (s)':>10s} {'K=100 (s)':>10s} {'ratio':>7s}   (linear in K: about 10)")
     for step in small:
         print(f"{step:32s} {small[step]:10.4f} {large[step]:10.4f} {large[step] / max(small[step], 1e-9):7.1f}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -23,6 +23,7 @@ import io
 import os
 import pickle
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,19 +149,38 @@ def _decode(blob: bytes) -> np.ndarray:
         return np.asarray(im.convert("RGB"), dtype=np.uint8)
 
 
+IMAGEFOLDER_LAYOUT = "an ImageFolder tree or a zip of one (train/<class>/<image>, test/<class>/<image>)"
+
+
+def _bad_zip(path: Path, why: str) -> ValueError:
+    return ValueError(f"{path} is not a readable zip archive ({why}): it looks truncated or corrupt. Expected "
+                      f"{IMAGEFOLDER_LAYOUT}; download or re-create the zip, or give the path of the unpacked folder.")
+
+
 def read_imagefolder_zip(path: Path, split: str, image_size: int | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Read ``<split>/<class>/<file>`` members of an ImageFolder zip (classes sorted as torchvision does)."""
-    with zipfile.ZipFile(path) as zf:
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as err:  # e.g. a truncated download: no central directory at the end
+        raise _bad_zip(path, str(err)) from err
+    with zf:
         members = [m for m in zf.namelist() if not m.endswith("/")]
         prefix = _zip_prefix(members, split)
         if prefix is None:
-            raise FileNotFoundError(f"{path} has no '{split}/<class>/<image>' entries")
+            raise FileNotFoundError(f"{path} has no '{split}/<class>/<image>' entries; expected {IMAGEFOLDER_LAYOUT}")
         entries = sorted(m for m in members if m.startswith(prefix) and m[len(prefix):].count("/") == 1)
         classes = sorted({m[len(prefix):].split("/")[0] for m in entries})
         cidx = {c: i for i, c in enumerate(classes)}
-        images = [_decode(zf.read(m)) for m in entries]
+        images = [_decode(_read_member(zf, path, m)) for m in entries]
         labels = [cidx[m[len(prefix):].split("/")[0]] for m in entries]
     return _stack(images, image_size, str(path)), np.array(labels, dtype=np.int64), classes
+
+
+def _read_member(zf: zipfile.ZipFile, path: Path, member: str) -> bytes:
+    try:
+        return zf.read(member)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as err:  # a damaged member (bad CRC, cut-off data)
+        raise _bad_zip(path, f"member {member!r}: {err}") from err
 
 
 def _zip_prefix(members: list[str], split: str) -> str | None:
@@ -354,9 +374,17 @@ def load_dataset(name: str, split: str = "train", root: str | Path | None = None
 def _load_imagefolder(path: Path, split: str, image_size: int | None) -> ImageDataset:
     if not path.exists():
         raise FileNotFoundError(f"No ImageFolder tree or zip at {path}")
-    if path.suffix == ".zip":
+    # checked before any image is decoded: a plain file, a damaged zip or a folder without <split>/ fail here
+    if path.is_file():
+        if not zipfile.is_zipfile(path):
+            if path.suffix == ".zip":
+                raise _bad_zip(path, "no zip central directory")
+            raise ValueError(f"{path} is a file but not a zip archive, so it cannot be a dataset. Give the path of "
+                             f"{IMAGEFOLDER_LAYOUT}, or one of {', '.join(DATASETS)}.")
         x, y, c = read_imagefolder_zip(path, split, image_size)
     else:
+        if not (path / split).is_dir():
+            raise FileNotFoundError(f"{path} has no '{split}/' folder; expected {IMAGEFOLDER_LAYOUT}.")
         x, y, c = read_imagefolder_tree(path, split, image_size)
     return ImageDataset(x, y, c, path.stem, split, source=f"ImageFolder {path}")
 

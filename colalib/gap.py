@@ -223,7 +223,7 @@ def gap_table(summary: list[dict], published_mix: dict[int, float | None],
     Mix - Real (mean +- 95 % interval over subsets, in %), the paired difference to the default's Mix and its
     verdict (:func:`verdict`)."""
     def pm(mean: float, ci: float) -> str:
-        return f"{100 * mean:.2f}" + (f" ± {100 * ci:.2f}" if np.isfinite(ci) else " (one subset)")
+        return f"{100 * mean:.2f}" + (f" ± {100 * ci:.2f} (95 %)" if np.isfinite(ci) else " (one subset)")
 
     out = []
     for size in sorted({r["size"] for r in summary}):

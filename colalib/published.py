@@ -83,7 +83,9 @@ def table_5_1_beside_ours(summary: list[dict], dataset: str, sizes: tuple[int, .
         row: dict = {"size": size}
         for arm in ("real", "mix"):
             if (size, arm) in ours:
-                row[f"ours {arm}"] = f"{100 * ours[(size, arm)]['mean']:.2f} ± {100 * ours[(size, arm)]['std']:.2f}"
+                o = ours[(size, arm)]
+                row[f"ours {arm}"] = (f"{100 * o['mean']:.2f} ± {100 * o['std']:.2f} (std, {o['n']} subsets)"
+                                      if o.get("n", 1) > 1 else f"{100 * o['mean']:.2f} (one subset)")
         p = pub.get(size)
         row["sCOLA mix, published (thesis)"] = "" if p is None else f"{p:.2f}"
         if p is not None and (size, "mix") in ours:

@@ -5,6 +5,7 @@ import os
 import platform
 import random
 import subprocess
+import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -84,9 +85,15 @@ def device_description(device: torch.device | None = None) -> str:
     return f"cpu:{platform.processor() or platform.machine()} x{torch.get_num_threads()} threads"
 
 
+def interactive_output() -> bool:
+    """Whether progress bars have a reader: standard error is a terminal, or this runs in a Jupyter kernel. In a log
+    file (a CI job, ``make figures > log``, a fill worker) a bar would only write carriage-return floods."""
+    return sys.stderr.isatty() or "ipykernel" in sys.modules
+
+
 def progress_bar(iterable: Any, desc: str, progress: bool = True, **kwargs: Any) -> Any:
-    """A tqdm bar over ``iterable``, off when ``progress`` is False or the environment sets ``COLA_PROGRESS=0``
+    """A tqdm bar over ``iterable``, off when ``progress`` is False, when the environment sets ``COLA_PROGRESS=0``
     (``scripts/run_notebooks.py`` and the notebook tests do: papermill-executed notebooks then keep no bar
-    residue in their outputs)."""
-    off = not progress or os.environ.get("COLA_PROGRESS") == "0"
+    residue in their outputs), or when nobody watches (:func:`interactive_output`)."""
+    off = not progress or os.environ.get("COLA_PROGRESS") == "0" or not interactive_output()
     return tqdm(iterable, desc=desc, disable=off, leave=False, **kwargs)

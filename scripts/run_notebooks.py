@@ -55,6 +55,11 @@ def parse_value(text: str):
         return text
 
 
+# The kernel's own log at ERROR only: its start-up warning about TCP transport without encryption (a local kernel
+# that only this process talks to) would otherwise end up in every log of `make figures` and `make test`.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+
+
 def run(notebook: Path, out_dir: Path, parameters: dict, timeout: int | None, name: str | None = None) -> float:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -68,7 +73,7 @@ def run(notebook: Path, out_dir: Path, parameters: dict, timeout: int | None, na
     try:
         pm.execute_notebook(str(notebook), str(output), parameters=parameters, cwd=str(notebook.parent),
                             progress_bar=False, log_output=False, execution_timeout=timeout,
-                            kernel_name="python3")
+                            kernel_name="python3", extra_arguments=KERNEL_ARGUMENTS)
     except PapermillExecutionError as err:
         raise SystemExit(
             f"\nFAILED: {notebook.name}, cell {err.cell_index} (execution count {err.exec_count}): "

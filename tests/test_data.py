@@ -121,6 +121,63 @@ def test_missing_imagefolder_path_says_no_file_exists(tmp_path):
         D.load_dataset(str(tmp_path / "nothing.zip"))
 
 
+def test_a_plain_file_as_dataset_names_the_path_and_the_layout(tmp_path):
+    text = tmp_path / "x.txt"
+    text.write_text("not a dataset\n")
+    with pytest.raises(ValueError) as err:
+        D.load_dataset(str(text))
+    message = str(err.value)
+    assert str(text) in message and "not a zip archive" in message
+    assert "ImageFolder tree" in message and "train/<class>/<image>" in message
+
+
+def test_a_folder_without_the_split_names_the_path_and_the_layout(tmp_path):
+    (tmp_path / "fruit" / "apple").mkdir(parents=True)
+    with pytest.raises(FileNotFoundError) as err:
+        D.load_dataset(str(tmp_path / "fruit"))
+    assert str(tmp_path / "fruit") in str(err.value) and "train/<class>/<image>" in str(err.value)
+
+
+def test_a_truncated_zip_names_the_path_and_the_layout(tmp_path):
+    _imagefolder(tmp_path / "fruit")
+    whole = tmp_path / "fruit.zip"
+    with zipfile.ZipFile(whole, "w") as zf:
+        for p in sorted((tmp_path / "fruit").rglob("*.png")):
+            zf.write(p, p.relative_to(tmp_path / "fruit"))
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])   # a download that stopped half-way
+    for name in (str(cut), f"imagefolder:{cut}"):
+        with pytest.raises(ValueError) as err:
+            D.load_dataset(name)
+        message = str(err.value)
+        assert str(cut) in message and "truncated or corrupt" in message
+        assert "ImageFolder tree" in message and "train/<class>/<image>" in message
+    # the offline CIFAR-10 copy goes through the same reader
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "cifar10-jpeg.zip").write_bytes(cut.read_bytes())
+    with pytest.raises(ValueError, match="cifar10-jpeg.zip is not a readable zip archive"):
+        D.load_dataset("cifar10", root=data)
+
+
+def test_a_zip_with_a_damaged_member_names_the_path_and_the_member(tmp_path):
+    _imagefolder(tmp_path / "fruit")
+    path = tmp_path / "fruit.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as zf:
+        for p in sorted((tmp_path / "fruit").rglob("*.png")):
+            zf.write(p, p.relative_to(tmp_path / "fruit"))
+    blob = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("train/apple/0.png")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    blob[start + 20] ^= 0xFF   # one flipped byte inside the stored image: a CRC error on reading
+    path.write_bytes(bytes(blob))
+    with pytest.raises(ValueError) as err:
+        D.load_dataset(str(path))
+    assert str(path) in str(err.value) and "train/apple/0.png" in str(err.value)
+    assert "train/<class>/<image>" in str(err.value)
+
+
 def _cifar100_jpeg_zip(path: Path, per_class: dict[str, int]) -> list[str]:
     """A small zip in the layout of ../shared/datasets/cifar100-jpeg.zip: 100 fine classes, train/ and test/."""
     classes = sorted(f"class_{i:03d}" for i in range(100))

@@ -222,3 +222,20 @@ def test_every_config_of_the_library_is_a_run_or_a_study():
     assert len(library) >= 14
     for cls in library:
         assert issubclass(cls, RunConfig) != issubclass(cls, StudyConfig), cls
+
+
+def test_progress_bars_only_where_someone_watches(monkeypatch):
+    import io
+    import sys
+
+    from colalib.utils import progress_bar
+    monkeypatch.delenv("COLA_PROGRESS", raising=False)
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    log = io.StringIO()   # a log file: not a terminal
+    monkeypatch.setattr(sys, "stderr", log)
+    assert progress_bar(range(3), "x").disable and list(progress_bar(range(3), "x")) == [0, 1, 2]
+    assert log.getvalue() == ""   # no carriage-return flood in logs
+    monkeypatch.setattr(log, "isatty", lambda: True, raising=False)
+    assert not progress_bar(range(3), "x").disable
+    monkeypatch.setenv("COLA_PROGRESS", "0")
+    assert progress_bar(range(3), "x").disable

@@ -110,7 +110,8 @@ def test_notebook_smoke(notebook, tmp_path, monkeypatch):
     monkeypatch.setenv("COLA_RESULTS_DIR", str(tmp_path / "results"))
     monkeypatch.setenv("COLA_PROGRESS", "0")
     papermill.execute_notebook(str(notebook), str(tmp_path / notebook.name), parameters={"PROFILE": "smoke"},
-                               cwd=str(notebook.parent), progress_bar=False, kernel_name="python3")
+                               cwd=str(notebook.parent), progress_bar=False, kernel_name="python3",
+                               extra_arguments=["--IPKernelApp.log_level=ERROR"])   # no TCP-transport warning
     record = json.loads((tmp_path / "results" / f"{notebook.stem}_smoke" / "run.json").read_text())
     assert record["profile"] == "smoke"
     check_recorded_metrics(notebook.stem, tmp_path / "results" / f"{notebook.stem}_smoke")

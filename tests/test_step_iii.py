@@ -236,11 +236,13 @@ def test_the_gap_reading_names_only_resolved_gains_and_keeps_the_defaults_otherw
 
 def test_table_5_1_sets_our_accuracies_beside_the_published_ones():
     from colalib import published
-    summary = [{"size": 10, "arm": "real", "mean": 0.25, "std": 0.01},
-               {"size": 10, "arm": "mix", "mean": 0.30, "std": 0.02}]
+    summary = [{"size": 10, "arm": "real", "mean": 0.25, "std": 0.01, "n": 3},
+               {"size": 10, "arm": "mix", "mean": 0.30, "std": 0.02, "n": 3}]
     (row,) = published.table_5_1_beside_ours(summary, "cifar10", (10,))
     pub = published.scola_mix("cifar10")[10]
-    assert row["ours real"] == "25.00 ± 1.00" and row["ours mix"] == "30.00 ± 2.00"
+    assert row["ours real"] == "25.00 ± 1.00 (std, 3 subsets)" and row["ours mix"] == "30.00 ± 2.00 (std, 3 subsets)"
+    one = published.table_5_1_beside_ours([{**r, "n": 1, "std": 0.0} for r in summary], "cifar10", (10,))[0]
+    assert one["ours mix"] == "30.00 (one subset)"   # no "± 0.00" for a single run
     assert row["sCOLA mix, published (thesis)"] == f"{pub:.2f}"
     assert row["ours mix − published"] == f"{30.0 - pub:+.2f}"
     assert set(row) >= {"DADA, published", "TANDA, published", "CFVAE-DHN, published"}

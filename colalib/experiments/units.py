@@ -198,9 +198,10 @@ def clustering_unit(config: Any, subset: ImageDataset, cache: ArtifactCache | No
 def sample_quality_unit(method: str, subset: ImageDataset, config: RunConfig, judge: Any, judge_key: dict,
                         n: int, cache: ArtifactCache, device, progress: bool = True) -> dict:
     """GAN-test accuracy (ReGene's measure: the real-data ``judge`` classifies the samples), MM-GAN's quality,
-    diversity and combined scores (paper 003 Eqs. 3.2-3.7, features and predictions of the same judge) and the
-    mean pixel distance of each sample to its nearest training image (memorisation: 0 = a copy) of ``n`` samples
-    of ``method`` trained on ``subset`` (cached)."""
+    diversity and combined scores (paper 003 Eqs. 3.2-3.7, features and predictions of the same judge) and, for
+    memorisation, the mean Euclidean distance of each sample to its nearest training image (``nn_distance``: the norm
+    over all pixel values in [0, 1], 3,072 of them for CIFAR; 0 = a copy) beside the training images' own mean
+    nearest-other distance (``train_nn_distance``), of ``n`` samples of ``method`` trained on ``subset`` (cached)."""
     from ..metrics import gan_test_accuracy, nearest_training_neighbours, quality_diversity_scores
     key = _unit_key(unit="sample_quality", method=method, data=dataset_fingerprint(subset), config=config,
                     judge=judge_key, n=n)
