@@ -5,6 +5,8 @@
 #   make figures SEEDS=0         one subset per notebook: the tutorial pass (writes under custom/)
 #   make figures PROFILE=paper   the thesis protocol (GPU)
 #   make test                    the test suite (notebooks executed end-to-end with PROFILE=smoke)
+#   make test-fast               the tests not marked slow or notebook (minutes): no long training, no notebooks
+#   make lint                    ruff check of colalib, tests, scripts and benchmarks
 #   make notebook N=03           run one notebook
 #   make html                    export the executed notebooks to HTML
 #   make bench                   throughput benchmarks
@@ -28,12 +30,12 @@ ifneq ($(wildcard $(SHARED)/datasets),)
 export COLA_DATA_DIR ?= $(abspath $(SHARED)/datasets)
 endif
 
-.PHONY: all figures studies test notebook html bench venv fid-weights clean-cache help
+.PHONY: all figures studies test test-fast lint notebook html bench venv fid-weights clean-cache help
 
 all: figures
 
 help:
-	@sed -n '2,16p' Makefile
+	@sed -n '2,17p' Makefile
 
 venv: $(VENV)/.installed
 
@@ -61,7 +63,13 @@ html: venv
 	$(VENV)/bin/jupyter nbconvert --to html --output-dir html executed/*.ipynb
 
 test: venv fid-weights
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=20
+
+test-fast: venv fid-weights
+	$(PY) -m pytest -q -m "not slow and not notebook" --durations=20
+
+lint: venv
+	$(VENV)/bin/ruff check colalib tests scripts benchmarks
 
 bench: venv
 	$(PY) benchmarks/bench_scola.py

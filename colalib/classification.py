@@ -198,7 +198,8 @@ def train_classifier(images: np.ndarray, labels: np.ndarray, num_classes: int, c
     for it in bar:
         if refresh is not None and it > 0 and it % config.iters_per_epoch == 0:
             new_x, new_y = refresh(it // config.iters_per_epoch)
-            sampler.replace_pool(len(sampler.pools) - 1, to_tensor(new_x, device), torch.as_tensor(new_y, device=device))
+            sampler.replace_pool(len(sampler.pools) - 1, to_tensor(new_x, device),
+                                 torch.as_tensor(new_y, device=device))
             refreshes += 1
         x, y = sampler.next()
         if config.augment:

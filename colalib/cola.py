@@ -305,7 +305,8 @@ class LatentGenerativeModel:
         """The unit-sphere parts of a code: t (the first K coordinates) and v."""
         return [slice(0, self.num_classes_), slice(self.num_classes_, None)]
 
-    def reconstruct(self, indices: np.ndarray | list[int] | None = None, labels: np.ndarray | None = None) -> np.ndarray:
+    def reconstruct(self, indices: np.ndarray | list[int] | None = None,
+                    labels: np.ndarray | None = None) -> np.ndarray:
         """G(z_i) of training images ``indices`` (all when None); ``labels`` overrides the class given to a
         conditional generator and the t part (appendix B, class-content transfer)."""
         self._check_fitted()

@@ -128,5 +128,6 @@ class StudyConfig(ExperimentConfig):
 
 def check_seeds(seeds: tuple[int, ...]) -> None:
     """``seeds`` of a :class:`StudyConfig`: at least one, all distinct integers."""
-    if not seeds or len(set(seeds)) != len(seeds) or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in seeds):
+    integers = all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in seeds)
+    if not seeds or len(set(seeds)) != len(seeds) or not integers:
         raise ValueError(f"seeds must be distinct integers, at least one, got {seeds!r} (e.g. SEEDS = [0, 1, 2])")

@@ -157,7 +157,8 @@ def _bad_zip(path: Path, why: str) -> ValueError:
                       f"{IMAGEFOLDER_LAYOUT}; download or re-create the zip, or give the path of the unpacked folder.")
 
 
-def read_imagefolder_zip(path: Path, split: str, image_size: int | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def read_imagefolder_zip(path: Path, split: str,
+                         image_size: int | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Read ``<split>/<class>/<file>`` members of an ImageFolder zip (classes sorted as torchvision does)."""
     try:
         zf = zipfile.ZipFile(path)
@@ -192,7 +193,8 @@ def _zip_prefix(members: list[str], split: str) -> str | None:
     return None
 
 
-def read_imagefolder_tree(root: Path, split: str, image_size: int | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def read_imagefolder_tree(root: Path, split: str,
+                          image_size: int | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Read a torchvision ``ImageFolder`` tree ``root/<split>/<class>/<image>``."""
     from torchvision.datasets import ImageFolder
     folder = ImageFolder(str(root / split))
@@ -267,7 +269,7 @@ def read_tinyimagenet(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray,
             parts = line.split("\t")
             items.append((folder / "val" / "images" / parts[0], widx[parts[1]]))
     images = [np.asarray(Image.open(p).convert("RGB"), dtype=np.uint8) for p, _ in items]
-    return _stack(images, 64, str(folder)), np.array([l for _, l in items], dtype=np.int64), \
+    return _stack(images, 64, str(folder)), np.array([label for _, label in items], dtype=np.int64), \
         [words.get(w, w) for w in wnids]
 
 

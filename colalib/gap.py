@@ -210,7 +210,8 @@ def summarise_readings(rows: list[dict]) -> list[dict]:
             out.append({"size": size, "reading": name, "kind": sel[0]["kind"], "n": len(sel),
                         "mix_mean": float(mix.mean()), "mix_ci95": interval95(mix),
                         "real_mean": float(real.mean()), "real_ci95": interval95(real),
-                        "mix_minus_real_mean": float((mix - real).mean()), "mix_minus_real_ci95": interval95(mix - real),
+                        "mix_minus_real_mean": float((mix - real).mean()),
+                        "mix_minus_real_ci95": interval95(mix - real),
                         "vs_default_mean": float(vs.mean()) if len(vs) else float("nan"),
                         "vs_default_ci95": interval95(vs), "combines": sel[0].get("combines", ""),
                         "steps": sel[0].get("iterations")})
@@ -250,6 +251,13 @@ def gap_reading(findings: list[dict], sizes: tuple[int, ...]) -> str:
     """Notebook 05's reading of :func:`gap_findings` in words, per size of ``sizes``: the default's gap to the
     published Mix, the readings that beat the default with a 95 % interval above 0 (transductive ones apart), the
     transductive gains; then whether the profiles' defaults should move."""
+    def gain(f: dict) -> str:
+        return f"{f['gain over default (pp)']:+.2f} ± {f['gain 95 % interval (pp)']:.2f} pp"
+
+    def share(f: dict) -> str:
+        closed = f["share of the gap closed (%)"]
+        return "" if closed is None else f", {closed:.0f} % of the gap"
+
     lines = []
     for size in sizes:
         f_size = [f for f in findings if f["size"] == size]
@@ -258,18 +266,17 @@ def gap_reading(findings: list[dict], sizes: tuple[int, ...]) -> str:
         lines.append(f"**{size} per class.** Gap of the default's Mix to the published Mix: "
                      + ("not comparable (no published value)" if gap_pp is None else f"{gap_pp:.2f} pp") + ". "
                      + ("Readings that beat the default with a 95 % interval above 0: "
-                        + "; ".join(f"{f['reading']} ({f['gain over default (pp)']:+.2f} ± {f['gain 95 % interval (pp)']:.2f} pp"
-                                    + (f", {f['share of the gap closed (%)']:.0f} % of the gap" if f['share of the gap closed (%)'] is not None else "")
-                                    + ")" for f in resolved)
+                        + "; ".join(f"{f['reading']} ({gain(f)}{share(f)})" for f in resolved)
                         if resolved else "no reading beat the default with a resolved interval")
-                     + ". Transductive: " + "; ".join(f"{f['gain over default (pp)']:+.2f} ± {f['gain 95 % interval (pp)']:.2f} pp ({f['verdict']})"
+                     + ". Transductive: " + "; ".join(f"{gain(f)} ({f['verdict']})"
                                                     for f in f_size if f["kind"] == "transductive") + ".")
     winners = [f["reading"] for f in findings if f["verdict"] == "better" and f["kind"] in ("step III", "protocol")]
-    lines.append("**Defaults.** " + (f"Readings with a resolved gain over the default: {sorted(set(winners))}; the profiles' defaults "
-                                     "should move to them (see the README)." if winners else
-                                     "No reading beats the default with a resolved 95 % interval, so the `quick` and `paper` "
-                                     "defaults stay as they are (Ledoit-Wolf covariance in the ambient space, re-projected; "
-                                     "a fixed synthetic set; 50/50 batches; no flips; never transductive)."))
+    lines.append("**Defaults.** " + (f"Readings with a resolved gain over the default: {sorted(set(winners))}; the "
+                                     "profiles' defaults should move to them (see the README)." if winners else
+                                     "No reading beats the default with a resolved 95 % interval, so the `quick` and "
+                                     "`paper` defaults stay as they are (Ledoit-Wolf covariance in the ambient space, "
+                                     "re-projected; a fixed synthetic set; 50/50 batches; no flips; never "
+                                     "transductive)."))
     return " ".join(lines)
 
 

@@ -220,10 +220,10 @@ def kmeans_filters(patches: np.ndarray, n_filters: int, seed: int = 0, eps: floa
     ``patches`` ``(n, D)`` are centred and ZCA-whitened, ``W = U diag((s + eps * mean(s))^-1/2) U^T`` (``eps``
     regularises the small eigenvalues, relative to the mean one), normalised to unit length, and clustered into
     ``n_filters`` centroids ``c_k`` with scikit-learn ``MiniBatchKMeans`` (started from random patches, as Coates &
-    Ng's; spherical k-means: the centroids are renormalised to unit length). The filters ``f_k = W c_k`` respond to a raw patch ``p`` as
-    ``f_k . p = c_k . W p``, i.e. the centroid's response to the whitened patch (the constant ``-c_k . W mu`` is
-    left to the batch norm that follows). Returns ``filters (n_filters, D)``, ``centroids``, ``whitening``,
-    ``mean`` and the fitted ``kmeans`` estimator.
+    Ng's; spherical k-means: the centroids are renormalised to unit length). The filters ``f_k = W c_k`` respond to a
+    raw patch ``p`` as ``f_k . p = c_k . W p``, i.e. the centroid's response to the whitened patch (the constant
+    ``-c_k . W mu`` is left to the batch norm that follows). Returns ``filters (n_filters, D)``, ``centroids``,
+    ``whitening``, ``mean`` and the fitted ``kmeans`` estimator.
     """
     from threadpoolctl import threadpool_limits
     # small problems: one BLAS/OpenMP thread avoids the threads of numpy and torch spin-waiting on each other

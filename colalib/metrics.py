@@ -203,9 +203,10 @@ def degenerate_reason(cas: float, diversity: float | None, num_classes: int, gan
     level ``alpha`` (scipy). The last catches samples that collapse to the same few images for every class (CGAN-PD
     at 10 images per class, notebooks 03 and 07), which a pool3 or MM-GAN diversity need not detect. Give no
     ``gan_test`` for an unsupervised generator (GLO, COLA): its labels are clusters matched to classes, so a GAN-test
-    near chance measures the clustering, not a failure. ``memorisation`` (:func:`colalib.memorisation.memorisation_check`
-    of the samples, any generator): samples that copy the training images, whose FID would otherwise look good. A
-    degenerate row is marked as failed wherever it is shown, never ranked as a result."""
+    near chance measures the clustering, not a failure. ``memorisation``
+    (:func:`colalib.memorisation.memorisation_check` of the samples, any generator): samples that copy the training
+    images, whose FID would otherwise look good. A degenerate row is marked as failed wherever it is shown, never
+    ranked as a result."""
     if num_classes < 2:
         raise ValueError(f"num_classes must be at least 2, got {num_classes}")
     if gan_test is not None and not n_samples:

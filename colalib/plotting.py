@@ -25,23 +25,34 @@ def grid_image(images: np.ndarray, nrow: int = 10, padding: int = 2) -> np.ndarr
 
 
 def show_grid(ax: plt.Axes, images: np.ndarray, nrow: int = 10, title: str | None = None,
-              column_labels: Sequence[str] | None = None, padding: int = 2) -> None:
+              column_labels: Sequence[str] | None = None, padding: int = 2,
+              row_labels: Sequence[str] | None = None) -> None:
     """Draw a grid of uint8 NHWC images on ``ax`` without axes; ``column_labels`` (e.g. the class names of a
-    one-class-per-column grid, at most ``nrow``) are written under the columns."""
+    one-class-per-column grid, at most ``nrow``) are written under the columns, ``row_labels`` left of the rows."""
     ax.imshow(grid_image(images, nrow=nrow, padding=padding), interpolation="nearest")
     ax.set_axis_off()
-    if column_labels is not None:
-        labels = [str(c) for c in column_labels]
-        if len(labels) > nrow:
-            raise ValueError(f"{len(labels)} column labels for a grid of {nrow} columns")
+    if column_labels is not None or row_labels is not None:
         ax.set_axis_on()
-        w = images.shape[2] + padding
-        ax.set_xticks([padding + i * w + images.shape[2] / 2 for i in range(len(labels))])
-        ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=7)
+        ax.set_xticks([])
         ax.set_yticks([])
         ax.tick_params(length=0)
         for spine in ax.spines.values():
             spine.set_visible(False)
+    if column_labels is not None:
+        labels = [str(c) for c in column_labels]
+        if len(labels) > nrow:
+            raise ValueError(f"{len(labels)} column labels for a grid of {nrow} columns")
+        w = images.shape[2] + padding
+        ax.set_xticks([padding + i * w + images.shape[2] / 2 for i in range(len(labels))])
+        ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=7)
+    if row_labels is not None:
+        labels = [str(r) for r in row_labels]
+        rows = -(-len(images) // nrow)
+        if len(labels) > rows:
+            raise ValueError(f"{len(labels)} row labels for a grid of {rows} rows")
+        h = images.shape[1] + padding
+        ax.set_yticks([padding + i * h + images.shape[1] / 2 for i in range(len(labels))])
+        ax.set_yticklabels(labels, fontsize=7)
     if title:
         ax.set_title(title)
 

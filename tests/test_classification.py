@@ -1,5 +1,6 @@
 """Classifier protocol: learning, Mix proportions, fixed iterations, determinism, subsets vs test set."""
 import numpy as np
+import pytest
 import torch
 
 from colalib.classification import (BatchSampler, ClassifierConfig, augment_batch, evaluate, make_mix,
@@ -9,12 +10,14 @@ from colalib.data import load_dataset, small_sample
 CFG = ClassifierConfig.for_profile("smoke", epochs=8, iters_per_epoch=10, lr_step_epochs=4, batch_size=64)
 
 
+@pytest.mark.slow
 def test_learns_digits_from_a_small_sample():
     tr, te = small_sample(load_dataset("digits"), 20, 0), load_dataset("digits", "test")
     model = train_classifier(tr.images, tr.labels, 10, CFG, device="cpu", progress=False)
     assert evaluate(model, te.images, te.labels, device="cpu") > 0.6
 
 
+@pytest.mark.slow
 def test_same_seed_same_accuracy():
     tr, te = small_sample(load_dataset("digits"), 5, 0), load_dataset("digits", "test")
     cfg = CFG.replace(epochs=2)
@@ -62,7 +65,8 @@ def test_iterations_do_not_depend_on_set_size():
                               "cpu", False) for n in (6, 60)]
     assert [r["iterations"] for r in ran] == [cfg.iters_per_epoch] * 2
     assert [r["images_per_set"] for r in ran] == [[cfg.iters_per_epoch * 16]] * 2
-    real, syn = (np.zeros((6, 8, 8, 3), np.uint8), np.arange(6) % 2), (np.ones((40, 8, 8, 3), np.uint8), np.arange(40) % 2)
+    real = (np.zeros((6, 8, 8, 3), np.uint8), np.arange(6) % 2)
+    syn = (np.ones((40, 8, 8, 3), np.uint8), np.arange(40) % 2)
     mix = train_and_evaluate("mix", real, syn, test, 2, cfg, "cpu", False)
     assert mix["images_per_set"] == [cfg.iters_per_epoch * 8, cfg.iters_per_epoch * 8]
 

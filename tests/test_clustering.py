@@ -170,6 +170,7 @@ def test_mmdc_ablation_switches_run():
     assert math.isnan(model.history_[0]["rotation_loss"]) and model.predict(images).shape == (24,)
 
 
+@pytest.mark.slow
 def test_mmdc_beats_kmeans_on_shapes():
     """Eq. 3.1-3.2 with consistency and RotNet must find the shapes better than k-means on pixels does. Measured
     (seeds 0-2): MMDC 1.0, k-means 0.43 (0.49 on PCA); one epoch only: 0.48-0.67. The test asks for 0.8 and a

@@ -39,6 +39,7 @@ def test_step_lr_halves_every_step():
     assert [step_lr(0.01, e, 50, 0.5) for e in (0, 49, 50, 100)] == [0.01, 0.01, 0.005, 0.0025]
 
 
+@pytest.mark.slow
 def test_codes_on_spheres_after_training(fitted):
     k = fitted.num_classes_
     assert torch.allclose(fitted.codes_[:, :k].norm(dim=1), torch.ones(len(fitted.codes_)), atol=1e-5)
@@ -46,6 +47,7 @@ def test_codes_on_spheres_after_training(fitted):
     assert fitted.history_[-1] < fitted.history_[0]
 
 
+@pytest.mark.slow
 def test_reconstructs_better_than_untrained(fitted, digits10):
     loss = LaplacianPyramidLoss()
     target = to_tensor(digits10.images)
@@ -55,6 +57,7 @@ def test_reconstructs_better_than_untrained(fitted, digits10):
     assert trained < 0.7 * untrained
 
 
+@pytest.mark.slow
 def test_per_class_sampling(fitted):
     images, labels = fitted.sample(30, classes=[3, 7], seed=1)
     assert images.shape == (30, 32, 32, 3) and images.dtype == np.uint8
@@ -63,12 +66,14 @@ def test_per_class_sampling(fitted):
     assert np.all(np.bincount(all_labels, minlength=10) == 2)
 
 
+@pytest.mark.slow
 def test_spread_zero_gives_the_class_means(fitted):
     a, la = fitted.sample(10, classes=[4], spread=0.0, seed=1)
     b, _ = fitted.sample(10, classes=[4], spread=0.0, seed=2)
     assert np.array_equal(a, b) and np.all(a == a[0])
 
 
+@pytest.mark.slow
 def test_sampling_is_seeded_and_survives_save_load(fitted, tmp_path):
     a, la = fitted.sample(12, seed=3)
     b, lb = fitted.sample(12, seed=3)
@@ -156,6 +161,7 @@ def test_unsupervised_cola_samples_matched_classes_and_survives_save_load(digits
     assert np.array_equal(again.sample(10, seed=3)[1], cola.sample(10, seed=3)[1])
 
 
+@pytest.mark.slow
 def test_class_transfer_measures_its_own_class_reconstructions(fitted, digits10):
     from colalib.cola import TRANSFER_MAX_RELATIVE_ERROR
     t = fitted.class_transfer(digits10.images, n_rows=4, seed=0)

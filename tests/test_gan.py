@@ -36,6 +36,7 @@ def _sigma(w: torch.Tensor) -> float:
     return float(torch.linalg.matrix_norm(w.detach().reshape(w.shape[0], -1), ord=2))
 
 
+@pytest.mark.slow
 def test_spectral_norms_stay_near_one_after_training(trained):
     d = trained.discriminator.eval()
     weights = spectral_norm_weights(d)
@@ -46,6 +47,7 @@ def test_spectral_norms_stay_near_one_after_training(trained):
     assert max(abs(s - 1.0) for s in raw) > 0.2  # the normalisation does something
 
 
+@pytest.mark.slow
 def test_discriminator_hinge_loss_falls(trained):
     d_losses = [h["d_loss"] for h in trained.history_]
     assert len(d_losses) == 30 and [h["step"] for h in trained.history_] == list(range(1, 31))
@@ -79,6 +81,7 @@ def test_larger_images(size):
     assert d(torch.randn(2, 3, size, size), torch.tensor([0, 1])).shape == (2, 1)
 
 
+@pytest.mark.slow
 def test_sample_classes_and_spread(trained):
     images, labels = trained.sample(10, classes=[1], seed=0)
     assert images.shape == (10, 32, 32, 3) and images.dtype == np.uint8 and np.all(labels == 1)
@@ -91,6 +94,7 @@ def test_sample_classes_and_spread(trained):
         trained.sample(2, classes=[2])
 
 
+@pytest.mark.slow
 def test_save_load_gives_identical_samples(trained, tmp_path):
     a, la = trained.sample(8, seed=3)
     trained.save(tmp_path / "gan.pt")

@@ -133,6 +133,7 @@ def _slow_unit(root: str, marker: str) -> int:
     return ArtifactCache(root).get_or_compute("units", {"unit": "slow"}, compute)["value"]
 
 
+@pytest.mark.slow
 def test_two_processes_never_compute_one_unit_twice(tmp_path):
     import multiprocessing as mp
     marker = tmp_path / "computed.txt"

@@ -32,7 +32,8 @@ def test_laplacian_loss_is_a_sensible_distance(weighting):
 
 def test_laplacian_weightings_differ_in_frequency_emphasis():
     x = torch.zeros(1, 3, 32, 32)
-    fine = x.clone(); fine[..., ::2, :] = 0.1          # high-frequency stripes
+    fine = x.clone()
+    fine[..., ::2, :] = 0.1                           # high-frequency stripes
     coarse = torch.full_like(x, 0.1)                  # a low-frequency offset
     glo, ocr = LaplacianPyramidLoss(3, "glo"), LaplacianPyramidLoss(3, "thesis_ocr")
     assert glo(x, coarse) / glo(x, fine) > ocr(x, coarse) / ocr(x, fine)

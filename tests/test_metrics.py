@@ -19,6 +19,7 @@ def test_frechet_distance_matches_closed_form_for_gaussians():
     assert M.frechet_distance((mu1, s1), (mu2, s2)) == pytest.approx(14 + 4, rel=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAVE_WEIGHTS, reason="FID Inception weights not installed (make fid-weights)")
 def test_fid_of_a_set_with_itself_is_zero_and_grows_with_noise():
     rng = np.random.default_rng(0)
@@ -57,6 +58,7 @@ def test_intra_class_diversity_grows_with_spread():
     assert wide > 5 * tight
 
 
+@pytest.mark.slow
 def test_cas_of_separable_generated_data_is_high():
     rng = np.random.default_rng(0)
     colours = np.array([[255, 0, 0], [0, 255, 0], [0, 0, 255]], np.uint8)

@@ -57,6 +57,7 @@ def test_losses_are_the_papers_sigmoid_cross_entropies():
     assert mmgan_g_loss(f, torch.tensor([0])).item() == pytest.approx(-F.logsigmoid(f).item(), rel=1e-5)
 
 
+@pytest.mark.slow
 def test_training_lowers_the_losses(trained):
     assert isinstance(trained.discriminator, SNResNetDiscriminator)
     assert trained.discriminator(torch.zeros(3, 3, 32, 32)).shape == (3, 2)  # N = 2 sigmoid outputs
@@ -69,6 +70,7 @@ def test_training_lowers_the_losses(trained):
     assert trained.component_classes_.tolist() == [0, 1, 0, 1]
 
 
+@pytest.mark.slow
 def test_sample_shapes_and_classes(trained):
     images, labels = trained.sample(10, classes=[1], seed=0)
     assert images.shape == (10, 32, 32, 3) and images.dtype == np.uint8 and np.all(labels == 1)
@@ -82,6 +84,7 @@ def test_sample_shapes_and_classes(trained):
         trained.sample(2, classes=[2])
 
 
+@pytest.mark.slow
 def test_spread_scales_the_latent_covariance(trained):
     means = trained.means_.cpu()
     for spread in (0.5, 1.0, 2.0):
@@ -95,6 +98,7 @@ def test_spread_scales_the_latent_covariance(trained):
     assert not np.array_equal(a, b)
 
 
+@pytest.mark.slow
 def test_save_load_round_trip_and_fit_or_load(trained, tmp_path):
     a, la = trained.sample(8, seed=3, spread=0.7)
     trained.save(tmp_path / "mmgan.pt")

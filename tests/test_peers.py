@@ -49,6 +49,7 @@ def _in_hull(point: np.ndarray, vertices: np.ndarray) -> bool:
 
 # ------------------------------------------------------------------------------------------------ ReGene
 
+@pytest.mark.slow
 def test_regene_codes_are_the_frozen_classifier_features(regene, digits3):
     x8 = resize_images(digits3[0], 8)
     assert evaluate(regene.classifier, x8, digits3[1], device="cpu") > 0.8
@@ -59,6 +60,7 @@ def test_regene_codes_are_the_frozen_classifier_features(regene, digits3):
     assert regene.train_seconds_ > regene.classifier_seconds_ > 0
 
 
+@pytest.mark.slow
 def test_regene_samples_shapes_classes_and_seeds(regene):
     images, labels = regene.sample(12, classes=[1, 2], seed=0)
     assert images.shape == (12, 8, 8, 3) and images.dtype == np.uint8
@@ -75,6 +77,7 @@ def test_regene_samples_shapes_classes_and_seeds(regene):
         regene.reconstruct([0], labels=np.array([1]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n_mix,weights", [(2, "uniform"), (3, "dirichlet"), (5, "uniform"), (5, "dirichlet")])
 def test_regene_combinations_stay_in_the_class_hull(regene, n_mix, weights):
     codes, code_labels = regene.codes_.numpy().astype(np.float64), regene.labels_
@@ -91,6 +94,7 @@ def test_regene_combinations_stay_in_the_class_hull(regene, n_mix, weights):
             assert np.min(np.abs((pool[i] + pool[j]) / 2 - z).max(1)) < 1e-5
 
 
+@pytest.mark.slow
 def test_lemma1_the_linear_head_keeps_the_class_of_combinations(regene):
     # Lemma 1: a class region of the linear head f_dis is convex, so combinations of codes the head assigns to
     # class c are assigned to c too
@@ -103,6 +107,7 @@ def test_lemma1_the_linear_head_keeps_the_class_of_combinations(regene):
                               labels)
 
 
+@pytest.mark.slow
 def test_regene_confidence_filter_drops_low_confidence_samples(regene):
     k = regene.num_classes_
     mean_code = np.array([regene.code_confidence(regene.codes_, regene.labels_)[regene.labels_ == c].mean()
@@ -121,6 +126,7 @@ def test_regene_confidence_filter_drops_low_confidence_samples(regene):
     assert regene.filter_stats_["accepted"] == 0 and regene.filter_stats_["filled_with_best"] == 6
 
 
+@pytest.mark.slow
 def test_regene_save_load_round_trip(regene, tmp_path):
     a, la = regene.sample(10, seed=4)
     regene.save(tmp_path / "regene.pt")
@@ -173,6 +179,7 @@ def test_peer_configs_hold_no_scola_only_fields(config_cls):
 
 # ---------------------------------------------------------------------------------------------- AugIntAE
 
+@pytest.mark.slow
 def test_augintae_codes_are_unit_norm_and_reconstructions_improve(augint, digits3):
     x, y = digits3
     assert torch.allclose(augint.codes_.norm(dim=1), torch.ones(len(x)), atol=1e-5)
@@ -189,6 +196,7 @@ def test_augintae_codes_are_unit_norm_and_reconstructions_improve(augint, digits
         augint.reconstruct([0], labels=np.array([1]))
 
 
+@pytest.mark.slow
 def test_augintae_samples(augint):
     images, labels = augint.sample(12, classes=[0, 2], seed=0)
     assert images.shape == (12, 32, 32, 3) and images.dtype == np.uint8
@@ -219,6 +227,7 @@ def test_augmentation_interpolation_and_slerp():
     assert np.allclose(slerp_torch(u, v, s).numpy(), slerp(u.numpy(), v.numpy(), s.numpy()), atol=1e-6)
 
 
+@pytest.mark.slow
 def test_augintae_save_load_fit_or_load_and_unlabelled(augint, digits3, tmp_path):
     a, la = augint.sample(8, seed=3)
     loaded = AugIntAE.from_state(augint.state(), device="cpu")

@@ -127,6 +127,7 @@ def cached_sleep(cache_dir: str, name: str, seconds: float) -> None:
                                             lambda: (time.sleep(seconds), {"name": name})[1])
 
 
+@pytest.mark.slow
 def test_a_killed_fill_loses_only_its_unfinished_unit(tmp_path):
     import os
     import signal
@@ -300,6 +301,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_a_killed_fill_takes_its_workers_with_it(tmp_path):
     """Killing only the ``fill`` process (not its process group) ends its local workers within seconds: no orphan
     goes on computing."""
@@ -336,14 +338,14 @@ def test_a_killed_fill_takes_its_workers_with_it(tmp_path):
             pass
 
 
+@pytest.mark.slow
 def test_make_figures_records_each_computed_unit_slowest_first(tmp_path, monkeypatch):
     """``make figures`` writes each filled unit's seconds to the notebook's results folder (``fill_units.csv``): what
     dominates a notebook's time is on record; a second fill finds every unit cached and keeps that record."""
     import csv
-    import importlib.util
     import os
     import sys
-    from pathlib import Path
+
     import colalib.experiments.plan as plan_module
     monkeypatch.syspath_prepend(os.path.dirname(__file__))  # the spawned worker unpickles test_plan.cached_sleep
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([os.path.dirname(__file__), *sys.path]))
@@ -382,7 +384,8 @@ def test_make_figures_records_each_computed_unit_slowest_first(tmp_path, monkeyp
     assert rn.read_journal(journal)[1] == 12.0
     assert rn.fill_plan("05", "quick", "cifar100", tmp_path / "results") >= 12.0
     rows = {r["key"]: r for r in csv.DictReader(open(tmp_path / "results" / "fill_units.csv"))}
-    assert rows["slow"]["seconds"] == "9.9" and rows["slow"]["resumed"] == "True" and rows["slow"]["commit"] == "abc1234"
+    assert rows["slow"]["seconds"] == "9.9" and rows["slow"]["resumed"] == "True"
+    assert rows["slow"]["commit"] == "abc1234"
     assert rows["quick"]["cached"] == "True" and rows["quick"]["resumed"] == "False"
     assert not journal.exists()
 
@@ -390,7 +393,8 @@ def test_make_figures_records_each_computed_unit_slowest_first(tmp_path, monkeyp
 def _run_notebooks_module():
     import importlib.util
     from pathlib import Path
-    spec = importlib.util.spec_from_file_location("run_notebooks", Path(__file__).parents[1] / "scripts" / "run_notebooks.py")
+    script = Path(__file__).parents[1] / "scripts" / "run_notebooks.py"
+    spec = importlib.util.spec_from_file_location("run_notebooks", script)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -83,3 +83,28 @@ def test_runs_caption_never_ranks_fewer_than_three_runs():
     assert runs_caption(1) == "one seed: a single run, not a ranking"
     assert runs_caption(2, "subset").endswith(": not a ranking") and "mean of 2 subsets" in runs_caption(2, "subset")
     assert runs_caption(3) == "mean of 3 seeds (±1 std)"
+
+
+def test_grid_rows_and_columns_carry_their_labels():
+    import matplotlib.pyplot as plt
+
+    from colalib.plotting import show_grid
+    images = np.zeros((6, 8, 8, 3), dtype=np.uint8)
+    fig, ax = plt.subplots()
+    show_grid(ax, images, nrow=3, column_labels=["a", "b", "c"], row_labels=["cluster 0 → cat", "cluster 4 → dog"])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["cluster 0 → cat", "cluster 4 → dog"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
+    with pytest.raises(ValueError, match="row labels"):
+        show_grid(ax, images, nrow=3, row_labels=["1", "2", "3"])
+    plt.close(fig)
+
+
+def test_the_pipeline_figure_draws_every_step_and_scola():
+    import matplotlib.pyplot as plt
+
+    from colalib.diagram import pipeline_figure
+    fig = pipeline_figure()
+    text = " ".join(t.get_text() for t in fig.axes[0].texts)
+    for part in ("Step I (Sec. 3.1)", "Step II (Sec. 3.2)", "Step III (Sec. 3.3)", "sCOLA", "Eq. 3.5", "Algorithm 1"):
+        assert part in text
+    plt.close(fig)

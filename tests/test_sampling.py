@@ -53,6 +53,7 @@ def digits_models():
     return data, SCOLA(cfg, device="cpu", progress=False).fit(data), GLO(cfg, device="cpu", progress=False).fit(data)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["gaussian", "convex", "slerp", "reconstruction"])
 def test_every_sampler_returns_the_requested_classes(digits_models, method):
     data, scola, glo = digits_models
@@ -63,6 +64,7 @@ def test_every_sampler_returns_the_requested_classes(digits_models, method):
         assert np.array_equal(x, x2)  # seeded
 
 
+@pytest.mark.slow
 def test_reconstruction_sampler_decodes_training_codes(digits_models):
     data, scola, _ = digits_models
     x, y = scola.sample(20, classes=[3], seed=0, method="reconstruction")
@@ -70,11 +72,13 @@ def test_reconstruction_sampler_decodes_training_codes(digits_models):
     assert all(any(np.array_equal(img, r) for r in recon) for img in x)
 
 
+@pytest.mark.slow
 def test_unknown_sampler_fails_clearly(digits_models):
     with pytest.raises(ValueError, match="Unknown sampling method"):
         digits_models[1].sample(4, method="vae")
 
 
+@pytest.mark.slow
 def test_class_transfer_keeps_the_own_class_reconstruction(digits_models):
     data, scola, _ = digits_models
     idx = np.array([0, 5, 9])

@@ -112,6 +112,7 @@ def digits_scola():
     return data, SCOLA(cfg, device="cpu", progress=False).fit(data)
 
 
+@pytest.mark.slow
 def test_decoded_diversity_grows_with_spread_and_spread_zero_decodes_the_class_mean(digits_scola):
     _, model = digits_scola
     x0, _ = model.sample(6, classes=3, spread=0.0, seed=0)
@@ -138,7 +139,8 @@ def test_flip_and_transductive_fits_keep_only_labelled_codes():
     test = load_dataset("digits", "test")
     flip = SCOLA(SCOLAConfig.for_profile("smoke", flip_augment=True), progress=False).fit(data)
     assert len(flip.codes_) == 2 * len(data) and np.array_equal(flip.labels_[len(data):], data.labels)
-    trans = SCOLA(SCOLAConfig.for_profile("smoke", transductive=12), progress=False).fit(data, unlabelled=test.images[:12])
+    trans = SCOLA(SCOLAConfig.for_profile("smoke", transductive=12), progress=False)
+    trans.fit(data, unlabelled=test.images[:12])
     assert len(trans.codes_) == len(data) and set(trans.labels_) == set(data.labels)
     with pytest.raises(ValueError, match="unlabelled"):
         SCOLA(SCOLAConfig.for_profile("smoke", transductive=12), progress=False).fit(data)
@@ -198,6 +200,7 @@ def test_gap_config_rejects_unknown_readings():
         GapStudyConfig(readings=(DEFAULT, "more epochs please"))
 
 
+@pytest.mark.slow
 def test_gap_study_pairs_each_reading_with_the_real_arm_of_its_own_recipe(tmp_path):
     from colalib.cache import ArtifactCache
     from colalib.gap import gap_study

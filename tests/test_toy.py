@@ -51,6 +51,7 @@ def test_density_integrates_to_one_and_nll_of_data_is_its_entropy():
     assert negative_log_likelihood(GRID_MEANS) < entropy < negative_log_likelihood(points + 3.0)
 
 
+@pytest.mark.slow
 def test_scola_fit_matches_the_mixture_better_than_its_untrained_generator(toy_config):
     points, labels = toy_config.data()
     data_nll = negative_log_likelihood(points)
@@ -73,6 +74,7 @@ def test_scola_fit_matches_the_mixture_better_than_its_untrained_generator(toy_c
     assert negative_log_likelihood(trained.sample(2000, spread=0.0, seed=0)[0]) < negative_log_likelihood(p_t)
 
 
+@pytest.mark.slow
 def test_cola_uses_kmeans_clusters(toy_config):
     points, labels = toy_config.data()
     model = fit_toy_latent(points, toy_config, labels=None)
@@ -83,6 +85,7 @@ def test_cola_uses_kmeans_clusters(toy_config):
     assert np.abs(mode_histogram(p) - 1 / 9).max() < 0.05
 
 
+@pytest.mark.slow
 def test_toy_mmgan_runs_and_returns_nine_components():
     cfg = ToyConfig.for_profile("smoke", mmgan_steps=60)
     points, labels = cfg.data()

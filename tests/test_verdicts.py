@@ -92,7 +92,8 @@ def test_generation_claims_are_not_comparable_off_protocol_or_with_a_failed_gene
     def row(method, seed, fid, cas, failed="", **extra):
         return {"dataset": "cifar10", "method": method, "size": 10, "seed": seed, "fid": fid, "cas": cas,
                 "n_fake": 100 if method == "real" else 1000, "failed": failed, **extra}
-    rows = [r for s in range(3) for r in (row("real", s, 150.0, 0.23), row("scola", s, 320.0, 0.29, fid_equal_n=330.0 + s),
+    rows = [r for s in range(3) for r in (row("real", s, 150.0, 0.23),
+                                          row("scola", s, 320.0, 0.29, fid_equal_n=330.0 + s),
                                           row("glo", s, 300.0, 0.15), row("cola", s, 310.0, 0.19),
                                           row("cgan_pd", s, 220.0, 0.15, failed="GAN-test at chance"))]
     claims = {c["claim"]: c for c in generation_claims(rows, "quick")}
@@ -135,7 +136,8 @@ def test_clustering_claims_pair_the_ablations_by_seed():
     from colalib.verdicts import clustering_claims
     acc = {"MMDC (RotNet + consistency)": (0.40, 0.30, 0.35), "MMDC without RotNet": (0.30, 0.20, 0.26),
            "MMDC without consistency": (0.50, 0.20, 0.45), "k-means on pixels": (0.20, 0.21, 0.19)}
-    rows = [{"seed": s, "method": m, "acc": a[i], "images": 2000} for m, a in acc.items() for i, s in enumerate((0, 1, 2))]
+    rows = [{"seed": s, "method": m, "acc": a[i], "images": 2000}
+            for m, a in acc.items() for i, s in enumerate((0, 1, 2))]
     claims = {c["claim"].split(" (")[0]: c for c in clustering_claims(rows)}
     # paired: RotNet adds 10, 10, 9 pp on every seed although the seeds' levels differ by 10 pp
     assert claims["the RotNet task helps MMDC"]["status"] == "holds"
@@ -177,7 +179,8 @@ def test_fid_inadequacy_verdict_judges_every_sparser_spread_not_one_chosen_end()
     from colalib.verdicts import fid_inadequacy_claims
     # CAS rises from 0.25 to 1 and falls at 2 (the one-subset shape of the committed quick run), on 3 seeds
     cas = {0.25: 0.17, 1.0: 0.35, 2.0: 0.14}
-    rows = [{"seed": s, "spread": sp, "fid": 100.0 + s, "cas": c + 0.005 * s} for s in range(3) for sp, c in cas.items()]
+    rows = [{"seed": s, "spread": sp, "fid": 100.0 + s, "cas": c + 0.005 * s}
+            for s in range(3) for sp, c in cas.items()]
     claims = fid_inadequacy_claims(rows)
     assert len(claims) == 1 + 2 * 2   # the whole sweep, then CAS and FID for each sparser spread
     by_spread = {c["claim"].split("(spread ")[1].split(")")[0]: c for c in claims[1::2]}
@@ -220,13 +223,17 @@ def test_peers_published_column_credits_the_thesis_only_with_its_own_comparisons
     assert published["sCOLA beats glo on Mix accuracy at 10 per class"].startswith("beyond the thesis")
 
 
-@pytest.mark.parametrize("folder", sorted(p.name for p in (REPO / "results").iterdir() if (p / "vs_thesis.csv").exists()))
+VERDICT_FOLDERS = sorted(p.name for p in (REPO / "results").iterdir() if (p / "vs_thesis.csv").exists())
+
+
+@pytest.mark.parametrize("folder", VERDICT_FOLDERS)
 def test_every_committed_verdict_table_is_what_the_verdict_rules_give_its_tables(folder):
     """Regression on the committed results: each vs_thesis.csv equals colalib.verdicts applied to its notebook's saved
     tables (a change of the rules must re-run the notebook or rewrite the table with `python -m colalib.verdicts`)."""
     from colalib.runner import read_csv
     from colalib.verdicts import claims_from_results
-    committed = [{k: v for k, v in r.items() if k != "from"} for r in read_csv(REPO / "results" / folder / "vs_thesis.csv")]
+    committed = [{k: v for k, v in r.items() if k != "from"}
+                 for r in read_csv(REPO / "results" / folder / "vs_thesis.csv")]
     recomputed = [{k: str(v) for k, v in r.items()} for r in claims_from_results(REPO / "results" / folder)]
     assert committed == recomputed
 
