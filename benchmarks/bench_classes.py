@@ -21,8 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from colalib.plotting import per_class_grid  # noqa: E402
-from colalib.sampling import (balanced_labels, fit_class_gaussians, match_components_to_classes,  # noqa: E402
-                              sample_codes)
+from colalib.sampling import balanced_labels, fit_class_gaussians, match_components_to_classes, sample_codes  # noqa: E402
 
 
 def _best_of(fn, repeats: int = 3) -> float:

@@ -23,10 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import peak_memory_mb  # noqa: E402
 
-from colalib.gan import BatchStream, CGANPD, GANConfig  # noqa: E402
+from colalib.gan import CGANPD, BatchStream, GANConfig  # noqa: E402
 from colalib.models import count_parameters  # noqa: E402
 from colalib.utils import device_description, get_device  # noqa: E402
-
 
 
 def _timed(fn, repeats: int) -> float:

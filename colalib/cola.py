@@ -27,11 +27,20 @@ from .data import ImageDataset, to_tensor, to_uint8
 from .latent import init_codes, optimise_latent, project_codes
 from .losses import build_loss, perceptual_resnet32
 from .models import build_generator
-from .sampling import (LEGACY_STEP_III, SAMPLERS, ClassGaussians, balanced_labels, check_step_iii,
-                       convex_combination_codes, fit_class_gaussians, match_components_to_classes,
-                       reconstruction_codes, sample_codes, slerp_codes)
+from .sampling import (
+    LEGACY_STEP_III,
+    SAMPLERS,
+    ClassGaussians,
+    balanced_labels,
+    check_step_iii,
+    convex_combination_codes,
+    fit_class_gaussians,
+    match_components_to_classes,
+    reconstruction_codes,
+    sample_codes,
+    slerp_codes,
+)
 from .utils import get_device, seed_everything
-
 
 # Appendix B: a class-transfer panel whose plain reconstructions (own-class column) have an RMS error above this
 # fraction of the training mean image's is flagged as not reconstructing its images (SCOLA.class_transfer).

@@ -128,6 +128,8 @@ class StudyConfig(ExperimentConfig):
 
 def check_seeds(seeds: tuple[int, ...]) -> None:
     """``seeds`` of a :class:`StudyConfig`: at least one, all distinct integers."""
-    integers = all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in seeds)
-    if not seeds or len(set(seeds)) != len(seeds) or not integers:
+    def integer(s: object) -> bool:
+        return isinstance(s, numbers.Integral) and not isinstance(s, bool)
+
+    if not seeds or len(set(seeds)) != len(seeds) or not all(integer(s) for s in seeds):
         raise ValueError(f"seeds must be distinct integers, at least one, got {seeds!r} (e.g. SEEDS = [0, 1, 2])")

@@ -55,9 +55,9 @@ def pipeline_figure() -> plt.Figure:
         ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12, color="0.25", lw=1.2))
         if label:
             vertical = abs(start[0] - end[0]) < 1e-6
-            ax.text((start[0] + end[0]) / 2 + (0.12 if vertical else 0), (start[1] + end[1]) / 2 + (0 if vertical else 0.12),
-                    label, ha="left" if vertical else "center", va="center" if vertical else "bottom", fontsize=8,
-                    color="0.2")
+            x, y = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
+            ax.text(x + (0.12 if vertical else 0), y + (0 if vertical else 0.12), label, fontsize=8, color="0.2",
+                    ha="left" if vertical else "center", va="center" if vertical else "bottom")
     ax.text(13.95, 5.3, "loss\n$L_{lap}(G_\\omega(z_i), x_i)$", ha="left", va="center", fontsize=8, color="0.2")
     ax.set(xlim=(0, 15.2), ylim=(0.3, 6.4))
     ax.axis("off")

@@ -52,7 +52,7 @@ import torch.nn.functional as F
 
 from .cola import _as_arrays
 from .data import ImageDataset
-from .gan import BatchStream, CGANPD, GANConfig, SNResNetDiscriminator
+from .gan import CGANPD, BatchStream, GANConfig, SNResNetDiscriminator
 from .models import build_generator
 from .sampling import balanced_labels
 

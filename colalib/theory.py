@@ -102,7 +102,8 @@ def prop2_threshold_disagreements(threshold, ms: Sequence[int], ds: Sequence[flo
                                   ns: Sequence[int]) -> dict:
     """Proposition 2 checked against the bounds themselves: at every ``(m, d, eps, n)`` of the grid with ``eps > d``,
     does ``n >= threshold(m, d, eps)`` say the same as ``2 exp(-2 n (eps - d)^2) <= 2 exp(-2 m eps^2)`` computed
-    directly (as logarithms, :func:`log_hoeffding_bound`, so that tiny bounds do not underflow to a tie at 0)? Returns the number of grid points checked and of disagreements (the statement holds on the grid when
+    directly (as logarithms, :func:`log_hoeffding_bound`, so that tiny bounds do not underflow to a tie at 0)?
+    Returns the number of grid points checked and of disagreements (the statement holds on the grid when
     there are none), with the first disagreement found. Points within 1e-9 (relative) of the threshold are skipped:
     there both sides are equal up to rounding."""
     checked, wrong, first = 0, 0, None
@@ -190,7 +191,8 @@ def classifier_crossover_experiment(m: int, n_grid: list[int], d: float, dim: in
     rng = np.random.default_rng(seed)
     mu = np.zeros(dim)
     mu[0] = separation
-    x_test = np.concatenate([rng.normal(mu, 1.0, (test_points // 2, dim)), rng.normal(-mu, 1.0, (test_points // 2, dim))])
+    half = test_points // 2
+    x_test = np.concatenate([rng.normal(mu, 1.0, (half, dim)), rng.normal(-mu, 1.0, (half, dim))])
     y_test = np.repeat([0, 1], test_points // 2)
 
     def fit_acc(n_per_class: int, offset: float) -> float:
@@ -205,7 +207,8 @@ def classifier_crossover_experiment(m: int, n_grid: list[int], d: float, dim: in
     surrogate = np.array([[fit_acc(n, d) for _ in range(repeats)] for n in n_grid])
     gap = dim - m * d ** 2
     predicted = float("inf") if gap <= 0 else m * dim / gap
-    return {"n_grid": list(n_grid), "real_mean": float(real.mean()), "real_se": float(real.std(ddof=1) / np.sqrt(repeats)),
+    return {"n_grid": list(n_grid), "real_mean": float(real.mean()),
+            "real_se": float(real.std(ddof=1) / np.sqrt(repeats)),
             "surrogate_mean": surrogate.mean(1).tolist(),
             "surrogate_se": (surrogate.std(1, ddof=1) / np.sqrt(repeats)).tolist(), "predicted_n": predicted}
 

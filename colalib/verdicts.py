@@ -63,7 +63,8 @@ def with_cost(rows: Sequence[dict], hours_per_subset: float | None) -> list[dict
 def hours_per_subset(folder: str | Path, subsets: int | None = None) -> float | None:
     """The CPU (worker) hours one more subset of a notebook costs, from its results folder: the seconds of every unit
     its last fill recorded (``fill_units.csv``, written by ``make figures``) divided by its number of subsets
-    (``subsets``, by default ``run.json``'s ``seeds``). An upper bound for any one claim, which needs only some of those units; units a fill
+    (``subsets``, by default ``run.json``'s ``seeds``). An upper bound for any one claim, which needs only some of
+    those units; units a fill
     found cached (computed by another notebook) count nothing. None without a record."""
     from .runner import read_csv
     folder = Path(folder)
@@ -230,8 +231,9 @@ def theory_claims(lemma1: Sequence[dict], prop1: Sequence[dict], prop2_check: di
            claim_row("Prop. 1 / Cor. 1.1: Z's mean beats X's once n > m Var[Z] / (Var[X] - m d^2)", "threshold",
                      f"the simulated crossover is the first grid n past the threshold in {ok2} of {len(prop1)} cases",
                      "holds" if ok2 == len(prop1) else "does not hold", "Monte Carlo expected squared errors"),
-           claim_row("Prop. 2 / Cor. 2.1: for every e >= d, Z's Hoeffding bound is the tighter once n >= m (e / (e - d))^2",
-                     "n >= m (e / (e - d))^2", f"{wrong} of {prop2_check['checked']:,} grid points (m, d, e, n) where the "
+           claim_row("Prop. 2 / Cor. 2.1: for every e >= d, Z's Hoeffding bound is the tighter once "
+                     "n >= m (e / (e - d))^2", "n >= m (e / (e - d))^2",
+                     f"{wrong} of {prop2_check['checked']:,} grid points (m, d, e, n) where the "
                      "threshold and the two bounds computed directly disagree; premise: "
                      f"{prop2_violations} of {prop2_tails} empirical tails above their bound",
                      "holds" if wrong == 0 and prop2_violations == 0 else "does not hold",
@@ -409,7 +411,8 @@ def fid_inadequacy_claims(rows: Sequence[dict]) -> list[dict]:
     curve = "; ".join(f"spread {sp:g}: CAS {100 * np.mean(list(by_seed(sp, 'cas').values())):.1f} %, FID "
                       f"{np.mean(list(by_seed(sp, 'fid').values())):.1f}" for sp in spreads)
     n = len(set(by_seed(lo, "cas")))
-    summary = claim_row(f"App. A over the whole sweep: every sparser set (spreads {', '.join(f'{s:g}' for s in spreads[1:])}) "
+    sparser = ", ".join(f"{s:g}" for s in spreads[1:])
+    summary = claim_row(f"App. A over the whole sweep: every sparser set (spreads {sparser}) "
                         f"gets a higher CAS than the concentrated one (spread {lo:g}) at a barely different FID",
                         "sparse > concentrated on CAS, near-equal FID", f"means over {n} subset(s): {curve}", overall,
                         f"the {len(out)} rows below: {counts}", n)
@@ -547,7 +550,8 @@ def peers_claims(rows: Sequence[dict]) -> list[dict]:
             out.append(ordering_claim(f"sCOLA beats {m} on CAS at {size} per class", _peer_published(m, "CAS"),
                                       _paired_methods(rows, "scola", m, size, "cas")))
             out.append(ordering_claim(f"sCOLA beats {m} on Mix accuracy at {size} per class",
-                                      _peer_published(m, "Mix accuracy"), _paired_methods(rows, "scola", m, size, "mix")))
+                                      _peer_published(m, "Mix accuracy"),
+                                      _paired_methods(rows, "scola", m, size, "mix")))
     return out
 
 
@@ -647,8 +651,8 @@ def _theory_claims_from(folder: Path) -> list[dict]:
     lemma1 = [{**r, "within 3 se": truth[r["within 3 se"]]} for r in read_csv(folder / "lemma1.csv")]
     prop1 = [{**r, "agree": truth[r["agree"]]} for r in read_csv(folder / "prop1_thresholds.csv")]
     tails = read_csv(folder / "prop2_tails.csv")
-    violations = sum((float(r["p_real"]) > float(r["bound_real"])) + (float(r["p_surrogate"]) > float(r["bound_surrogate"]))
-                     for r in tails)
+    violations = sum((float(r["p_real"]) > float(r["bound_real"]))
+                     + (float(r["p_surrogate"]) > float(r["bound_surrogate"])) for r in tails)
     thesis = read_csv(folder / "prop2_statement.csv")[0]
     check = {"checked": int(thesis["grid points checked"]), "disagreements": int(thesis["disagreements"])}
     prop3 = [{**r, "predicted n": float(r["predicted n"])} for r in read_csv(folder / "prop3_classifier.csv")]

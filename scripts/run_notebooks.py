@@ -23,7 +23,6 @@ sys.path.insert(0, str(REPO))
 
 from colalib.config import DEFAULT_PROFILE, check_profile  # noqa: E402
 
-
 # What `make figures` runs (every claim of the thesis) and what `make studies` runs (analyses beyond the thesis).
 GROUPS: dict[str, tuple[str, ...]] = {"figures": ("01", "02", "03", "04", "05", "06"), "studies": ("07",)}
 
@@ -61,10 +60,10 @@ KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
 
 
 def run(notebook: Path, out_dir: Path, parameters: dict, timeout: int | None, name: str | None = None) -> float:
+    import os
+
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
-
-    import os
     os.environ["COLA_PROGRESS"] = "0"  # no progress-bar residue in the executed notebooks (colalib.utils.progress_bar)
     out_dir.mkdir(parents=True, exist_ok=True)
     output = out_dir / (name or notebook.name)
@@ -120,6 +119,7 @@ def fill_plan(number: str, profile: str, dataset: str | None = None, report_dir:
     seconds of this fill and of the killed ones it resumed."""
     import datetime
     import os
+
     from colalib.cache import atomic_write_text
     from colalib.experiments.plan import fill, fill_report, notebook_plan, seconds_by_task
     from colalib.runner import rows_to_csv
@@ -209,6 +209,7 @@ def keep_committed_results(parameters: list) -> dict[str, str]:
     ``custom/figures`` instead of ``results/`` and ``figures/``, which hold the committed default runs (unless
     :func:`colalib.runner.output_dir_variable` says where). Returns the environment variables set."""
     import os
+
     from colalib.runner import OUTPUT_KINDS, output_dir_variable
     if not parameters:
         return {}
@@ -227,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("numbers", nargs="*", help="notebook numbers to run (default: all, or --group's)")
     parser.add_argument("--group", choices=sorted(GROUPS), default=None,
-                        help="figures: the thesis's notebooks (make figures); studies: beyond the thesis (make studies)")
+                        help="figures: the thesis's notebooks (make figures); "
+                             "studies: beyond the thesis (make studies)")
     parser.add_argument("--profile", default=DEFAULT_PROFILE, help="smoke | quick | paper")
     parser.add_argument("--out", default=str(REPO / "executed"), help="folder for executed copies")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),

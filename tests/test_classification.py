@@ -3,8 +3,15 @@ import numpy as np
 import pytest
 import torch
 
-from colalib.classification import (BatchSampler, ClassifierConfig, augment_batch, evaluate, make_mix,
-                                    train_and_evaluate, train_classifier)
+from colalib.classification import (
+    BatchSampler,
+    ClassifierConfig,
+    augment_batch,
+    evaluate,
+    make_mix,
+    train_and_evaluate,
+    train_classifier,
+)
 from colalib.data import load_dataset, small_sample
 
 CFG = ClassifierConfig.for_profile("smoke", epochs=8, iters_per_epoch=10, lr_step_epochs=4, batch_size=64)
@@ -77,3 +84,21 @@ def test_augmentation_is_a_crop_of_the_padded_image():
     assert out.shape == x.shape
     values = set(x.flatten().tolist()) | {0.0}
     assert set(out.flatten().tolist()) <= values
+
+
+def test_bf16_precision_is_a_separate_recipe_and_fp32_keys_are_unchanged():
+    import numpy as np
+    import pytest
+    import torch
+
+    from colalib.classification import ClassifierConfig, train_classifier
+    fp32 = ClassifierConfig.for_profile("smoke")
+    assert "precision" not in fp32.to_dict()   # omitted at its default: every cached fp32 unit keeps its key
+    bf16 = fp32.replace(precision="bf16")
+    assert bf16.key() != fp32.key() and bf16.to_dict()["precision"] == "bf16"
+    with pytest.raises(ValueError, match="precision"):
+        fp32.replace(precision="fp8")
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 256, (40, 32, 32, 3), dtype=np.uint8), np.arange(40) % 4
+    model = train_classifier(x, y, 4, bf16, device="cpu", progress=False)
+    assert next(model.parameters()).dtype == torch.float32   # autocast: fp32 weights, bf16 arithmetic

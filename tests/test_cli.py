@@ -22,6 +22,7 @@ ENTRY_POINTS = {
     "benchmarks/bench_fill.py": ["benchmarks/bench_fill.py"],
     "benchmarks/bench_gan.py": ["benchmarks/bench_gan.py"],
     "benchmarks/bench_scola.py": ["benchmarks/bench_scola.py"],
+    "benchmarks/compare_recipes.py": ["benchmarks/compare_recipes.py"],
     "benchmarks/calibrate_memorisation.py": ["benchmarks/calibrate_memorisation.py"],
 }
 # sub-commands with a parser of their own

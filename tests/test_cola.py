@@ -5,8 +5,8 @@ import torch
 
 from colalib.baselines import GLO, match_components_to_classes
 from colalib.cola import SCOLA, SCOLAConfig
-from colalib.experiments import fit_or_load
 from colalib.data import load_dataset, small_sample, to_tensor
+from colalib.experiments import fit_or_load
 from colalib.latent import init_codes, project_codes, step_lr
 from colalib.losses import LaplacianPyramidLoss
 from colalib.sampling import fit_class_gaussians, sample_codes

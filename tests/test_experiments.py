@@ -65,6 +65,7 @@ def test_every_registered_estimator_offers_the_generative_interface():
 
 def test_the_experiments_package_keeps_its_modules_small():
     from pathlib import Path
+
     import colalib.experiments as package
     sizes = {p.name: len(p.read_text().splitlines()) for p in Path(package.__file__).parent.glob("*.py")}
     assert len(sizes) >= 7 and max(sizes.values()) <= 400, sizes

@@ -5,10 +5,9 @@ import torch
 
 from colalib.cache import ArtifactCache
 from colalib.cola import SCOLAConfig
-from colalib.experiments import fit_or_load
 from colalib.data import ImageDataset
-from colalib.gan import (CGANPD, GANConfig, SNProjectionDiscriminator, d_hinge_loss, g_hinge_loss,
-                         spectral_norm_weights)
+from colalib.experiments import fit_or_load
+from colalib.gan import CGANPD, GANConfig, SNProjectionDiscriminator, d_hinge_loss, g_hinge_loss, spectral_norm_weights
 
 
 def toy_images(per_class: int = 8, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -122,6 +122,7 @@ def test_table_helpers():
 def _slow_unit(root: str, marker: str) -> int:
     """Run in a child process: compute one unit that takes a while and records each time it is computed."""
     import time
+
     from colalib.cache import ArtifactCache
 
     def compute():
@@ -147,6 +148,7 @@ def test_a_killed_claim_is_released(tmp_path):
     """A process killed while holding a unit's claim loses only that unit: the next one computes it."""
     import multiprocessing as mp
     import time
+
     from colalib.cache import ArtifactCache
 
     def hold(root):
@@ -166,6 +168,7 @@ def test_a_killed_claim_is_released(tmp_path):
 
 def test_git_commit_ignores_run_outputs_but_not_code(tmp_path):
     import subprocess
+
     from colalib.utils import git_commit
     run = lambda *a: subprocess.run(["git", *a], cwd=tmp_path, check=True, capture_output=True)  # noqa: E731
     run("init", "-q")
@@ -209,6 +212,7 @@ def test_a_study_takes_seeds_and_a_run_takes_one_seed():
 def test_every_config_of_the_library_is_a_run_or_a_study():
     """Every config class of colalib derives from exactly one of RunConfig (cached unit) and StudyConfig."""
     import importlib
+
     from colalib.config import ExperimentConfig
     for module in ("experiments", "gap", "mmgan", "peers", "theory", "toy"):  # every module that defines a config
         importlib.import_module(f"colalib.{module}")

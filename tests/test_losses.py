@@ -2,8 +2,14 @@
 import pytest
 import torch
 
-from colalib.losses import (L1Loss, LaplacianPyramidLoss, build_loss, laplacian_pyramid, reconstruct_from_pyramid,
-                            vgg16_weights_path)
+from colalib.losses import (
+    L1Loss,
+    LaplacianPyramidLoss,
+    build_loss,
+    laplacian_pyramid,
+    reconstruct_from_pyramid,
+    vgg16_weights_path,
+)
 
 
 @pytest.mark.parametrize("levels", [1, 3, 4])
@@ -75,6 +81,7 @@ def _smooth_images(n: int = 60, seed: int = 0):
 
 def test_kmeans_filters_are_whitened_cluster_centres():
     import numpy as np
+
     from colalib.losses import kmeans_filters
     rng = np.random.default_rng(0)
     patches = rng.standard_normal((3000, 12)) @ rng.standard_normal((12, 12)) + 5.0  # correlated, offset
@@ -93,6 +100,7 @@ def test_kmeans_filters_are_whitened_cluster_centres():
 
 def test_kmeans_init_sets_filters_from_kmeans_and_normalises_layers(monkeypatch):
     import numpy as np
+
     from colalib import losses
     from colalib.data import to_tensor
     from colalib.models import build_classifier

@@ -77,6 +77,7 @@ def test_cas_of_separable_generated_data_is_high():
 
 def test_a_feature_network_below_chance_fails_and_the_check_draws_every_class():
     import torch.nn as nn
+
     from colalib.metrics import checked_feature_network_accuracy
 
     class Constant(nn.Module):  # always predicts class 0

@@ -8,11 +8,19 @@ import torch.nn.functional as F
 
 from colalib.cache import ArtifactCache
 from colalib.cola import SCOLAConfig
-from colalib.experiments import fit_or_load
 from colalib.data import ImageDataset
+from colalib.experiments import fit_or_load
 from colalib.gan import CGANPD, GANConfig, SNResNetDiscriminator
-from colalib.mmgan import (MMGAN, MMGANConfig, component_classes, mixture_means, mmgan_d_loss, mmgan_g_loss,
-                           sample_mixture)
+from colalib.mmgan import (
+    MMGAN,
+    MMGANConfig,
+    component_classes,
+    mixture_means,
+    mmgan_d_loss,
+    mmgan_g_loss,
+    sample_mixture,
+)
+
 from test_gan import toy_images  # the same two-colour toy set as the CGAN-PD tests
 
 

@@ -2,8 +2,7 @@
 import pytest
 import torch
 
-from colalib.models import (GENERATORS, ResNet18Encoder, build_classifier, build_generator,
-                            count_parameters)
+from colalib.models import GENERATORS, ResNet18Encoder, build_classifier, build_generator, count_parameters
 
 
 @pytest.mark.parametrize("arch", GENERATORS)

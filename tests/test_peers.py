@@ -8,12 +8,20 @@ from scipy.optimize import linprog
 from colalib.cache import ArtifactCache
 from colalib.classification import evaluate
 from colalib.cola import DecoderConfig, SCOLAConfig
-from colalib.experiments import fit_or_load
 from colalib.data import ImageDataset, load_dataset, resize_images, small_sample, to_tensor
+from colalib.experiments import fit_or_load
 from colalib.losses import L1Loss
 from colalib.metrics import classifier_features
-from colalib.peers import (AugIntAE, AugIntAEConfig, ReGene, ReGeneConfig, apply_augmentation, mix_augmentations,
-                           sample_augmentations, slerp_torch)
+from colalib.peers import (
+    AugIntAE,
+    AugIntAEConfig,
+    ReGene,
+    ReGeneConfig,
+    apply_augmentation,
+    mix_augmentations,
+    sample_augmentations,
+    slerp_torch,
+)
 from colalib.sampling import convex_combination_codes, slerp
 
 

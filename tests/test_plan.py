@@ -191,11 +191,18 @@ def test_the_ablation_plan_plans_a_shared_unit_once():
 def test_a_filled_plan_leaves_nothing_for_the_notebook(notebook, tmp_path, monkeypatch):
     """Notebooks 02, 04, 05 (with Table 5.2, the gap study and the step-III study) and 06 (smoke): after their plan is
     filled, the calls the notebook makes compute nothing."""
-    from colalib.cola import COLA, SCOLA
     from colalib.baselines import GLO
+    from colalib.cola import COLA, SCOLA
     from colalib.data import load_dataset, small_sample
-    from colalib.experiments import (AblationExperimentConfig, FIDInadequacyConfig, clustering_experiment,
-                                     fid_inadequacy_experiment, fit_or_load, generator_ablation, similarity_ablation)
+    from colalib.experiments import (
+        AblationExperimentConfig,
+        FIDInadequacyConfig,
+        clustering_experiment,
+        fid_inadequacy_experiment,
+        fit_or_load,
+        generator_ablation,
+        similarity_ablation,
+    )
     from colalib.experiments.clustering_study import ClusteringExperimentConfig
     from colalib.experiments.plan import run_task
     monkeypatch.setenv("COLA_CACHE_DIR", str(tmp_path))

@@ -3,7 +3,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
@@ -38,11 +37,13 @@ def test_per_class_grid_draws_random_members_when_seeded():
     assert first[:, 0].tolist() == [0, 1, 2, 3]               # unseeded: the first members (the old behaviour)
     drawn = per_class_grid(images, labels, 4, seed=0)[:, 0, 0, 0].reshape(4, 2)
     assert set(drawn[:, 0]) <= set(range(50)) and set(drawn[:, 1]) <= set(range(50, 100))
-    assert drawn[:, 0].tolist() != [0, 1, 2, 3] and np.array_equal(drawn, per_class_grid(images, labels, 4, seed=0)[:, 0, 0, 0].reshape(4, 2))
+    again = per_class_grid(images, labels, 4, seed=0)[:, 0, 0, 0].reshape(4, 2)
+    assert drawn[:, 0].tolist() != [0, 1, 2, 3] and np.array_equal(drawn, again)
 
 
 def test_size_axis_ticks_are_the_sizes_run_and_published_as_plain_integers():
     import matplotlib.pyplot as plt
+
     from colalib.plotting import size_axis
     fig, ax = plt.subplots()
     ax.plot([10, 50], [1.0, 2.0], "o")
@@ -58,6 +59,7 @@ def test_size_axis_ticks_are_the_sizes_run_and_published_as_plain_integers():
 
 def test_show_grid_writes_class_names_under_the_columns_and_checks_their_number():
     import matplotlib.pyplot as plt
+
     from colalib.plotting import show_grid
     images = np.zeros((6, 32, 32, 3), dtype=np.uint8)
     fig, ax = plt.subplots()

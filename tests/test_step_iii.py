@@ -5,10 +5,17 @@ import torch
 
 from colalib.classification import BatchSampler, ClassifierConfig, train_and_evaluate
 from colalib.cola import SCOLA, SCOLAConfig
-from colalib.experiments import fit_or_load
 from colalib.data import load_dataset, small_sample
-from colalib.gap import (DEFAULT, GapStudyConfig, combined_reading, interval95, spread_diversity, summarise_readings,
-                         verdict)
+from colalib.experiments import fit_or_load
+from colalib.gap import (
+    DEFAULT,
+    GapStudyConfig,
+    combined_reading,
+    interval95,
+    spread_diversity,
+    summarise_readings,
+    verdict,
+)
 from colalib.sampling import COVARIANCES, exp_map, fit_class_gaussians, log_map, sample_codes
 
 

@@ -6,8 +6,19 @@ from scipy.stats import multivariate_normal
 from sklearn.metrics import adjusted_rand_score
 
 from colalib.mmgan import MMGANConfig
-from colalib.toy import (GRID_MEANS, TOY_METHODS, ToyConfig, ToyMMGAN, fit_toy_latent, fit_toy_mmgan, log_density,
-                         mode_histogram, negative_log_likelihood, sample_toy, toy_experiment)
+from colalib.toy import (
+    GRID_MEANS,
+    TOY_METHODS,
+    ToyConfig,
+    ToyMMGAN,
+    fit_toy_latent,
+    fit_toy_mmgan,
+    log_density,
+    mode_histogram,
+    negative_log_likelihood,
+    sample_toy,
+    toy_experiment,
+)
 
 
 @pytest.fixture(scope="module")

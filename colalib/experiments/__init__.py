@@ -19,17 +19,48 @@ Everything public is importable from ``colalib.experiments`` directly.
 """
 from ..stats import paired_differences, summarise
 from .ablations import AblationExperimentConfig, generator_ablation, similarity_ablation
+from .classification_study import (
+                                   ClassificationExperimentConfig,
+                                   classification_experiment,
+                                   classifier_ablation,
+                                   mix_variant_experiment,
+)
 from .clustering_study import ClusteringExperimentConfig, clustering_experiment, clustering_plan
-from .classification_study import (ClassificationExperimentConfig, classification_experiment, classifier_ablation,
-                                   mix_variant_experiment)
 from .fid_inadequacy import FIDInadequacyConfig, fid_inadequacy_experiment, spread_sweep
-from .generation_study import (GenerationExperimentConfig, generation_experiment, generation_summary, t_scale_experiment,
-                               train_times)
+from .generation_study import (
+                                   GenerationExperimentConfig,
+                                   generation_experiment,
+                                   generation_summary,
+                                   t_scale_experiment,
+                                   train_times,
+)
 from .peers_study import PeersExperimentConfig, peers_experiment, sampler_ablation, sampler_summary
-from .registry import (MIX_VARIANTS, PEER_METHODS, PEER_SAMPLERS, SIMILARITY_LABELS, SIMILARITY_MEASURES,
-                       GenerativeEstimator, ProfileRecipes, _method_class, _method_classes, model_config)
-from .units import (_unit_key, arm_unit, clustering_unit, fid_unit, fit_model, fit_or_load, method_model, reference_classifier,
-                    sample_quality_unit, spread_unit, toy_unit, transductive_images)
+from .registry import (
+                                   MIX_VARIANTS,
+                                   PEER_METHODS,
+                                   PEER_SAMPLERS,
+                                   SIMILARITY_LABELS,
+                                   SIMILARITY_MEASURES,
+                                   GenerativeEstimator,
+                                   ProfileRecipes,
+                                   _method_class,
+                                   _method_classes,
+                                   model_config,
+)
+from .units import (
+                                   _unit_key,
+                                   arm_unit,
+                                   clustering_unit,
+                                   fid_unit,
+                                   fit_model,
+                                   fit_or_load,
+                                   method_model,
+                                   reference_classifier,
+                                   sample_quality_unit,
+                                   spread_unit,
+                                   toy_unit,
+                                   transductive_images,
+)
 
 __all__ = [
     "AblationExperimentConfig", "arm_unit", "classification_experiment", "ClassificationExperimentConfig",

@@ -12,10 +12,9 @@ from ..config import StudyConfig
 from ..data import load_dataset, small_sample
 from ..utils import get_device
 from .executors import prefill
-from .registry import ProfileRecipes, model_config
+from .registry import MIX_VARIANTS, ProfileRecipes, model_config
 from .tasks import Task, arm_task, fit_task
 from .units import arm_unit
-from .registry import MIX_VARIANTS
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,8 @@ class ClusteringExperimentConfig(StudyConfig):
 
     def generation_config(self, seed: int) -> SCOLAConfig:
         """COLA's and GLO's recipe (App. C.2) shortened to ``generation_epochs`` (lr step every tenth of the run).
-        Unsupervised COLA takes its step I from the profile's MMDC with this seed: the first of :meth:`mmdc_variants`."""
+        Unsupervised COLA takes its step I from the profile's MMDC with this seed: the first of
+        :meth:`mmdc_variants`."""
         return SCOLAConfig.for_profile(self.profile, epochs=self.generation_epochs,
                                        lr_step_epochs=max(1, self.generation_epochs // 10), seed=seed)
 

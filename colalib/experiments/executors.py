@@ -37,6 +37,7 @@ def run_task(task: Task, *_deps: Any, cache_dir: str | None = None) -> dict:
     ``cache_dir`` (None: the worker's ``COLA_CACHE_DIR``); returns its key, seconds and whether it computed anything
     (it wrote to the cache) or found its unit cached."""
     import torch
+
     from ..cache import saved_in_this_process
     if cache_dir is not None:
         os.environ["COLA_CACHE_DIR"] = cache_dir   # the tasks' ArtifactCache() reads it

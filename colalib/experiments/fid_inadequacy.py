@@ -66,7 +66,8 @@ class FIDInadequacyConfig(StudyConfig):
         return ClassifierConfig.for_profile(self.profile, seed=seed)
 
     def subset(self, seed: int) -> ImageDataset:
-        """The images the swept sCOLA is trained on: ``per_class`` per class (None: the whole split), subset ``seed``."""
+        """The images the swept sCOLA is trained on: ``per_class`` per class (None: the whole split), subset
+        ``seed``."""
         return training_subset(self.dataset, self.per_class, seed)
 
     def transfer_subset(self) -> ImageDataset:

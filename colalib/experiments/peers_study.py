@@ -148,7 +148,8 @@ def peers_plan(exp: PeersExperimentConfig, toy: Any = None, toy_spreads: tuple[f
                                    dict(method=method, config=cfg_m, exp=gen, **common), deps=(fit,)))
                 for arm in ("synthetic", "mix"):
                     scored.append(Task(f"{arm}/{method}/{at}/n{exp.synthetic_per_class}", arm_task,
-                                       dict(arm=arm, scola=cfg_m, clf=clf_s, synthetic_per_class=exp.synthetic_per_class,
+                                       dict(arm=arm, scola=cfg_m, clf=clf_s,
+                                            synthetic_per_class=exp.synthetic_per_class,
                                             method=method, **common), deps=(fit,)))
                 scored.append(Task(f"quality/{method}/{at}", quality_task,
                                    dict(method=method, config=cfg_m, judge_per_class=exp.judge_per_class,

@@ -235,11 +235,18 @@ def toy_unit(config: Any, spreads: tuple[float, ...] = (1.0,), cache: ArtifactCa
 def spread_unit(model: Any, model_key: dict, spread: float, dataset: str, n_fid: int, n_real_fid: int | None,
                 cas_per_class: int, clf: ClassifierConfig, cache: ArtifactCache, device, test: ImageDataset,
                 progress: bool = True) -> dict:
-    """Appendix A at one ``spread`` (factor on the step-III standard deviation): FID of ``n_fid`` samples against the test
+    """Appendix A at one ``spread`` (factor on the step-III standard deviation): FID of ``n_fid`` samples against the
+    test
     split, their intra-class diversity (mean pairwise Inception pool3 distance within a class, what a single
     Gaussian over all classes does not see) and CAS of ``cas_per_class`` samples per class (cached)."""
-    from ..metrics import (fid_weights_info, frechet_distance, frechet_stats, inception_features,
-                          intra_class_diversity, real_stats)
+    from ..metrics import (
+        fid_weights_info,
+        frechet_distance,
+        frechet_stats,
+        inception_features,
+        intra_class_diversity,
+        real_stats,
+    )
     key = _unit_key(unit="spread", model=model_key, spread=spread, n_fid=n_fid, n_real=n_real_fid,
                     cas_per_class=cas_per_class, clf=clf, weights=fid_weights_info()["sha256"])
 

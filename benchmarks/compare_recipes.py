@@ -1,0 +1,128 @@
+#!/usr/bin/env python
+"""Evidence for a cheaper classifier recipe (a benchmark, not a test): does bf16 autocast keep the orderings of
+notebook 05's arms? Notebook 05's quick arms (ResNet-20, 600 steps) at ``--size`` images per class on the subsets
+``--seeds``, trained under fp32 (the committed recipe; the very units notebook 05 uses) and under bf16 autocast,
+filled in parallel (2 workers x 1 thread). Prints, per recipe, every arm's accuracy and worker seconds, the paired
+differences (Mix − Real, and Mix − Synthetic when that arm runs) with their 95 % intervals, and whether the two
+recipes agree: same sign of the mean difference, and each recipe's mean inside the other's interval. Writes
+``results/recipes/bf16_vs_fp32.csv`` and ``run.json`` (config, seeds, commit, device, wall time).
+
+    python benchmarks/compare_recipes.py                          # 10 per class, seeds 0 1 2, Real and Mix
+    python benchmarks/compare_recipes.py --arms real synthetic mix --seeds 0 1 2 3 4
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from colalib.cache import ArtifactCache  # noqa: E402
+from colalib.experiments import ClassificationExperimentConfig  # noqa: E402
+from colalib.experiments.plan import Task, classification_plan, fill  # noqa: E402
+from colalib.experiments.tasks import split_of, training_subset  # noqa: E402
+from colalib.experiments.units import arm_unit  # noqa: E402
+from colalib.runner import NotebookRun  # noqa: E402
+from colalib.stats import interval95  # noqa: E402
+
+RECIPES = {"fp32": {}, "bf16": {"precision": "bf16"}}
+
+
+def recipe_tasks(exp: ClassificationExperimentConfig, recipe: str) -> list[Task]:
+    """Notebook 05's plan for ``exp`` with the classifier of ``recipe`` (fp32: the plan itself, same keys)."""
+    tasks = classification_plan(exp)
+    if not RECIPES[recipe]:
+        return tasks
+    fits = [t for t in tasks if "clf" not in t.kwargs]
+    arms = [Task(f"{t.key}/{recipe}", t.fn, {**t.kwargs, "clf": t.kwargs["clf"].replace(**RECIPES[recipe])}, t.deps)
+            for t in tasks if "clf" in t.kwargs]
+    return fits + arms
+
+
+def arm_results(exp: ClassificationExperimentConfig, recipe: str) -> dict[tuple[int, str], dict]:
+    """(seed, arm) -> the cached arm unit of ``recipe`` (accuracy, train_seconds, images_per_second, ...)."""
+    test, cache, out = split_of(exp.dataset, "test"), ArtifactCache(), {}
+    size = exp.sizes[0]
+    for seed in exp.seeds:
+        subset, shared = training_subset(exp.dataset, size, seed), {}
+        clf = exp.classifier_config(seed).replace(**RECIPES[recipe])
+        for arm in exp.arms:
+            out[(seed, arm)] = arm_unit(arm, subset, test, exp.scola_config(seed), clf, exp.synthetic_per_class,
+                                        cache, "cpu", progress=False, synthetic=shared)
+    return out
+
+
+def difference(acc: dict, seeds: tuple[int, ...], a: str, b: str) -> tuple[np.ndarray, float]:
+    d = 100 * np.array([acc[(s, a)] - acc[(s, b)] for s in seeds])
+    return d, interval95(d)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, default=10)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--arms", nargs="+", default=["real", "mix"], choices=["real", "synthetic", "mix"])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--profile", default="quick", help="quick (the evidence) or smoke (digits, seconds: a check)")
+    args = parser.parse_args()
+    if len(args.seeds) < 3:
+        raise SystemExit("an ordering needs at least 3 subsets: pass --seeds with 3 or more")
+    if "mix" not in args.arms or len(args.arms) < 2:
+        raise SystemExit("compare Mix with Real and/or Synthetic: --arms must hold mix and one more")
+    exp = ClassificationExperimentConfig.for_profile(args.profile, sizes=(args.size,), seeds=tuple(args.seeds),
+                                                     arms=tuple(args.arms))
+    run = NotebookRun("recipes", args.profile, dict(size=args.size, seeds=list(exp.seeds), arms=list(exp.arms),
+                                               classifier=exp.classifier_config(0).to_dict(), recipes=RECIPES))
+    tasks = [t for recipe in RECIPES for t in recipe_tasks(exp, recipe)]
+    tasks = list({t.key: t for t in tasks}.values())   # the fits are shared
+    os.environ["COLA_THREADS"] = "1"
+    start = time.time()
+    computed = sum(r["computed"] for r in fill(tasks, "local", workers=args.workers, progress=False))
+    print(f"filled {len(tasks)} units ({computed} computed) in {time.time() - start:.0f} s "
+          f"({args.workers} workers x 1 thread)")
+    units = {recipe: arm_results(exp, recipe) for recipe in RECIPES}
+    acc = {recipe: {k: u["accuracy"] for k, u in units[recipe].items()} for recipe in RECIPES}
+    rows = []
+    for recipe in RECIPES:
+        for seed in exp.seeds:
+            for arm in exp.arms:
+                u = units[recipe][(seed, arm)]
+                rows.append({"kind": "arm", "recipe": recipe, "seed": seed, "arm": arm,
+                             "accuracy (%)": round(100 * u["accuracy"], 2),
+                             "train seconds": round(u["train_seconds"], 1),
+                             "images per second": round(u["images_per_second"], 1), "device": u.get("device", "")})
+    agree = True
+    for other in [a for a in exp.arms if a != "mix"]:
+        stats = {r: difference(acc[r], exp.seeds, "mix", other) for r in RECIPES}
+        (d32, ci32), (d16, ci16) = stats["fp32"], stats["bf16"]
+        same = bool(np.sign(d32.mean()) == np.sign(d16.mean()) and abs(d32.mean() - d16.mean()) <= min(ci32, ci16))
+        agree &= same
+        for recipe, (d, ci) in stats.items():
+            rows.append({"kind": "difference", "recipe": recipe, "seed": "all", "arm": f"mix − {other}",
+                         "accuracy (%)": f"{d.mean():+.2f} ± {ci:.2f} (95 %, {len(d)} subsets)",
+                         "per subset (pp)": " ".join(f"{v:+.2f}" for v in d),
+                         "recipes agree": same})
+        print(f"Mix − {other.capitalize()}: fp32 {d32.mean():+.2f} ± {ci32:.2f} pp, "
+              f"bf16 {d16.mean():+.2f} ± {ci16:.2f} pp"
+              f" (95 %, {len(d32)} subsets): {'agree' if same else 'DISAGREE'}")
+    for recipe in RECIPES:
+        speed = [r["images per second"] for r in rows if r["kind"] == "arm" and r["recipe"] == recipe]
+        secs = [r["train seconds"] for r in rows if r["kind"] == "arm" and r["recipe"] == recipe]
+        print(f"{recipe}: median {np.median(secs):.0f} s of training per arm, {np.median(speed):.0f} images/s "
+              "(one thread per worker)")
+    run.save_table(rows, "bf16_vs_fp32")
+    run.note(recipes_agree=agree)
+    record = run.finish()
+    print(f"recipes agree on every ordering: {agree}; wall time {record['wall_time_s']} s; "
+          f"{run.results_dir / 'bf16_vs_fp32.csv'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
