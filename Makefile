@@ -7,6 +7,7 @@
 #   make test                    the test suite (notebooks executed end-to-end with PROFILE=smoke)
 #   make test-fast               the tests not marked slow or notebook (minutes): no long training, no notebooks
 #   make lint                    ruff check of colalib, tests, scripts and benchmarks
+#   make docs                    regenerate docs/verdicts.md, timings.md, coverage.md from results/ and figures/
 #   make notebook N=03           run one notebook
 #   make html                    export the executed notebooks to HTML
 #   make bench                   throughput benchmarks
@@ -30,12 +31,12 @@ ifneq ($(wildcard $(SHARED)/datasets),)
 export COLA_DATA_DIR ?= $(abspath $(SHARED)/datasets)
 endif
 
-.PHONY: all figures studies test test-fast lint notebook html bench venv fid-weights clean-cache help
+.PHONY: all figures studies test test-fast lint docs notebook html bench venv fid-weights clean-cache help
 
 all: figures
 
 help:
-	@sed -n '2,17p' Makefile
+	@sed -n '2,18p' Makefile
 
 venv: $(VENV)/.installed
 
@@ -70,6 +71,9 @@ test-fast: venv fid-weights
 
 lint: venv
 	$(VENV)/bin/ruff check colalib tests scripts benchmarks
+
+docs: venv
+	$(PY) scripts/build_docs.py
 
 bench: venv
 	$(PY) benchmarks/bench_scola.py
