@@ -57,7 +57,7 @@ studies: venv fid-weights
 	$(PY) scripts/run_notebooks.py --profile $(PROFILE) --group studies $(SEED_ARGS)
 
 notebook: venv fid-weights
-	$(PY) scripts/run_notebooks.py --profile $(PROFILE) $(N)
+	$(PY) scripts/run_notebooks.py --profile $(PROFILE) $(SEED_ARGS) $(N)
 
 html: venv
 	@ls executed/*.ipynb >/dev/null 2>&1 || { echo "No executed notebooks: run 'make figures' first."; exit 1; }

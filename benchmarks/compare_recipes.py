@@ -2,9 +2,11 @@
 """Evidence for a cheaper classifier recipe (a benchmark, not a test): does bf16 autocast keep the orderings of
 notebook 05's arms? Notebook 05's quick arms (ResNet-20, 600 steps) at ``--size`` images per class on the subsets
 ``--seeds``, trained under fp32 (the committed recipe; the very units notebook 05 uses) and under bf16 autocast,
-filled in parallel (2 workers x 1 thread). Prints, per recipe, every arm's accuracy and worker seconds, the paired
-differences (Mix − Real, and Mix − Synthetic when that arm runs) with their 95 % intervals, and whether the two
-recipes agree: same sign of the mean difference, and each recipe's mean inside the other's interval. Writes
+filled in parallel (2 workers x 1 thread). Prints, per recipe, every arm's accuracy and training speed, the paired
+differences (Mix − Real, and Mix − Synthetic when that arm runs) with their 95 % intervals, and what bf16 changes,
+paired by subset: each arm's accuracy and each difference, judged against a ±2 pp margin (``margin_claim``). The
+recipes agree on an ordering when its mean difference has the same sign under both and bf16's paired change of it
+lies inside the margin (the whole 95 % interval). Writes
 ``results/recipes/bf16_vs_fp32.csv`` and ``run.json`` (config, seeds, commit, device, wall time).
 
     python benchmarks/compare_recipes.py                          # 10 per class, seeds 0 1 2, Real and Mix
@@ -30,6 +32,7 @@ from colalib.experiments.tasks import split_of, training_subset  # noqa: E402
 from colalib.experiments.units import arm_unit  # noqa: E402
 from colalib.runner import NotebookRun  # noqa: E402
 from colalib.stats import interval95  # noqa: E402
+from colalib.verdicts import NOTABLE_PP, margin_claim  # noqa: E402
 
 RECIPES = {"fp32": {}, "bf16": {"precision": "bf16"}}
 
@@ -98,19 +101,29 @@ def main() -> int:
                              "train seconds": round(u["train_seconds"], 1),
                              "images per second": round(u["images_per_second"], 1), "device": u.get("device", "")})
     agree = True
+    for arm in exp.arms:   # what bf16 does to each arm's accuracy, paired by subset
+        change = [acc["bf16"][(s, arm)] - acc["fp32"][(s, arm)] for s in exp.seeds]
+        row = margin_claim(f"bf16 changes the {arm} arm's accuracy by less than {NOTABLE_PP:g} pp", "", change,
+                           upper=NOTABLE_PP, lower=-NOTABLE_PP)
+        rows.append({"kind": "recipe change", "recipe": "bf16 − fp32", "seed": "all", "arm": arm,
+                     "accuracy (%)": row["ours"], "status": row["status"]})
+        print(f"{arm}: bf16 − fp32 {row['ours']}: {row['status']}")
     for other in [a for a in exp.arms if a != "mix"]:
         stats = {r: difference(acc[r], exp.seeds, "mix", other) for r in RECIPES}
         (d32, ci32), (d16, ci16) = stats["fp32"], stats["bf16"]
-        same = bool(np.sign(d32.mean()) == np.sign(d16.mean()) and abs(d32.mean() - d16.mean()) <= min(ci32, ci16))
+        change = margin_claim(f"bf16 changes Mix − {other} by less than {NOTABLE_PP:g} pp", "", (d16 - d32) / 100,
+                              upper=NOTABLE_PP, lower=-NOTABLE_PP)
+        same = bool(np.sign(d32.mean()) == np.sign(d16.mean()) and change["status"] == "holds")
         agree &= same
         for recipe, (d, ci) in stats.items():
             rows.append({"kind": "difference", "recipe": recipe, "seed": "all", "arm": f"mix − {other}",
                          "accuracy (%)": f"{d.mean():+.2f} ± {ci:.2f} (95 %, {len(d)} subsets)",
-                         "per subset (pp)": " ".join(f"{v:+.2f}" for v in d),
-                         "recipes agree": same})
+                         "per subset (pp)": " ".join(f"{v:+.2f}" for v in d)})
+        rows.append({"kind": "recipe change", "recipe": "bf16 − fp32", "seed": "all", "arm": f"mix − {other}",
+                     "accuracy (%)": change["ours"], "status": change["status"], "recipes agree": same})
         print(f"Mix − {other.capitalize()}: fp32 {d32.mean():+.2f} ± {ci32:.2f} pp, "
-              f"bf16 {d16.mean():+.2f} ± {ci16:.2f} pp"
-              f" (95 %, {len(d32)} subsets): {'agree' if same else 'DISAGREE'}")
+              f"bf16 {d16.mean():+.2f} ± {ci16:.2f} pp (95 %, {len(d32)} subsets); paired change "
+              f"{change['ours']}: {change['status']}; {'agree' if same else 'do NOT agree'}")
     for recipe in RECIPES:
         speed = [r["images per second"] for r in rows if r["kind"] == "arm" and r["recipe"] == recipe]
         secs = [r["train seconds"] for r in rows if r["kind"] == "arm" and r["recipe"] == recipe]

@@ -272,7 +272,7 @@ def gap_reading(findings: list[dict], sizes: tuple[int, ...]) -> str:
                                                     for f in f_size if f["kind"] == "transductive") + ".")
     winners = [f["reading"] for f in findings if f["verdict"] == "better" and f["kind"] in ("step III", "protocol")]
     lines.append("**Defaults.** " + (f"Readings with a resolved gain over the default: {sorted(set(winners))}; the "
-                                     "profiles' defaults should move to them (see the README)." if winners else
+                                     "profiles' defaults should move to them (see docs/known_gaps.md)." if winners else
                                      "No reading beats the default with a resolved 95 % interval, so the `quick` and "
                                      "`paper` defaults stay as they are (Ledoit-Wolf covariance in the ambient space, "
                                      "re-projected; a fixed synthetic set; 50/50 batches; no flips; never "

@@ -10,12 +10,17 @@ import numpy as np
 from scipy import stats
 
 
-def interval95(values: np.ndarray) -> float:
-    """Half-width of the 95 % Student-t interval of the mean of ``values`` (nan for fewer than 2)."""
+def interval_half_width(values: np.ndarray, level: float = 0.95) -> float:
+    """Half-width of the two-sided Student-t interval at ``level`` of the mean of ``values`` (nan for fewer than 2)."""
     values = np.asarray(values, dtype=float)
     if len(values) < 2:
         return float("nan")
-    return float(stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
+    return float(stats.t.ppf(0.5 + level / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
+
+
+def interval95(values: np.ndarray) -> float:
+    """Half-width of the 95 % Student-t interval of the mean of ``values`` (nan for fewer than 2)."""
+    return interval_half_width(values, 0.95)
 
 
 MIN_SUBSETS = 3   # a claim of order needs paired differences over at least this many subsets

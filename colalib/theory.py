@@ -234,12 +234,17 @@ def crossover_near_prediction(result: dict, z: float = 1.96) -> dict:
     first resolved win (:func:`crossover_resolution`) is the first grid point past the prediction; "does not hold"
     when it wins, resolved, at or below the prediction, or when it is resolved *lower* at the first grid point past
     it and wins only later; else "not resolved" (no resolved win, or a later win with the first point past the
-    prediction within noise). ``at`` names the grid points compared."""
+    prediction within noise), and when the grid does not bracket the prediction or the prediction is infinite without a
+    resolved win. "Near" is as fine as the grid: on notebook 01's doubling grid, within a factor of 2. ``at`` names the
+    grid points compared."""
     predicted, grid = result["predicted_n"], list(result["n_grid"])
-    past = [n for n in grid if n > predicted]
     first = crossover_resolution(result, z)["first_n_resolved"]
-    if not past:
-        return {"status": "not resolved", "at": f"no grid point past the prediction {predicted:.1f}"}
+    if not np.isfinite(predicted):  # Cor. 1.1: no surrogate size is enough (the bias alone exceeds the real error)
+        return ({"status": "does not hold", "at": f"predicted never, but a resolved win at n = {first}"} if first else
+                {"status": "not resolved", "at": "predicted never; no resolved win on the grid"})
+    past = [n for n in grid if n > predicted * (1 + 1e-9)]   # a prediction on a grid point is not past it
+    if not past or len(past) == len(grid):
+        return {"status": "not resolved", "at": f"the grid {grid} does not bracket the prediction {predicted:.1f}"}
     above = past[0]
     if first is None:
         return {"status": "not resolved", "at": f"no resolved win up to n = {grid[-1]}"}

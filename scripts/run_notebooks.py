@@ -34,7 +34,9 @@ def numbered_notebooks(selection: list[str] | None = None, group: str | None = N
     if group is not None:
         if group not in GROUPS:
             raise SystemExit(f"No group {group!r}; choose one of {', '.join(GROUPS)}")
-        selection = list(selection or []) + list(GROUPS[group])
+        if selection:
+            raise SystemExit(f"Give notebook numbers or --group, not both (got {selection} and --group {group})")
+        selection = list(GROUPS[group])
     if not selection:
         return found
     chosen = [p for p in found if p.name[:2] in {s.zfill(2) for s in selection}]
@@ -244,7 +246,10 @@ def main(argv: list[str] | None = None) -> int:
     parameters = {"PROFILE": profile, **{k: parse_value(v) for k, v in args.parameter}}
     keep_committed_results(args.parameter)
     total = 0.0
-    seeds = tuple(parameters["SEEDS"]) if parameters.get("SEEDS") else None
+    seeds = parameters.get("SEEDS")
+    if seeds is not None:  # -p SEEDS 0, -p SEEDS "[0, 1]": the notebooks' SEEDS, as a list
+        seeds = tuple(seeds) if isinstance(seeds, (list, tuple)) else (seeds,)
+        parameters["SEEDS"] = list(seeds)
     plannable = set(parameters) <= {"PROFILE", "SEEDS"}  # a plan knows the profile and the seeds, nothing else
     for nb in numbered_notebooks(args.numbers, args.group):
         runs = [({}, nb.name)]

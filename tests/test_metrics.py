@@ -140,3 +140,13 @@ def test_a_memorising_generator_is_degenerate():
     mem = memorisation_check(training[::2], training)
     assert "memorises" in degenerate_reason(0.5, None, 10, memorisation=mem)
     assert degenerate_reason(0.5, None, 10, memorisation={**mem, "memorising": False}) == ""
+
+
+def test_memorisation_check_with_duplicated_training_images():
+    from colalib.memorisation import memorisation_check
+    rng = np.random.default_rng(2)
+    training = rng.integers(0, 256, (30, 8, 8, 3), dtype=np.uint8)
+    training[1] = training[0]   # an exact duplicate: its nearest-other distance is 0
+    near = np.repeat(training[:1], 20, 0)
+    near = (near + rng.normal(0, 5, near.shape)).clip(0, 255).astype(np.uint8)
+    assert memorisation_check(near, training)["memorising"]   # copies of the duplicated image are still flagged

@@ -86,3 +86,13 @@ def test_classifier_bridge_improves_with_more_surrogate_points():
     r = T.classifier_crossover_experiment(3, [3, 60], 0.1, repeats=15, test_points=1000, seed=0)
     assert r["surrogate_mean"][1] > r["surrogate_mean"][0]
     assert r["predicted_n"] == pytest.approx(3 * 2 / (2 - 3 * 0.01))
+
+
+def test_prop3_near_prediction_edge_cases():
+    # no grid point at or below the prediction: nothing brackets it
+    assert T.crossover_near_prediction(_bridge(1.5, [0.85, 0.9, 0.9, 0.9, 0.9]))["status"] == "not resolved"
+    # a prediction exactly on a grid point: the next point is the first past it
+    assert T.crossover_near_prediction(_bridge(10.0, [0.7, 0.75, 0.8, 0.9, 0.9]))["status"] == "holds"
+    # Cor. 1.1 predicts no crossover: a resolved win contradicts it, none is not enough to say
+    assert T.crossover_near_prediction(_bridge(float("inf"), [0.7, 0.75, 0.8, 0.9, 0.9]))["status"] == "does not hold"
+    assert T.crossover_near_prediction(_bridge(float("inf"), [0.7, 0.75, 0.8, 0.8, 0.8]))["status"] == "not resolved"

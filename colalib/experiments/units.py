@@ -130,9 +130,11 @@ def fid_unit(method: str, subset: ImageDataset, scola: RunConfig, exp: Generatio
              cache: ArtifactCache, device, progress: bool = True, gan: GANConfig | None = None) -> dict:
     """FID of ``exp.n_fid`` samples of ``method`` trained on ``subset`` against the test split (cached), and for a
     generator the memorisation check of the same samples against ``subset`` (``memorisation``:
-    :func:`colalib.memorisation.memorisation_check`; absent from units cached before it existed).
+    :func:`colalib.memorisation.memorisation_check`; added to a unit cached before the check existed on its first
+    read).
     ``method="real"`` scores the real subset itself (its own size). The model's configuration is
     :func:`model_config` of ``method``, ``scola`` and ``gan``."""
+    from ..memorisation import memorisation_check
     from ..metrics import fid_against_dataset, fid_weights_info
     scola = model_config(method, scola, gan)
     key = _unit_key(unit="fid", method=method, data=dataset_fingerprint(subset), n_fid=exp.n_fid,
@@ -148,11 +150,18 @@ def fid_unit(method: str, subset: ImageDataset, scola: RunConfig, exp: Generatio
         result = fid_against_dataset(images, exp.dataset, "test", exp.n_real_fid, device=device, progress=progress,
                                      gen_labels=labels, cache=cache)
         if method != "real":
-            from ..memorisation import memorisation_check
             result["memorisation"] = memorisation_check(images, subset.images)
         return result
 
-    return cache.get_or_compute("fid", key, compute)
+    result = cache.get_or_compute("fid", key, compute)
+    if method != "real" and "memorisation" not in result:
+        # a unit cached before the check existed: check the same samples now (the model is cached, sampling is
+        # seeded) and store the result under the same key, so that no generator goes unchecked
+        model = fit_model(_method_class(method), scola, subset, cache, device, progress)
+        images, _ = model.sample(exp.n_fid, seed=scola.seed + 1)
+        result = {**result, "memorisation": memorisation_check(images, subset.images)}
+        cache.save("fid", key, result)
+    return result
 
 
 def reference_classifier(dataset: str, per_class: int, clf: ClassifierConfig, cache: ArtifactCache | None = None,
