@@ -97,15 +97,15 @@ def step_iii_plan(plan: PlanBuilder, exp) -> None:
                      exp.synthetic_per_class)
 
 
-def classification_notebook_plan(exp: ClassificationExperimentConfig, gap_exp=None) -> list[Task]:
+def classification_notebook_plan(exp: ClassificationExperimentConfig, table5_2: bool = True) -> list[Task]:
     """Notebook 05's whole plan: Table 5.1 / Fig. 5.1 (:func:`colalib.experiments.classification_study.
-    classification_plan`) and, with ``gap_exp`` (the notebook's CIFAR-10 studies), Table 5.2, the gap study and the
-    step-III study; a unit two parts share (Table 5.1's Mix arm is the gap study's default reading) is planned once."""
+    classification_plan`) and, with ``table5_2`` (on CIFAR-10), Table 5.2's classifiers; a unit two parts share
+    (Table 5.1's Mix arm at the largest size is Table 5.2's resnet20 row) is planned once. The gap and step-III
+    studies are notebook 08's (:func:`gap_plan`)."""
     plan = PlanBuilder()
     plan.extend(classification_plan(exp))
-    if gap_exp is not None:
+    if table5_2:
         table5_2_plan(plan, exp)
-        gap_plan(plan, gap_exp)
     return plan.tasks
 
 

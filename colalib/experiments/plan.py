@@ -17,14 +17,19 @@ __all__ = ["EXECUTORS", "Task", "check_plan", "classification_plan", "fill", "fi
 
 def _classification_plan(profile: str, dataset: str | None, seeds: tuple[int, ...] | None = None) -> list[Task]:
     """Notebook 05's plan: Table 5.1 / Fig. 5.1 (with ``seeds``, the notebook's ``SEEDS``, when given) and, on
-    CIFAR-10 (the notebook's ``DATASET``; digits in the smoke profile), its studies: Table 5.2, the gap study, the
-    step-III study (their own seeds)."""
-    from ..gap import GapStudyConfig
+    CIFAR-10 (the notebook's ``DATASET``; digits in the smoke profile), Table 5.2."""
     from .gap_plan import classification_notebook_plan
     over = {"dataset": dataset} if dataset else {}
-    studies = dataset in (None, "cifar10")
     main = ClassificationExperimentConfig.for_profile(profile, **over, **({"seeds": seeds} if seeds else {}))
-    return classification_notebook_plan(main, GapStudyConfig.for_profile(profile, **over) if studies else None)
+    return classification_notebook_plan(main, table5_2=dataset in (None, "cifar10"))
+
+
+def _gap_study_plan(profile: str, dataset: str | None) -> list[Task]:
+    """Notebook 08's plan (beyond the thesis): the gap study and the step-III study on CIFAR-10 (their own seeds)."""
+    from ..gap import GapStudyConfig
+    from .gap_plan import gap_plan, planned
+    over = {"dataset": dataset} if dataset else {}
+    return planned(gap_plan, GapStudyConfig.for_profile(profile, **over))
 
 
 def notebook_plan(notebook: str, profile: str, dataset: str | None = None,
@@ -43,6 +48,7 @@ def notebook_plan(notebook: str, profile: str, dataset: str | None = None,
              "04": lambda: ablation_plan(AblationExperimentConfig.for_profile(profile, **over)),
              "05": lambda: _classification_plan(profile, dataset, over.get("seeds")),
              "06": lambda: fid_inadequacy_plan(FIDInadequacyConfig.for_profile(profile, **over)),
+             "08": lambda: _gap_study_plan(profile, dataset),
              "07": lambda: peers_plan(PeersExperimentConfig.for_profile(profile, **over),
                                       toy=ToyConfig.for_profile(profile))}
     number = notebook.zfill(2)[:2]
