@@ -90,17 +90,17 @@ COVERAGE: tuple[CoverageItem, ...] = (
     CoverageItem("Fig. 5.1", "Real / Synthetic / Mix vs size, CIFAR-100 and STL-10",
                  ("05_classification_cifar100/accuracy_vs_size_cifar100", "05_classification/accuracy_vs_size_cifar10"),
                  ("05_classification_cifar100/table5_1.csv",), "CIFAR-100 (JPEG q95); CIFAR-10 (an analogue)",
-                 "CIFAR-100 quick: 5 and 20 per class, one subset (not a ranking); the thesis's values are not legible "
+                 "CIFAR-100 quick: 5 and 20 per class, 3 paired subsets; the thesis's values are not legible "
                  "(the figure is an image); STL-10 **missing**", (("05_classification_cifar100", ""),)),
     CoverageItem("Table 5.1 gap", "why our Mix is below Table 5.1 (beyond the thesis)",
-                 ("05_classification/gap_to_table5_1*", "05_classification/step_iii_quality",
-                  "05_classification/spread_effect"), ("05_classification/gap_to_table5_1.csv",), "CIFAR-10",
-                 "quick, 3 subsets; the readings: [known_gaps.md](known_gaps.md)"),
+                 ("08_gap_study/gap_to_table5_1*", "08_gap_study/step_iii_quality",
+                  "08_gap_study/spread_effect"), ("08_gap_study/gap_to_table5_1.csv",), "CIFAR-10",
+                 "quick, 3 subsets, notebook 08 (`make studies`); the readings: [known_gaps.md](known_gaps.md)"),
     CoverageItem("Fig. 5.2", "similarity measures in step II", ("04_ablations/fig5_2_*",),
                  ("04_ablations/fig5_2_similarity.csv",), "CIFAR-10, 50 per class", "quick; VGG16 missing (weights "
                  "offline)", (("04_ablations", "Fig. 5.2"),)),
     CoverageItem("Table 5.2", "classifier architectures on Mix", (), ("05_classification/table5_2.csv",),
-                 "CIFAR-10, 50 per class", "quick, one seed (not a ranking)", (("05_classification", "Table 5.2"),)),
+                 "CIFAR-10, 50 per class", "quick, 3 paired subsets", (("05_classification", "Table 5.2"),)),
     CoverageItem("ch. 6", "Lemma 1, Props. 1-3, Cors.", ("01_theory/*",), ("01_theory/prop1_thresholds.csv",),
                  "simulated", "reproduced (Monte Carlo vs closed form)", (("01_theory", ""),)),
     CoverageItem("App. A Fig. 1, 2", "concentrated vs sparse latent codes; FID vs CAS",

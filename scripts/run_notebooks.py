@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))
 from colalib.config import DEFAULT_PROFILE, check_profile  # noqa: E402
 
 # What `make figures` runs (every claim of the thesis) and what `make studies` runs (analyses beyond the thesis).
-GROUPS: dict[str, tuple[str, ...]] = {"figures": ("01", "02", "03", "04", "05", "06"), "studies": ("07",)}
+GROUPS: dict[str, tuple[str, ...]] = {"figures": ("01", "02", "03", "04", "05", "06"), "studies": ("07", "08")}
 
 
 def numbered_notebooks(selection: list[str] | None = None, group: str | None = None) -> list[Path]:

@@ -76,12 +76,21 @@ def _check_07(results: Path) -> None:
         assert 0 <= r["quality"] <= 1 and 0 <= r["diversity"] <= 1 and "failed" in r
 
 
+def _check_08(results: Path) -> None:
+    runs = _table(results, "gap_runs")
+    assert {r["kind"] for r in runs} >= {"default", "step III", "protocol"}
+    assert all(0 <= r["mix"] <= 1 and 0 <= r["real"] <= 1 for r in runs)
+    claims = _table(results, "vs_thesis")
+    readings = {r["reading"] for r in runs if r["kind"] != "default"}
+    assert len(claims) == len(readings) * len({r["size"] for r in runs}), "one verdict per reading and size"
+
+
 # Floors on the smoke data (scikit-learn digits, seconds of training; chance 0.1). MMDC reaches about 0.3 there; the
 # smoke classifiers train for a few steps only and stay near chance, so no accuracy floor is set for them.
 SMOKE_FLOORS = {"02_mmdc_acc": 0.2}
 RECORDED_CHECKS = {"01_theory": _check_01, "02_clustering": _check_02, "03_generation": _check_03,
                    "04_ablations": _check_04, "05_classification": _check_05, "06_fid_inadequacy": _check_06,
-                   "07_peers": _check_07}
+                   "07_peers": _check_07, "08_gap_study": _check_08}
 
 
 def check_recorded_metrics(stem: str, results: Path) -> None:

@@ -187,7 +187,7 @@ def test_the_ablation_plan_plans_a_shared_unit_once():
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("notebook", ["02", "04", "05", "06"])
+@pytest.mark.parametrize("notebook", ["02", "04", "05", "06", "08"])
 def test_a_filled_plan_leaves_nothing_for_the_notebook(notebook, tmp_path, monkeypatch):
     """Notebooks 02, 04, 05 (with Table 5.2, the gap study and the step-III study) and 06 (smoke): after their plan is
     filled, the calls the notebook makes compute nothing."""
@@ -220,10 +220,12 @@ def test_a_filled_plan_leaves_nothing_for_the_notebook(notebook, tmp_path, monke
         fit_or_load(GLO, gen, data, cache, progress=False)
     elif notebook == "05":
         from colalib.experiments import classifier_ablation
-        from colalib.gap import GapStudyConfig, gap_study, step_iii_study
-        exp, gap_exp = ClassificationExperimentConfig.for_profile("smoke"), GapStudyConfig.for_profile("smoke")
+        exp = ClassificationExperimentConfig.for_profile("smoke")
         assert classification_experiment(exp, cache, progress=False)
         assert classifier_ablation(exp, cache, progress=False)
+    elif notebook == "08":
+        from colalib.gap import GapStudyConfig, gap_study, step_iii_study
+        gap_exp = GapStudyConfig.for_profile("smoke")
         assert gap_study(gap_exp, cache, progress=False, combine=False)
         assert step_iii_study(gap_exp, cache, progress=False)
     elif notebook == "04":
@@ -273,15 +275,23 @@ def test_the_fid_inadequacy_plan_sweeps_every_seed_and_transfers_on_the_first():
 
 
 def test_the_classification_plan_holds_each_shared_unit_once():
-    """Notebook 05 (quick): Table 5.1's Mix arm at 10 per class is the gap study's default reading, and the step-III
-    readings share their subset's fit; on CIFAR-100 only Table 5.1 / Fig. 5.1 is planned."""
+    """Notebook 05 (quick) plans Table 5.1's units and Table 5.2's, each shared unit once (Table 5.2's resnet20 row is
+    Table 5.1's Mix arm at 50 per class); notebook 08's gap study computes its default reading with the very units of
+    notebook 05 (the same signatures, so the same cache entries), and its step-III readings share their subset's fit;
+    on CIFAR-100 only Table 5.1 / Fig. 5.1 is planned."""
+    from colalib.experiments.tasks import unit_signature
     tasks = notebook_plan("05", "quick")
     check_plan(tasks)
     keys = [t.key for t in tasks]
-    assert "mix/cifar10/10/0" in keys and not any(k.startswith("mix/cifar10/10/0/default") for k in keys)
     assert "mix/cifar10/50/0/resnet32" in keys and "mix/cifar10/50/0/resnet20" not in keys
-    covariance = next(t for t in tasks if t.key == "mix/cifar10/10/0/sample covariance, tangent")
-    assert covariance.deps == ("scola/cifar10/10/0",)
+    assert {k.split("/")[3] for k in keys if k.count("/") >= 3} == {"0", "1", "2"}   # 3 paired subsets
+    gap = notebook_plan("08", "quick")
+    check_plan(gap)
+    signatures = {unit_signature(t.fn, t.kwargs): t.key for t in tasks}
+    default = next(t for t in gap if t.key.startswith("mix/cifar10/10/0/default"))
+    assert signatures.get(unit_signature(default.fn, default.kwargs)) == "mix/cifar10/10/0"
+    covariance = next(t for t in gap if t.key == "mix/cifar10/10/0/sample covariance, tangent")
+    assert covariance.deps == ("fit/scola/cifar10/10/0/default (Ledoit-Wolf, ambient, re-projected)",)
     c100 = [t.key.split("/")[0] for t in notebook_plan("05", "quick", "cifar100")]
     assert set(c100) == {"scola", "real", "synthetic", "mix"}
 
@@ -412,7 +422,7 @@ def test_make_figures_and_make_studies_split_the_notebooks():
     every = [p.name[:2] for p in rn.numbered_notebooks()]
     figures = [p.name[:2] for p in rn.numbered_notebooks(group="figures")]
     studies = [p.name[:2] for p in rn.numbered_notebooks(group="studies")]
-    assert figures == ["01", "02", "03", "04", "05", "06"] and "07" in studies
+    assert figures == ["01", "02", "03", "04", "05", "06"] and studies == ["07", "08"]
     assert sorted(figures + studies) == every   # every notebook in exactly one group
     with pytest.raises(SystemExit, match="No group"):
         rn.numbered_notebooks(group="thesis")

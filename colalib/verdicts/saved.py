@@ -1,0 +1,126 @@
+"""Verdict tables recomputed from a notebook's saved tables (``results/NN_name/*.csv``): :func:`claims_from_results`,
+and ``python -m colalib.verdicts <folders>``, which rewrites their ``vs_thesis.csv``."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Sequence
+
+from .chapters import (
+    ablation_claims,
+    classification_claims,
+    classifier_size_claims,
+    clustering_claims,
+    fid_inadequacy_claims,
+    theory_claims,
+)
+from .generation import generation_claims
+from .rules import STATUSES, hours_per_subset, with_cost
+from .studies import gap_claims, peers_claims
+
+
+def _typed(rows: Sequence[dict]) -> list[dict]:
+    """CSV rows with ``size`` / ``seed`` as integers and numeric columns as floats where they parse."""
+    out = []
+    for r in rows:
+        d = {}
+        for k, v in r.items():
+            if k in ("size", "seed") and v not in ("", None):
+                d[k] = int(float(v))
+            else:
+                try:
+                    d[k] = float(v) if k in ("accuracy", "fid", "cas", "mix", "acc", "spread") else v
+                except (TypeError, ValueError):
+                    d[k] = v
+        out.append(d)
+    return out
+
+
+def _table(folder: Path, stem: str) -> list[dict]:
+    from ..runner import read_csv
+    return _typed(read_csv(folder / f"{stem}.csv"))
+
+
+def _generation_claims_from(folder: Path, record: dict) -> list[dict]:
+    beside = [_table(folder, p.stem) for p in sorted(folder.glob("fid_cas_runs_*.csv"))]
+    return [c for rows in [_table(folder, "fid_cas_runs")] + beside for c in generation_claims(rows, record["profile"])]
+
+
+def _classification_claims_from(folder: Path, record: dict) -> list[dict]:
+    import ast
+    out = classification_claims(_table(folder, "runs"), record["params"].get("dataset", "cifar10"), record["profile"])
+    if (folder / "table5_2.csv").exists():
+        out += classifier_size_claims([{**r, "seed_accuracies": ast.literal_eval(r["seed_accuracies"])}
+                                       for r in _table(folder, "table5_2")])
+    return out
+
+
+# notebook -> its verdict table from its saved tables and run record (the functions the notebook calls)
+FROM_RESULTS = {
+    "01_theory": lambda folder, record: _theory_claims_from(folder),
+    "02_clustering": lambda folder, record: clustering_claims(_table(folder, "clustering_scores")),
+    "03_generation": _generation_claims_from,
+    "04_ablations": lambda folder, record: ablation_claims(_table(folder, "table4_3_generators"),
+                                                           _table(folder, "fig5_2_similarity"), record["profile"]),
+    "05_classification": _classification_claims_from,
+    "06_fid_inadequacy": lambda folder, record: fid_inadequacy_claims(_table(folder, "spread_sweep")),
+    "07_peers": lambda folder, record: peers_claims(_table(folder, "peers_runs")),
+    "08_gap_study": lambda folder, record: _gap_claims_from(folder, record),
+}
+
+
+def _gap_claims_from(folder: Path, record: dict) -> list[dict]:
+    from .. import published
+    runs = [{**r, "mix": float(r["mix"])} for r in _table(folder, "gap_runs")]
+    return gap_claims(runs, published.scola_mix(record["params"].get("dataset", "cifar10")))
+
+
+def claims_from_results(folder: str | Path) -> list[dict]:
+    """The verdict table of a notebook recomputed from its saved result tables (``results/NN_name/*.csv``) with the
+    functions the notebook calls, and the CPU hours of the subsets still needed (:func:`with_cost`): for committed
+    results whose notebook has not been re-run since, and to check that a committed ``vs_thesis.csv`` is what the
+    current verdict rules give (``results/05_classification_cifar100`` is notebook 05's)."""
+    folder = Path(folder)
+    base = next((b for b in FROM_RESULTS if folder.name.startswith(b)), None)
+    if base is None:
+        raise ValueError(f"No verdict table is defined for {folder.name}; known: {sorted(FROM_RESULTS)}")
+    record = json.loads((folder / "run.json").read_text())
+    return with_cost(FROM_RESULTS[base](folder, record), hours_per_subset(folder))
+
+
+def _theory_claims_from(folder: Path) -> list[dict]:
+    """:func:`theory_claims` from notebook 01's saved tables."""
+    from ..runner import read_csv
+    truth = {"True": True, "False": False}
+    lemma1 = [{**r, "within 3 se": truth[r["within 3 se"]]} for r in read_csv(folder / "lemma1.csv")]
+    prop1 = [{**r, "agree": truth[r["agree"]]} for r in read_csv(folder / "prop1_thresholds.csv")]
+    tails = read_csv(folder / "prop2_tails.csv")
+    violations = sum((float(r["p_real"]) > float(r["bound_real"]))
+                     + (float(r["p_surrogate"]) > float(r["bound_surrogate"])) for r in tails)
+    thesis = read_csv(folder / "prop2_statement.csv")[0]
+    check = {"checked": int(thesis["grid points checked"]), "disagreements": int(thesis["disagreements"])}
+    prop3 = [{**r, "predicted n": float(r["predicted n"])} for r in read_csv(folder / "prop3_classifier.csv")]
+    return theory_claims(lemma1, prop1, check, violations, 2 * len(tails), prop3)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write ``vs_thesis.csv`` into each given results folder from its saved tables:
+    ``python -m colalib.verdicts results/03_generation results/06_fid_inadequacy``."""
+    import argparse
+
+    from ..cache import atomic_write_text
+    from ..runner import rows_to_csv
+    from ..utils import git_commit
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("folders", nargs="+")
+    args = parser.parse_args(argv)
+    for folder in args.folders:
+        rows = claims_from_results(folder)
+        record = json.loads((Path(folder) / "run.json").read_text())
+        rules = git_commit()[:12]
+        for r in rows:
+            r["from"] = (f"saved tables of the {record['profile']} run at {record['git_commit'][:12]}; verdict rules "
+                         f"at {rules}")
+        atomic_write_text(Path(folder) / "vs_thesis.csv", rows_to_csv(rows))
+        print(f"{folder}/vs_thesis.csv: " + ", ".join(f"{s} {sum(r['status'] == s for r in rows)}" for s in STATUSES))
+    return 0
