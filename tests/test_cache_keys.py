@@ -1,0 +1,57 @@
+"""Cache keys are a contract: a refactor must not change what any planned unit is keyed on, or a fill started before it
+(and every cache on users' disks) silently recomputes. Each unit of every notebook's plan, in the smoke and quick
+profiles, is recorded by the hash of :func:`colalib.experiments.tasks.unit_signature` (its function and arguments,
+configs as dicts, as the unit's cache key sees them) in ``tests/data/unit_signatures.json``; the test recomputes them.
+
+A deliberate change of a recipe (a profile's field, a config default) changes keys on purpose: regenerate the record
+with ``python tests/test_cache_keys.py --write`` and say so in the commit."""
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+RECORD = Path(__file__).parent / "data" / "unit_signatures.json"
+PLANS = [("02", None), ("03", None), ("04", None), ("05", None), ("05", "cifar100"), ("06", None), ("07", None),
+         ("08", None)]
+PROFILES = ("smoke", "quick")
+
+
+def current_signatures() -> dict[str, dict[str, str]]:
+    """``{"<profile>/<notebook>[/<dataset>]": {plan key: hash of the unit's signature}}`` for every plan."""
+    from colalib.experiments.plan import notebook_plan
+    from colalib.experiments.tasks import unit_signature
+    out = {}
+    for profile in PROFILES:
+        for notebook, dataset in PLANS:
+            tasks = notebook_plan(notebook, profile, dataset)
+            out["/".join(filter(None, (profile, notebook, dataset)))] = {
+                t.key: hashlib.sha256(unit_signature(t.fn, t.kwargs).encode()).hexdigest()[:16] for t in tasks}
+    return out
+
+
+def test_every_recorded_unit_keeps_its_cache_key():
+    recorded = json.loads(RECORD.read_text())
+    now = current_signatures()
+    changed = []
+    for plan, units in recorded.items():
+        assert plan in now, f"plan {plan} is no longer built; regenerate {RECORD.name} if that is deliberate"
+        shared = set(units) & set(now[plan])
+        assert shared, f"no unit of {plan} keeps its plan key: the test would compare nothing"
+        changed += [f"{plan}: {k}" for k in sorted(shared) if units[k] != now[plan][k]]
+    assert not changed, "cache keys changed (units would be recomputed):\n" + "\n".join(changed[:20])
+
+
+def test_the_record_covers_every_quick_plan_unit_it_names():
+    """The record is not a stale subset: most units each plan builds today are recorded (new units may be added)."""
+    recorded = json.loads(RECORD.read_text())
+    for plan, units in current_signatures().items():
+        assert len(set(units) & set(recorded.get(plan, {}))) >= 0.5 * len(units), f"{plan}: record mostly stale"
+
+
+if __name__ == "__main__":
+    if "--write" in sys.argv:
+        RECORD.parent.mkdir(parents=True, exist_ok=True)
+        RECORD.write_text(json.dumps(current_signatures(), indent=1, sort_keys=True) + "\n")
+        print(f"wrote {RECORD}")
