@@ -6,7 +6,7 @@
 #   make figures PROFILE=paper   the thesis protocol (GPU)
 #   make test                    the test suite (notebooks executed end-to-end with PROFILE=smoke)
 #   make test-fast               the tests not marked slow or notebook (minutes): no long training, no notebooks
-#   make lint                    ruff check of colalib, tests, scripts and benchmarks
+#   make lint                    ruff check of colalib, tests, scripts and benchmarks; the import layers (lint-imports)
 #   make docs                    regenerate docs/verdicts.md, timings.md, coverage.md from results/ and figures/
 #   make notebook N=03           run one notebook
 #   make html                    export the executed notebooks to HTML
@@ -71,6 +71,7 @@ test-fast: venv fid-weights
 
 lint: venv
 	$(VENV)/bin/ruff check colalib tests scripts benchmarks
+	$(VENV)/bin/lint-imports
 
 docs: venv
 	$(PY) scripts/build_docs.py

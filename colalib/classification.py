@@ -284,3 +284,28 @@ def train_and_evaluate(arm: str, real: tuple[np.ndarray, np.ndarray], synthetic:
             "images_per_second": config.total_iterations * config.batch_size / seconds,
             "iterations": ran["iterations"], "images_per_set": ran["images_per_set"], "refreshes": ran["refreshes"],
             "arch": config.arch}
+
+
+def _classifier_batches(fn, images: np.ndarray, batch_size: int, device) -> np.ndarray:
+    """``fn`` (a function of a float image batch in [-1, 1]) applied batch-wise to uint8 NHWC ``images``."""
+    device = get_device(device)
+    out = [fn(to_tensor(images[s:s + batch_size], device)).float().cpu().numpy()
+           for s in range(0, len(images), batch_size)]
+    return np.concatenate(out)
+
+
+def classifier_features(classifier: torch.nn.Module, images: np.ndarray, batch_size: int = 500,
+                        device=None) -> np.ndarray:
+    """Penultimate features ``classifier.features(x)`` (CIFAR ResNet / WRN: the global-average-pooled last stage)
+    of uint8 NHWC images, in eval mode, ``(N, F)`` float32."""
+    device = get_device(device)
+    classifier.eval().to(device)
+    return _classifier_batches(classifier.features, images, batch_size, device)
+
+
+def classifier_probabilities(classifier: torch.nn.Module, images: np.ndarray, batch_size: int = 500,
+                             device=None) -> np.ndarray:
+    """Softmax class probabilities ``(N, K)`` of uint8 NHWC images, in eval mode."""
+    device = get_device(device)
+    classifier.eval().to(device)
+    return _classifier_batches(lambda x: torch.softmax(classifier(x), dim=1), images, batch_size, device)

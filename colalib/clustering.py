@@ -50,6 +50,7 @@ from sklearn.decomposition import PCA
 from .config import RunConfig
 from .data import to_tensor
 from .models import ResNet18Encoder
+from .sampling import clustering_accuracy
 from .utils import get_device, progress_bar, seed_everything
 
 
@@ -372,7 +373,6 @@ class MMDC:
                 record = self._epoch(epoch, x, gen)
                 sched.step()
                 if labels is not None:
-                    from .metrics import clustering_accuracy
                     record["acc"] = clustering_accuracy(labels, self.components[self.assignment_])
                 self.history_.append(record)
                 bar.set_postfix(loss=f"{record['assignment_loss']:.4f}", **(

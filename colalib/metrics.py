@@ -28,7 +28,8 @@ import torch
 import torch.nn.functional as F
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from .sampling import match_clusters_to_labels
+from .classification import classifier_features, classifier_probabilities  # noqa: F401  (public here too)
+from .sampling import clustering_accuracy, match_clusters_to_labels  # noqa: F401  (public here too)
 from .utils import get_device, progress_bar
 
 FID_WEIGHTS_NAME = "pt_inception-2015-12-05-6726825d.pth"
@@ -155,13 +156,6 @@ def cas(gen_images: np.ndarray, gen_labels: np.ndarray, test_images: np.ndarray,
             "n_test": len(test_images), "classifier": config.arch}
 
 
-def clustering_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Accuracy after the best one-to-one matching of clusters to labels (unmatched clusters count as wrong)."""
-    mapping = match_clusters_to_labels(y_true, y_pred)
-    mapped = np.array([mapping.get(int(c), -1) for c in y_pred])
-    return float((mapped == np.asarray(y_true)).mean())
-
-
 def clustering_scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
     """Hungarian-matched accuracy, NMI and ARI (scikit-learn)."""
     return {"acc": clustering_accuracy(y_true, y_pred), "nmi": float(normalized_mutual_info_score(y_true, y_pred)),
@@ -256,32 +250,6 @@ def checked_feature_network_accuracy(net: torch.nn.Module, test_images: np.ndarr
 
 
 @torch.no_grad()
-def _classifier_batches(fn, images: np.ndarray, batch_size: int, device) -> np.ndarray:
-    """``fn`` (a function of a float image batch in [-1, 1]) applied batch-wise to uint8 NHWC ``images``."""
-    from .data import to_tensor
-    device = get_device(device)
-    out = [fn(to_tensor(images[s:s + batch_size], device)).float().cpu().numpy()
-           for s in range(0, len(images), batch_size)]
-    return np.concatenate(out)
-
-
-def classifier_features(classifier: torch.nn.Module, images: np.ndarray, batch_size: int = 500,
-                        device=None) -> np.ndarray:
-    """Penultimate features ``classifier.features(x)`` (CIFAR ResNet / WRN: the global-average-pooled last stage)
-    of uint8 NHWC images, in eval mode, ``(N, F)`` float32."""
-    device = get_device(device)
-    classifier.eval().to(device)
-    return _classifier_batches(classifier.features, images, batch_size, device)
-
-
-def classifier_probabilities(classifier: torch.nn.Module, images: np.ndarray, batch_size: int = 500,
-                             device=None) -> np.ndarray:
-    """Softmax class probabilities ``(N, K)`` of uint8 NHWC images, in eval mode."""
-    device = get_device(device)
-    classifier.eval().to(device)
-    return _classifier_batches(lambda x: torch.softmax(classifier(x), dim=1), images, batch_size, device)
-
-
 def gan_test_accuracy(classifier: torch.nn.Module, images: np.ndarray, labels: np.ndarray, batch_size: int = 1000,
                       device=None) -> dict:
     """GAN-test (Shmelkov et al. 2018; ReGene's "generation classification accuracy", paper 002 Sec. 4.3, Fig. 4):

@@ -73,12 +73,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .classification import ClassifierConfig, train_classifier
+from .classification import ClassifierConfig, classifier_features, classifier_probabilities, train_classifier
 from .cola import DecoderConfig, LatentGenerativeModel, _as_arrays
 from .data import ImageDataset, to_tensor
 from .gan import SNResNetDiscriminator, _cpu_state
 from .latent import project_whole, step_lr
-from .metrics import classifier_features, classifier_probabilities
 from .models import CLASSIFIERS, build_classifier, build_generator
 from .sampling import LEGACY_STEP_III, balanced_labels, convex_combination_codes, fit_class_gaussians
 from .utils import progress_bar, seed_everything

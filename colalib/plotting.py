@@ -207,8 +207,8 @@ def plot_gap_readings(summary: Sequence[dict], size: int, published_mix: float |
     """Notebook 05, "Where the gap to Table 5.1 comes from": for each reading at ``size`` images per class,
     (left) Mix and Real accuracy, mean and 95 % interval over the subsets, with the published Mix beside them;
     (right) the reading's Mix minus the default's Mix on the same subsets (paired), with its 95 % interval.
-    ``summary``: rows of :func:`colalib.gap.summarise_readings`. Readings with one subset get no interval (a
-    single run, said in the axis label)."""
+    ``summary``: rows of :func:`colalib.experiments.gap_study.summarise_readings`. Readings with one subset get no
+    interval (a single run, said in the axis label)."""
     rows = [r for r in summary if r["size"] == size]
     default_steps = next((r.get("steps") for r in rows if r.get("kind") == "default"), None)
     names = [r["reading"] + (f" ({int(r['steps']):,} steps here)" if r.get("steps") and default_steps

@@ -278,6 +278,13 @@ def match_clusters_to_labels(y_true: np.ndarray, y_pred: np.ndarray, clusters: n
     return {int(clusters[r]): int(labels[c]) for r, c in zip(rows, cols)}
 
 
+def clustering_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Accuracy after the best one-to-one matching of clusters to labels (unmatched clusters count as wrong)."""
+    mapping = match_clusters_to_labels(y_true, y_pred)
+    mapped = np.array([mapping.get(int(c), -1) for c in y_pred])
+    return float((mapped == np.asarray(y_true)).mean())
+
+
 def match_components_to_classes(components: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
     """``mapping[c]`` = the class matched to component (cluster) ``c`` (:func:`match_clusters_to_labels` over
     components and classes ``0..k-1``). Used only to *score* unsupervised models (GLO, COLA) with class-based

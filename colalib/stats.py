@@ -1,7 +1,7 @@
 """Summaries over subsets and paired differences with 95 % intervals: the statistics every ordering claim of the
 notebooks rests on ("A beats B" needs the paired differences of at least 3 subsets, with their interval).
 
-Kept free of the experiment modules so that :mod:`colalib.experiments`, :mod:`colalib.gap` and
+Kept free of the experiment modules so that :mod:`colalib.experiments`, :mod:`colalib.experiments.gap_study` and
 :mod:`colalib.verdicts` all import it without cycles.
 """
 from __future__ import annotations

@@ -13,7 +13,6 @@ TIMEOUT = 120
 # every file with an ``if __name__ == "__main__"`` guard (or a package's __main__.py), as the command that runs it
 ENTRY_POINTS = {
     "colalib/verdicts/__main__.py": ["-m", "colalib.verdicts"],
-    "colalib/gap.py": ["-m", "colalib.gap"],
     "colalib/experiments/__main__.py": ["-m", "colalib.experiments"],
     "scripts/run_notebooks.py": ["scripts/run_notebooks.py"],
     "scripts/install_fid_weights.py": ["scripts/install_fid_weights.py"],

@@ -224,7 +224,7 @@ def test_a_filled_plan_leaves_nothing_for_the_notebook(notebook, tmp_path, monke
         assert classification_experiment(exp, cache, progress=False)
         assert classifier_ablation(exp, cache, progress=False)
     elif notebook == "08":
-        from colalib.gap import GapStudyConfig, gap_study, step_iii_study
+        from colalib.experiments.gap_study import GapStudyConfig, gap_study, step_iii_study
         gap_exp = GapStudyConfig.for_profile("smoke")
         assert gap_study(gap_exp, cache, progress=False, combine=False)
         assert step_iii_study(gap_exp, cache, progress=False)

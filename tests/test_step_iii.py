@@ -7,16 +7,10 @@ from colalib.classification import BatchSampler, ClassifierConfig, train_and_eva
 from colalib.cola import SCOLA, SCOLAConfig
 from colalib.data import load_dataset, small_sample
 from colalib.experiments import fit_or_load
-from colalib.gap import (
-    DEFAULT,
-    GapStudyConfig,
-    combined_reading,
-    interval95,
-    spread_diversity,
-    summarise_readings,
-    verdict,
-)
+from colalib.experiments.gap_study import spread_diversity, summarise_readings
+from colalib.experiments.readings import DEFAULT, GapStudyConfig, combined_reading
 from colalib.sampling import COVARIANCES, exp_map, fit_class_gaussians, log_map, sample_codes
+from colalib.stats import interval95, verdict
 
 
 def _sphere_codes(n_per_class=5, k=3, d=12, seed=0, common=2.0):
@@ -210,7 +204,7 @@ def test_gap_config_rejects_unknown_readings():
 @pytest.mark.slow
 def test_gap_study_pairs_each_reading_with_the_real_arm_of_its_own_recipe(tmp_path):
     from colalib.cache import ArtifactCache
-    from colalib.gap import gap_study
+    from colalib.experiments.gap_study import gap_study
     exp = GapStudyConfig.for_profile("smoke", readings=(DEFAULT, "whole-batch swapping", "classifier ~10K steps"),
                                      long_steps=12)
     rows = gap_study(exp, ArtifactCache(tmp_path), device="cpu", progress=False, combine=False)
@@ -232,7 +226,7 @@ def _finding(size, reading, kind, verdict, gain, gap=10.0, share=None):
 
 
 def test_the_gap_reading_names_only_resolved_gains_and_keeps_the_defaults_otherwise():
-    from colalib.gap import gap_reading
+    from colalib.experiments.gap_study import gap_reading
     findings = [_finding(10, "whole-batch swapping", "protocol", "better", 1.2, share=12.0),
                 _finding(10, "Gaussian, spread 2", "step III", "not resolved", 0.3),
                 _finding(10, "transductive sCOLA", "transductive", "better", 2.0)]

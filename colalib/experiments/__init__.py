@@ -5,11 +5,12 @@
   * :mod:`.registry` — the estimators by name, their configs, and the :class:`GenerativeEstimator` interface;
   * one driver module per notebook: :mod:`.clustering_study` (Sec. 3.1, notebook 02), :mod:`.generation_study`
     (ch. 4, notebook 03), :mod:`.ablations` (Sec. 4.3.1 and 5.3.1, notebook 04), :mod:`.classification_study`
-    (ch. 5, notebook 05; its CIFAR-10 studies in :mod:`colalib.gap`), :mod:`.fid_inadequacy` (App. A, notebook 06),
-    :mod:`.peers_study` (notebook 07). Every driver has one signature, ``driver(exp, cache=None, executor=None, *,
-    workers=None, scheduler=None, device=None, progress=True)``: one experiment config (its recipes come from it,
-    :class:`~.registry.ProfileRecipes`), the cache, and an executor (None: compute each unit in this process when it
-    is needed; ``"local"`` or ``"dask"``: fill the driver's plan in parallel first, :func:`.executors.prefill`);
+    (ch. 5, notebook 05), :mod:`.fid_inadequacy` (App. A, notebook 06), :mod:`.peers_study` (notebook 07),
+    :mod:`.gap_study` with :mod:`.readings` (notebook 08). Every driver has one signature, ``driver(exp,
+    cache=None, executor=None, *, workers=None, scheduler=None, device=None, progress=True)``: one experiment config
+    (its recipes come from it, :class:`~.registry.ProfileRecipes`), the cache, and an executor (None: compute each
+    unit in this process when it is needed; ``"local"`` or ``"dask"``: fill the driver's plan in parallel first,
+    :func:`.executors.prefill`);
   * :mod:`.tasks`, :mod:`.executors` and :mod:`.plan` — units as tasks with their dependencies, filled in parallel
     (locally or on Dask); each driver module holds its notebook's plan beside its driver;
   * :mod:`colalib.stats` — summaries and paired differences with 95 % intervals;

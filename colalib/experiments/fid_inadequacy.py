@@ -6,12 +6,12 @@ from typing import Any, ClassVar
 
 from ..cache import ArtifactCache
 from ..classification import ClassifierConfig
-from ..cola import SCOLA, SCOLAConfig
+from ..cola import SCOLAConfig
 from ..config import StudyConfig
-from ..data import ImageDataset, dataset_fingerprint
+from ..data import ImageDataset
 from ..utils import get_device
-from .tasks import split_of, training_subset
-from .units import fit_or_load, spread_unit
+from .subsets import split_of, training_subset
+from .units import _sweep_model, spread_unit
 
 
 @dataclass(frozen=True)
@@ -80,25 +80,6 @@ class FIDInadequacyConfig(StudyConfig):
         epochs = ({"epochs": self.transfer_epochs, "lr_step_epochs": max(1, self.transfer_epochs // 5)}
                   if self.transfer_epochs else {})
         return scola.replace(generator="cgan_res", generator_width=self.transfer_generator_width, **epochs)
-
-
-def _sweep_model(dataset: str, per_class: int | None, scola: SCOLAConfig, cache: ArtifactCache, device,
-                 progress: bool) -> tuple[Any, dict]:
-    """The swept sCOLA (cached fit) on ``per_class`` images per class (None: the whole split) and its unit key."""
-    subset = training_subset(dataset, per_class, scola.seed)
-    model = fit_or_load(SCOLA, scola, subset, cache, device, progress)
-    return model, {"config": scola.to_dict(), "data": dataset_fingerprint(subset)}
-
-
-def spread_point(dataset: str, per_class: int | None, spread: float, scola: SCOLAConfig, clf: ClassifierConfig,
-                 n_fid: int, n_real_fid: int | None, cas_per_class: int, cache: ArtifactCache | None = None,
-                 device=None, progress: bool = True) -> dict:
-    """Appendix A at one ``spread``: the row of :func:`spread_unit` for the swept sCOLA (fitted or loaded)."""
-    cache = cache or ArtifactCache()
-    device = get_device(device)
-    model, model_key = _sweep_model(dataset, per_class, scola, cache, device, progress)
-    return spread_unit(model, model_key, spread, dataset, n_fid, n_real_fid, cas_per_class, clf, cache, device,
-                       split_of(dataset, "test"), progress)
 
 
 def spread_sweep(dataset: str, per_class: int | None, spreads: tuple[float, ...], scola: SCOLAConfig,

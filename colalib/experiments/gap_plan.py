@@ -1,6 +1,6 @@
 """Notebook 05's CIFAR-10 studies as plan tasks: Table 5.2's classifiers, the gap study's readings (the Real and Mix
-arms of each reading, size and subset; :func:`colalib.gap.gap_study`) and the step-III study (sample scores and CAS
-of each reading; :func:`colalib.gap.step_iii_study`). The combination of the readings that beat the default is chosen
+arms of each reading, size and subset; :func:`.gap_study.gap_study`) and the step-III study (sample scores and CAS
+of each reading; :func:`.gap_study.step_iii_study`). The combination of the readings that beat the default is chosen
 from the readings' results, so it is not planned: the notebook runs it when there is one."""
 from __future__ import annotations
 
@@ -11,15 +11,16 @@ from ..classification import ClassifierConfig
 from ..cola import SCOLAConfig
 from ..utils import get_device
 from .classification_study import ClassificationExperimentConfig, classification_plan
-from .tasks import PlanBuilder, Task, arm_task, fit_task, judge_task, training_subset
-from .units import reference_classifier
+from .readings import READINGS, reading_configs
+from .subsets import training_subset
+from .tasks import PlanBuilder, Task, arm_task, fit_task, judge_task
+from .units import reference_classifier, step_iii_quality_unit
 
 
 def step_iii_quality_task(exp, scola: SCOLAConfig, clf: ClassifierConfig, reading: str, size: int,
                           seed: int) -> None:
-    """The sample scores of one step-III reading (:func:`colalib.gap.step_iii_quality_unit`), judged by the cached
-    reference classifier, as :func:`colalib.gap.step_iii_study` computes them."""
-    from ..gap import reading_configs, step_iii_quality_unit
+    """The sample scores of one step-III reading (:func:`.units.step_iii_quality_unit`), judged by the cached
+    reference classifier, as :func:`.gap_study.step_iii_study` computes them."""
     cache, device = ArtifactCache(), get_device(None)
     judge_clf = clf.replace(seed=0)
     judge, _ = reference_classifier(exp.dataset, exp.judge_per_class, judge_clf, cache, device, progress=False)
@@ -51,16 +52,15 @@ def table5_2_plan(plan: PlanBuilder, exp: ClassificationExperimentConfig) -> Non
 
 
 def gap_plan(plan: PlanBuilder, exp) -> None:
-    """The gap study's and the step-III study's units (``exp``: a :class:`colalib.gap.GapStudyConfig`) added to
+    """The gap study's and the step-III study's units (``exp``: a :class:`.readings.GapStudyConfig`) added to
     ``plan``."""
     gap_readings_plan(plan, exp)
     step_iii_plan(plan, exp)
 
 
 def gap_readings_plan(plan: PlanBuilder, exp) -> None:
-    """The gap study's units (:func:`colalib.gap.gap_study`) added to ``plan``: per size, subset and reading the
+    """The gap study's units (:func:`.gap_study.gap_study`) added to ``plan``: per size, subset and reading the
     Real and Mix arms."""
-    from ..gap import READINGS, reading_configs
     scola, clf = exp.scola_config(), exp.classifier_config()
     for size in exp.mix_sizes:
         for seed in exp.seeds:
@@ -74,9 +74,8 @@ def gap_readings_plan(plan: PlanBuilder, exp) -> None:
 
 
 def step_iii_plan(plan: PlanBuilder, exp) -> None:
-    """The step-III study's units (:func:`colalib.gap.step_iii_study`) added to ``plan``: the judge, then each
+    """The step-III study's units (:func:`.gap_study.step_iii_study`) added to ``plan``: the judge, then each
     step-III reading's sample scores; each CAS reading's Synthetic arm."""
-    from ..gap import READINGS, reading_configs
     scola, clf = exp.scola_config(), exp.classifier_config()
     judge = plan.add(f"judge/{exp.dataset}/{exp.judge_per_class}", judge_task, dataset=exp.dataset,
                      per_class=exp.judge_per_class, clf=clf.replace(seed=0))

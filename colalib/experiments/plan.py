@@ -26,8 +26,8 @@ def _classification_plan(profile: str, dataset: str | None, seeds: tuple[int, ..
 
 def _gap_study_plan(profile: str, dataset: str | None) -> list[Task]:
     """Notebook 08's plan (beyond the thesis): the gap study and the step-III study on CIFAR-10 (their own seeds)."""
-    from ..gap import GapStudyConfig
     from .gap_plan import gap_plan, planned
+    from .readings import GapStudyConfig
     over = {"dataset": dataset} if dataset else {}
     return planned(gap_plan, GapStudyConfig.for_profile(profile, **over))
 

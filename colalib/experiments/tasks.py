@@ -3,16 +3,15 @@ dataset names, sizes, seeds) so that worker processes can unpickle it, and :clas
 dependencies. Each task loads its data in the worker and calls the cached unit of :mod:`.units`."""
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..cache import ArtifactCache
 from ..classification import ClassifierConfig
-from ..data import ImageDataset, load_dataset, small_sample
 from ..utils import get_device
 from .registry import _method_class
-from .units import arm_unit, fid_unit, fit_model, reference_classifier
+from .subsets import split_of, training_subset
+from .units import arm_unit, fid_unit, fit_model, reference_classifier, spread_point
 
 
 @dataclass(frozen=True)
@@ -23,20 +22,6 @@ class Task:
     fn: Callable[..., Any]
     kwargs: dict = field(default_factory=dict, hash=False, compare=False)
     deps: tuple[str, ...] = ()
-
-
-@functools.lru_cache(maxsize=4)
-def split_of(dataset: str, split: str) -> ImageDataset:
-    """``load_dataset(dataset, split)``, loaded once per worker process: a worker runs many tasks on the same data.
-    The tasks only read it (subsets are new arrays)."""
-    return load_dataset(dataset, split)
-
-
-def training_subset(dataset: str, size: int | None, seed: int) -> ImageDataset:
-    """Subset ``seed`` of ``size`` images per class of ``dataset``'s training split; ``size`` 0 or None: the whole
-    split (the thesis's full-data runs)."""
-    train = split_of(dataset, "train")
-    return train if not size else small_sample(train, size, seed)
 
 
 def fit_task(method: str, dataset: str, size: int, seed: int, config: Any) -> None:
@@ -99,8 +84,7 @@ def cluster_task(config: Any, dataset: str, size: int | None, seed: int) -> None
 
 def spread_task(dataset: str, per_class: int | None, spread: float, scola: Any, clf: ClassifierConfig, n_fid: int,
                 n_real_fid: int | None, cas_per_class: int) -> None:
-    """Appendix A at one spread (:func:`colalib.experiments.fid_inadequacy.spread_point`)."""
-    from .fid_inadequacy import spread_point
+    """Appendix A at one spread (:func:`colalib.experiments.units.spread_point`)."""
     spread_point(dataset, per_class, spread, scola, clf, n_fid, n_real_fid, cas_per_class, ArtifactCache(),
                  get_device(None), progress=False)
 

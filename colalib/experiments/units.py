@@ -3,7 +3,8 @@ determines it (one model fit, one classifier arm, one FID, one reference classif
 resumes where it stopped."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+import time
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -16,9 +17,7 @@ from ..data import ImageDataset, dataset_fingerprint, fingerprint, load_dataset,
 from ..gan import GANConfig
 from ..utils import get_device
 from .registry import _method_class, model_config
-
-if TYPE_CHECKING:
-    from .generation_study import GenerationExperimentConfig
+from .subsets import split_of, training_subset
 
 
 def _unit_key(**parts: Any) -> dict:
@@ -126,7 +125,7 @@ def transductive_images(subset: ImageDataset, n: int, seed: int) -> np.ndarray:
     return test.images[idx]
 
 
-def fid_unit(method: str, subset: ImageDataset, scola: RunConfig, exp: GenerationExperimentConfig,
+def fid_unit(method: str, subset: ImageDataset, scola: RunConfig, exp: Any,
              cache: ArtifactCache, device, progress: bool = True, gan: GANConfig | None = None) -> dict:
     """FID of ``exp.n_fid`` samples of ``method`` trained on ``subset`` against the test split (cached), and for a
     generator the memorisation check of the same samples against ``subset`` (``memorisation``:
@@ -287,3 +286,51 @@ def method_model(method: str, subset: ImageDataset, scola: SCOLAConfig, gan: GAN
     """The trained model of ``method`` (``"scola"``, ``"glo"``, ``"cola"``, ``"cgan_pd"``) on ``subset``, as the
     generation experiment trains it (cached): :func:`model_config` then :func:`fit_model`."""
     return fit_model(_method_class(method), model_config(method, scola, gan), subset, cache, device, progress)
+
+
+def intra_class_ms_ssim_diversity(images: np.ndarray, labels: np.ndarray, max_pairs: int = 500, seed: int = 0) -> float:
+    """Mean over classes of MM-GAN's MS-SSIM diversity (paper 003 Eq. 3.4) of that class's images."""
+    from ..metrics import intra_diversity_ms_ssim
+    return float(np.mean([intra_diversity_ms_ssim(images[labels == c], max_pairs=max_pairs, seed=seed)
+                          for c in np.unique(labels)]))
+
+
+def step_iii_quality_unit(name: str, subset: ImageDataset, scola: SCOLAConfig, judge: Any, judge_key: dict, n: int,
+                          cache: ArtifactCache, device, progress: bool = True) -> dict:
+    """Scores of ``n`` samples of one step-III reading of the sCOLA trained on ``subset`` (cached): GAN-test
+    accuracy (realism), intra-class MS-SSIM diversity, mean pixel distance to the nearest training image
+    (memorisation; the training set's own nearest-other distance is ``train_nn_distance``)."""
+    from ..metrics import gan_test_accuracy, nearest_training_neighbours
+    key = _unit_key(unit="step_iii_quality", data=dataset_fingerprint(subset), scola=scola, judge=judge_key, n=n)
+
+    def compute() -> dict:
+        start = time.perf_counter()
+        model = fit_model(SCOLA, scola, subset, cache, device, progress)
+        images, labels = model.sample(n, seed=scola.seed + 2)
+        _, dist = nearest_training_neighbours(images, subset.images)
+        _, own = nearest_training_neighbours(subset.images, subset.images, k=2)
+        return {"gan_test": gan_test_accuracy(judge, images, labels, device=device)["gan_test"],
+                "diversity_ms_ssim": intra_class_ms_ssim_diversity(images, labels, seed=scola.seed),
+                "nn_distance": float(dist[:, 0].mean()), "train_nn_distance": float(own[:, 1].mean()),
+                "seconds": time.perf_counter() - start, "device": str(device)}
+
+    return cache.get_or_compute("step_iii_quality", key, compute)
+
+
+def _sweep_model(dataset: str, per_class: int | None, scola: SCOLAConfig, cache: ArtifactCache, device,
+                 progress: bool) -> tuple[Any, dict]:
+    """The swept sCOLA (cached fit) on ``per_class`` images per class (None: the whole split) and its unit key."""
+    subset = training_subset(dataset, per_class, scola.seed)
+    model = fit_or_load(SCOLA, scola, subset, cache, device, progress)
+    return model, {"config": scola.to_dict(), "data": dataset_fingerprint(subset)}
+
+
+def spread_point(dataset: str, per_class: int | None, spread: float, scola: SCOLAConfig, clf: ClassifierConfig,
+                 n_fid: int, n_real_fid: int | None, cas_per_class: int, cache: ArtifactCache | None = None,
+                 device=None, progress: bool = True) -> dict:
+    """Appendix A at one ``spread``: the row of :func:`spread_unit` for the swept sCOLA (fitted or loaded)."""
+    cache = cache or ArtifactCache()
+    device = get_device(device)
+    model, model_key = _sweep_model(dataset, per_class, scola, cache, device, progress)
+    return spread_unit(model, model_key, spread, dataset, n_fid, n_real_fid, cas_per_class, clf, cache, device,
+                       split_of(dataset, "test"), progress)

@@ -75,11 +75,12 @@ def peers_reading(rows: Sequence[dict], names: dict[str, str]) -> str:
 
 
 def gap_claims(gap_runs: Sequence[dict], published_mix: dict[int, float | None]) -> list[dict]:
-    """Beyond the thesis (notebook 08): for each reading of an ambiguous step (:data:`colalib.gap.READINGS`) and
-    size, whether it raises sCOLA's Mix accuracy over the default reading on the same subsets, the claim that it
-    closes part of the gap to the published Table 5.1 (``published_mix``: size -> %). Ordering claims on the paired
-    differences (reading − default, per subset) of :func:`colalib.gap.gap_study`'s rows; the transductive control is
-    named as such (never a reproduction)."""
+    """Beyond the thesis (notebook 08): for each reading of an ambiguous step
+    (:data:`colalib.experiments.readings.READINGS`) and size, whether it raises sCOLA's Mix accuracy over the default
+    reading on the same subsets, the claim that it closes part of the gap to the published Table 5.1
+    (``published_mix``: size -> %). Ordering claims on the paired differences (reading − default, per subset) of
+    :func:`colalib.experiments.gap_study.gap_study`'s rows; the transductive control is named as such (never a
+    reproduction)."""
     out = []
     for size in sorted({int(r["size"]) for r in gap_runs}):
         here = [r for r in gap_runs if int(r["size"]) == size]
