@@ -16,7 +16,8 @@ import numpy as np
 import torch
 from sklearn.mixture import GaussianMixture
 
-from .cola import LatentGenerativeModel, _as_arrays
+from .cola import LatentGenerativeModel
+from .data import as_arrays
 from .latent import project_whole
 from .sampling import match_components_to_classes  # noqa: F401  (re-exported: part of this module's API)
 
@@ -27,7 +28,7 @@ class GLO(LatentGenerativeModel):
     name = "GLO"
 
     def fit(self, x, y: np.ndarray | None = None, num_classes: int | None = None) -> "GLO":
-        images, labels, k = _as_arrays(x, y)
+        images, labels, k = as_arrays(x, y)
         k = num_classes or k or (int(labels.max()) + 1 if labels is not None else 10)
         gen = torch.Generator().manual_seed(self.config.seed)
         codes = project_whole(torch.randn(len(images), k + self.config.latent_dim, generator=gen))

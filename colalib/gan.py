@@ -29,7 +29,6 @@ at these sizes; its SNGAN-48/64 discriminators widen the channels instead).
 """
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,138 +37,29 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
-from torch.nn.utils.parametrizations import spectral_norm
 
 from .cache import atomic_torch_save
-from .cola import _as_arrays
 from .config import RunConfig
-from .data import ImageDataset, to_tensor, to_uint8
+from .data import ImageDataset, as_arrays, to_tensor, to_uint8
 from .models import build_generator
 from .sampling import balanced_labels
-from .utils import get_device, progress_bar, seed_everything
+from .sn_nets import (  # noqa: F401  (re-exported)
+    DBlock,
+    DBlockOptimized,
+    SNProjectionDiscriminator,
+    SNResNetDiscriminator,
+    _xavier,
+    d_hinge_loss,
+    g_hinge_loss,
+    sn_conv,
+    spectral_norm_weights,
+)
+from .utils import cpu_state, get_device, progress_bar, seed_everything
 
 # --------------------------------------------------------------------------------------------- layers
 
-def _xavier(module: nn.Module, gain: float) -> nn.Module:
-    """Xavier-uniform weight (Mimicry's init; applied before spectral norm, which Mimicry's in-place init of
-    ``weight.data`` also amounts to), zero bias."""
-    nn.init.xavier_uniform_(module.weight, gain)
-    if getattr(module, "bias", None) is not None:
-        nn.init.zeros_(module.bias)
-    return module
-
-
-def sn_conv(in_ch: int, out_ch: int, kernel: int, gain: float) -> nn.Module:
-    """Spectrally normalised ``kernel x kernel`` convolution, stride 1, 'same' padding."""
-    return spectral_norm(_xavier(nn.Conv2d(in_ch, out_ch, kernel, 1, kernel // 2), gain))
-
-
-class DBlockOptimized(nn.Module):
-    """First discriminator block (SNGAN's 'optimized' block): conv3-ReLU-conv3-avgpool, shortcut avgpool-conv1."""
-
-    def __init__(self, in_ch: int, out_ch: int):
-        super().__init__()
-        self.c1 = sn_conv(in_ch, out_ch, 3, math.sqrt(2.0))
-        self.c2 = sn_conv(out_ch, out_ch, 3, math.sqrt(2.0))
-        self.c_sc = sn_conv(in_ch, out_ch, 1, 1.0)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = F.avg_pool2d(self.c2(F.relu(self.c1(x))), 2)
-        return h + self.c_sc(F.avg_pool2d(x, 2))
-
-
-class DBlock(nn.Module):
-    """Discriminator residual block: ReLU-conv3-ReLU-conv3(-avgpool); learnable shortcut conv1(-avgpool) when the
-    width changes or the block downsamples, identity otherwise.
-
-    As in Mimicry (whose ReLU is in place on the block input), the shortcut receives ``relu(x)``.
-    """
-
-    def __init__(self, in_ch: int, out_ch: int, downsample: bool = False):
-        super().__init__()
-        self.downsample = downsample
-        self.c1 = sn_conv(in_ch, in_ch, 3, math.sqrt(2.0))
-        self.c2 = sn_conv(in_ch, out_ch, 3, math.sqrt(2.0))
-        self.c_sc = sn_conv(in_ch, out_ch, 1, 1.0) if (downsample or in_ch != out_ch) else None
-
-    def _pool(self, x: torch.Tensor) -> torch.Tensor:
-        return F.avg_pool2d(x, 2) if self.downsample else x
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = F.relu(x)
-        h = self._pool(self.c2(F.relu(self.c1(x))))
-        return h + (self._pool(self.c_sc(x)) if self.c_sc is not None else x)
-
-
-class SNResNetDiscriminator(nn.Module):
-    """SNGAN residual discriminator (Mimicry ``ResNetDiscriminator32``), ``forward(x) -> (N, num_outputs)`` logits.
-
-    32x32: DBlockOptimized(3, w) -> DBlock(w, w, down) -> DBlock(w, w) -> DBlock(w, w) -> ReLU -> global sum pool
-    -> SNLinear(w, num_outputs). 48 and 64 px: one more DBlock(w, w, down) after the second block (final maps 6x6
-    and 8x8). ``width`` is Mimicry's ``ndf`` (128). With ``num_outputs = 1`` it is Mimicry's SNGAN discriminator;
-    the MM-GAN (``colalib.mmgan``) uses ``num_outputs = N`` class outputs.
-    """
-
-    EXTRA_DOWN: ClassVar[dict[int, int]] = {32: 0, 48: 1, 64: 1}
-
-    def __init__(self, num_outputs: int = 1, image_size: int = 32, width: int = 128):
-        super().__init__()
-        if image_size not in self.EXTRA_DOWN:
-            raise ValueError(f"{type(self).__name__} supports image sizes {sorted(self.EXTRA_DOWN)}, "
-                             f"got {image_size}")
-        if num_outputs < 1:
-            raise ValueError(f"num_outputs must be >= 1, got {num_outputs}")
-        blocks = [DBlockOptimized(3, width), DBlock(width, width, downsample=True)]
-        blocks += [DBlock(width, width, downsample=True) for _ in range(self.EXTRA_DOWN[image_size])]
-        blocks += [DBlock(width, width), DBlock(width, width)]
-        self.blocks = nn.Sequential(*blocks)
-        self.linear = spectral_norm(_xavier(nn.Linear(width, num_outputs), 1.0))
-
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        """``h``: ReLU of the last block, summed over space, ``(N, width)``."""
-        return F.relu(self.blocks(x)).sum(dim=(2, 3))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.linear(self.features(x))
-
-
-class SNProjectionDiscriminator(SNResNetDiscriminator):
-    """cGAN-PD discriminator (Miyato & Koyama 2018; Mimicry ``ResNetDiscriminator32``), ``forward(x, y) -> (N, 1)``.
-
-    The :class:`SNResNetDiscriminator` trunk with one output, ``SNLinear(w, 1)(h) + <SNEmbedding(y), h>``.
-    """
-
-    def __init__(self, num_classes: int, image_size: int = 32, width: int = 128):
-        if num_classes < 1:
-            raise ValueError(f"num_classes must be >= 1, got {num_classes}")
-        super().__init__(1, image_size, width)
-        self.num_classes = num_classes
-        embed = nn.Embedding(num_classes, width)
-        nn.init.xavier_uniform_(embed.weight, 1.0)
-        self.embed = spectral_norm(embed)
-
-    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        h = self.features(x)
-        return self.linear(h) + (self.embed(y) * h).sum(dim=1, keepdim=True)
-
-
-def spectral_norm_weights(module: nn.Module) -> dict[str, torch.Tensor]:
-    """The normalised weight of every spectrally normalised layer of ``module``, by layer name."""
-    return {name: m.weight for name, m in module.named_modules()
-            if hasattr(m, "parametrizations") and "weight" in m.parametrizations}
-
 
 # --------------------------------------------------------------------------------------------- losses
-
-def d_hinge_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-    """Discriminator hinge loss ``E[relu(1 - D(x))] + E[relu(1 + D(G(z)))]`` (Lim & Ye 2017; Mimicry)."""
-    return F.relu(1.0 - real_logits).mean() + F.relu(1.0 + fake_logits).mean()
-
-
-def g_hinge_loss(fake_logits: torch.Tensor) -> torch.Tensor:
-    """Generator hinge loss ``-E[D(G(z))]``."""
-    return -fake_logits.mean()
 
 
 def linear_decay_lr(base: float, step: int, num_steps: int) -> float:
@@ -295,7 +185,7 @@ class CGANPD:
     def fit(self, x: ImageDataset | np.ndarray, y: np.ndarray | None = None,
             num_classes: int | None = None) -> "CGANPD":
         """Train on labelled images: ``fit(dataset)`` or ``fit(images uint8 NHWC, labels)``."""
-        images, labels, k = _as_arrays(x, y)
+        images, labels, k = as_arrays(x, y)
         if labels is None:
             raise ValueError("CGANPD.fit needs labels: fit(dataset) or fit(images, labels)")
         return self._fit_arrays(images, labels, num_classes or k or int(labels.max()) + 1)
@@ -417,7 +307,7 @@ class CGANPD:
     def state(self) -> dict:
         self._check_fitted()
         return {"class": type(self).__name__, "config": self.config.to_dict(),
-                "generator": _cpu_state(self.generator), "discriminator": _cpu_state(self.discriminator),
+                "generator": cpu_state(self.generator), "discriminator": cpu_state(self.discriminator),
                 "num_classes": self.num_classes_, "image_size": self.image_size_, "history": self.history_,
                 "train_seconds": self.train_seconds_, "images_per_second": self.images_per_second_,
                 "steps_per_second": self.steps_per_second_}
@@ -450,7 +340,3 @@ class CGANPD:
 def _set_lr(opt: torch.optim.Optimizer, lr: float) -> None:
     for group in opt.param_groups:
         group["lr"] = lr
-
-
-def _cpu_state(module: nn.Module) -> dict[str, torch.Tensor]:
-    return {k: v.detach().cpu() for k, v in module.state_dict().items()}

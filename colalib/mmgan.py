@@ -50,8 +50,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .cola import _as_arrays
-from .data import ImageDataset
+from .data import ImageDataset, as_arrays
 from .gan import CGANPD, BatchStream, GANConfig, SNResNetDiscriminator
 from .models import build_generator
 from .sampling import balanced_labels
@@ -213,7 +212,7 @@ class MMGAN(CGANPD):
             num_classes: int | None = None) -> "MMGAN":
         """Train on images: ``fit(dataset)`` / ``fit(images, labels)`` (supervised), ``fit(images)`` (unsupervised,
         labels ignored)."""
-        images, labels, k = _as_arrays(x, y)
+        images, labels, k = as_arrays(x, y)
         if not self.config.supervised:
             if not self.config.num_components:
                 raise ValueError("The unsupervised MM-GAN needs num_components (K) in its MMGANConfig")

@@ -97,3 +97,8 @@ def progress_bar(iterable: Any, desc: str, progress: bool = True, **kwargs: Any)
     residue in their outputs), or when nobody watches (:func:`interactive_output`)."""
     off = not progress or os.environ.get("COLA_PROGRESS") == "0" or not interactive_output()
     return tqdm(iterable, desc=desc, disable=off, leave=False, **kwargs)
+
+
+def cpu_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """A module's state dict detached and on the CPU (what an estimator's ``state()`` saves)."""
+    return {k: v.detach().cpu() for k, v in module.state_dict().items()}

@@ -9,16 +9,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from colalib.augment import _rotate_hue, colour_jitter, crop_resize, rotate_batch
 from colalib.clustering import (
     MMDC,
     MMDCConfig,
     MMDCEncoder,
-    _rotate_hue,
-    colour_jitter,
-    crop_resize,
     hungarian_assign_batch,
     kmeans_baseline,
-    rotate_batch,
     sample_gmm_targets,
     target_loss,
 )
