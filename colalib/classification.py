@@ -14,7 +14,6 @@ Arms (ch. 5): **Real** (the small subset), **Synthetic** (only images generated 
     with replacement), so the training distribution is exactly 50% real / 50% synthetic whatever the sizes;
   * Synthetic: ``synthetic_per_class`` generated images per class (default 500), the same set as the Mix's
     synthetic half.
-WRN-16-8 for Tiny ImageNet: :meth:`ClassifierConfig.wrn_tiny_imagenet` (200 epochs, lr x0.2 every 60).
 """
 from __future__ import annotations
 
@@ -90,14 +89,6 @@ class ClassifierConfig(RunConfig):
     @property
     def total_iterations(self) -> int:
         return self.epochs * self.iters_per_epoch
-
-    @classmethod
-    def wrn_tiny_imagenet(cls, profile: str = "paper", **overrides: Any) -> "ClassifierConfig":
-        """WRN-16-8 recipe for Tiny ImageNet (App. C.3): 200 epochs, lr 0.1 x0.2 every 60 epochs."""
-        base = {"arch": "wrn16_8", "epochs": 200, "lr_decay": 0.2, "lr_step_epochs": 60}
-        if profile != "paper":
-            base.update(cls.PROFILES[profile])
-        return cls.for_profile(profile, **{**base, **overrides})
 
 
 def augment_batch(x: torch.Tensor, generator: torch.Generator, pad: int = 4) -> torch.Tensor:
@@ -243,22 +234,6 @@ def evaluate(model: nn.Module, images: np.ndarray, labels: np.ndarray, batch_siz
              device: str | torch.device | None = None) -> float:
     """Top-1 accuracy in [0, 1]."""
     return float((predict(model, images, batch_size, device) == np.asarray(labels)).mean())
-
-
-def make_mix(real_x: np.ndarray, real_y: np.ndarray, syn_x: np.ndarray, syn_y: np.ndarray, n: int,
-             real_fraction: float = 0.5, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A materialised Mix set of ``n`` images with exactly ``round(n * real_fraction)`` real ones (drawn with
-    replacement when the pool is smaller); returns images, labels and an is-real mask. The training loop
-    realises the same proportion batch by batch (:class:`BatchSampler`)."""
-    rng = np.random.default_rng(seed)
-    n_real = int(round(n * real_fraction))
-    ri = rng.choice(len(real_x), n_real, replace=n_real > len(real_x))
-    si = rng.choice(len(syn_x), n - n_real, replace=(n - n_real) > len(syn_x))
-    x = np.concatenate([real_x[ri], syn_x[si]])
-    y = np.concatenate([real_y[ri], syn_y[si]])
-    is_real = np.concatenate([np.ones(n_real, bool), np.zeros(n - n_real, bool)])
-    order = rng.permutation(n)
-    return x[order], y[order], is_real[order]
 
 
 def train_and_evaluate(arm: str, real: tuple[np.ndarray, np.ndarray], synthetic: tuple[np.ndarray, np.ndarray] | None,

@@ -155,16 +155,6 @@ def fid_against_dataset(gen_images: np.ndarray, dataset: str, split: str = "test
     return out
 
 
-def cas(gen_images: np.ndarray, gen_labels: np.ndarray, test_images: np.ndarray, test_labels: np.ndarray,
-        num_classes: int, classifier_config=None, device=None, progress: bool = True) -> dict:
-    """Classification Accuracy Score: train on generated images only, accuracy on the real test set."""
-    from .classification import ClassifierConfig, evaluate, train_classifier
-    config = classifier_config or ClassifierConfig()
-    model = train_classifier(gen_images, gen_labels, num_classes, config, device=device, progress=progress)
-    return {"cas": evaluate(model, test_images, test_labels, device=device), "n_train": len(gen_images),
-            "n_test": len(test_images), "classifier": config.arch}
-
-
 def clustering_scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
     """Hungarian-matched accuracy, NMI and ARI (scikit-learn)."""
     return {"acc": clustering_accuracy(y_true, y_pred), "nmi": float(normalized_mutual_info_score(y_true, y_pred)),

@@ -8,7 +8,6 @@ from colalib.classification import (
     ClassifierConfig,
     augment_batch,
     evaluate,
-    make_mix,
     train_and_evaluate,
     train_classifier,
 )
@@ -54,13 +53,6 @@ def test_sampler_visits_every_image_once_per_pass():
     sampler = BatchSampler([pool], [1.0], 5, torch.Generator().manual_seed(0))
     seen = torch.cat([sampler.next()[1] for _ in range(2)])
     assert sorted(seen.tolist()) == list(range(10))
-
-
-def test_make_mix_proportions():
-    rx, ry = np.zeros((5, 4, 4, 3), np.uint8), np.zeros(5, int)
-    sx, sy = np.ones((100, 4, 4, 3), np.uint8), np.ones(100, int)
-    x, y, is_real = make_mix(rx, ry, sx, sy, 40)
-    assert is_real.sum() == 20 and np.all(x[is_real] == 0) and np.all(x[~is_real] == 1)
 
 
 def test_iterations_do_not_depend_on_set_size():

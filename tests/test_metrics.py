@@ -6,7 +6,6 @@ import pytest
 import torch
 
 from colalib import metrics as M
-from colalib.classification import ClassifierConfig
 
 HAVE_WEIGHTS = M.fid_weights_path().exists()
 
@@ -56,23 +55,6 @@ def test_intra_class_diversity_grows_with_spread():
     tight = M.intra_class_diversity(rng.normal(0, 0.1, (100, 8)), labels)["mean"]
     wide = M.intra_class_diversity(rng.normal(0, 1.0, (100, 8)), labels)["mean"]
     assert wide > 5 * tight
-
-
-@pytest.mark.slow
-def test_cas_of_separable_generated_data_is_high():
-    rng = np.random.default_rng(0)
-    colours = np.array([[255, 0, 0], [0, 255, 0], [0, 0, 255]], np.uint8)
-
-    def make(n):
-        y = rng.integers(0, 3, n)
-        x = np.clip(colours[y][:, None, None, :] + rng.normal(0, 20, (n, 16, 16, 3)), 0, 255).astype(np.uint8)
-        return x, y
-
-    gx, gy = make(60)
-    tx, ty = make(60)
-    cfg = ClassifierConfig.for_profile("smoke", epochs=6, iters_per_epoch=10, lr_step_epochs=3, batch_size=32)
-    out = M.cas(gx, gy, tx, ty, 3, cfg, device="cpu", progress=False)
-    assert out["cas"] > 0.9 and out["n_train"] == 60
 
 
 def test_a_feature_network_below_chance_fails_and_the_check_draws_every_class():
