@@ -15,7 +15,7 @@ from pathlib import Path
 RECORD = Path(__file__).parent / "data" / "unit_signatures.json"
 PLANS = [("02", None), ("03", None), ("04", None), ("05", None), ("05", "cifar100"), ("06", None), ("07", None),
          ("08", None)]
-PROFILES = ("smoke", "quick")
+PROFILES = ("smoke", "quick", "paper")
 
 
 def current_signatures() -> dict[str, dict[str, str]]:
