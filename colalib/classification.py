@@ -261,6 +261,7 @@ def train_and_evaluate(arm: str, real: tuple[np.ndarray, np.ndarray], synthetic:
             "arch": config.arch}
 
 
+@torch.no_grad()
 def _classifier_batches(fn, images: np.ndarray, batch_size: int, device) -> np.ndarray:
     """``fn`` (a function of a float image batch in [-1, 1]) applied batch-wise to uint8 NHWC ``images``."""
     device = get_device(device)

@@ -248,7 +248,6 @@ def checked_feature_network_accuracy(net: torch.nn.Module, test_images: np.ndarr
     return {"accuracy": acc, "n_eval": int(len(idx)), "chance": chance}
 
 
-@torch.no_grad()
 def gan_test_accuracy(classifier: torch.nn.Module, images: np.ndarray, labels: np.ndarray, batch_size: int = 1000,
                       device=None) -> dict:
     """GAN-test (Shmelkov et al. 2018; ReGene's "generation classification accuracy", paper 002 Sec. 4.3, Fig. 4):
