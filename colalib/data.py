@@ -302,3 +302,15 @@ def as_arrays(x: ImageDataset | np.ndarray, y: np.ndarray | None) -> tuple[np.nd
     if isinstance(x, ImageDataset):
         return x.images, x.labels, x.num_classes
     return np.asarray(x), (None if y is None else np.asarray(y, dtype=np.int64)), None
+
+
+def dataset_label(name: str) -> str:
+    """A short name for a dataset argument, for folder names: a registry name (``"cifar100"``) as it is, a path by
+    its file stem (``/data/my_flowers.zip`` -> ``my_flowers``) or folder name, with any character other than
+    letters, digits, ``_`` and ``-`` replaced by ``_``."""
+    import re
+    if name in DATASETS:
+        return name
+    path = Path(str(name).rstrip("/"))
+    stem = path.stem if path.suffix.lower() == ".zip" else path.name
+    return re.sub(r"[^A-Za-z0-9_-]", "_", stem) or "dataset"

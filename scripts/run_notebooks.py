@@ -80,9 +80,28 @@ def run(notebook: Path, out_dir: Path, parameters: dict, timeout: int | None, na
             f"\nFAILED: {notebook.name}, cell {err.cell_index} (execution count {err.exec_count}): "
             f"{err.ename}: {err.evalue}\nExecuted copy with the traceback: {output}") from None
     seconds = time.time() - start
+    drop_cells_for_other_data(output, parameters.get("DATASET"))
     print(f"   done in {seconds:.0f} s -> {output.relative_to(REPO) if output.is_relative_to(REPO) else output}",
           flush=True)
     return seconds
+
+
+ONLY_TAG = "cifar10-only"  # cells of a section that applies to CIFAR-10 alone (notebook 05's Table 5.2)
+
+
+def drop_cells_for_other_data(executed: Path, dataset: str | None) -> int:
+    """Remove the cells tagged :data:`ONLY_TAG` from an executed copy run on another dataset than CIFAR-10, so that
+    it shows only the sections that apply to its data. Returns how many were removed."""
+    import json
+    if dataset in (None, "cifar10"):
+        return 0
+    nb = json.loads(executed.read_text())
+    keep = [c for c in nb["cells"] if ONLY_TAG not in c.get("metadata", {}).get("tags", [])]
+    removed = len(nb["cells"]) - len(keep)
+    if removed:
+        nb["cells"] = keep
+        executed.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+    return removed
 
 
 # Notebooks that `make figures` also runs with other parameters (profiles quick and paper): notebook 05 on CIFAR-100

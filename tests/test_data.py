@@ -249,3 +249,11 @@ def test_offline_cifar10_zip(monkeypatch, tmp_path):
     assert list((tmp_path / "datasets").glob("cifar10-test-*.npz"))
     again = D.load_dataset("cifar10", "test")
     assert np.array_equal(again.images, ds.images)
+
+
+def test_dataset_label_names_result_folders_by_the_zip_stem():
+    from colalib.data import dataset_label
+    assert dataset_label("cifar100") == "cifar100"
+    assert dataset_label("/path/to/my_flowers.zip") == "my_flowers"
+    assert dataset_label("/data/flowers/") == "flowers"
+    assert dataset_label("odd name!.zip") == "odd_name_"

@@ -152,6 +152,22 @@ def test_publish_copies_an_executed_notebook_under_the_cap_and_refuses_one_over_
     assert not (tmp_path / "published" / big.name).exists()
 
 
+def test_a_run_on_other_data_drops_the_cifar10_only_sections(tmp_path):
+    rn = _run_notebooks_module()
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": ["## Table 5.1"]},
+             {"cell_type": "markdown", "metadata": {"tags": [rn.ONLY_TAG]}, "source": ["## Table 5.2"]},
+             {"cell_type": "code", "metadata": {"tags": [rn.ONLY_TAG]}, "source": ["ablation = ..."], "outputs": []}]
+    executed = tmp_path / "05.ipynb"
+    executed.write_text(json.dumps({"cells": cells}))
+    assert rn.drop_cells_for_other_data(executed, "cifar10") == 0
+    assert len(json.loads(executed.read_text())["cells"]) == 3
+    assert rn.drop_cells_for_other_data(executed, "cifar100") == 2
+    assert [c["source"] for c in json.loads(executed.read_text())["cells"]] == [["## Table 5.1"]]
+    tagged = [c for c in json.loads((REPO / "notebooks" / "05_classification.ipynb").read_text())["cells"]
+              if rn.ONLY_TAG in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 2, "notebook 05's Table 5.2 heading and cell are tagged"
+
+
 PUBLISHED = sorted((REPO / "notebooks" / "executed").glob("[0-9][0-9]_*.ipynb"))
 
 

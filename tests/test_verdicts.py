@@ -257,3 +257,11 @@ def test_no_notable_advantage_needs_the_interval_below_the_margin():
     noisy = [rows[0], {"classifier": "resnet32", "seed_accuracies": {0: 0.30, 1: 0.52, 2: 0.41}}]
     assert classifier_size_claims(noisy)[0]["status"] == "not resolved"   # contains 0 but crosses the margin
     assert NOTABLE_PP == 2.0
+
+
+def test_a_dataset_the_thesis_never_used_cites_no_thesis_figure():
+    rows = [{"size": 5, "seed": 0, "arm": a, "accuracy": x} for a, x in (("real", .2), ("synthetic", .3), ("mix", .4))]
+    digits = classification_claims(rows, "digits", "quick")[-1]
+    assert "Fig. 5.1" not in digits["claim"] and "Table 5.1" not in digits["claim"]
+    assert digits["published"] == "not in the thesis" and digits["status"] == "not comparable"
+    assert "Fig. 5.1" in classification_claims(rows, "cifar100", "quick")[-1]["claim"]
