@@ -24,11 +24,14 @@ def _classification_plan(profile: str, dataset: str | None, seeds: tuple[int, ..
     return classification_notebook_plan(main, table5_2=dataset in (None, "cifar10"))
 
 
-def _gap_study_plan(profile: str, dataset: str | None) -> list[Task]:
-    """Notebook 08's plan (beyond the thesis): the gap study and the step-III study on CIFAR-10 (their own seeds)."""
+def _gap_study_plan(profile: str, dataset: str | None, seeds: tuple[int, ...] | None = None) -> list[Task]:
+    """Notebook 08's plan (beyond the thesis): the gap study (on ``seeds``, the notebook's ``SEEDS``, when given) and
+    the step-III study on CIFAR-10."""
     from .gap_plan import gap_plan, planned
     from .readings import GapStudyConfig
     over = {"dataset": dataset} if dataset else {}
+    if seeds:
+        over["seeds"] = tuple(seeds)
     return planned(gap_plan, GapStudyConfig.for_profile(profile, **over))
 
 
@@ -48,7 +51,7 @@ def notebook_plan(notebook: str, profile: str, dataset: str | None = None,
              "04": lambda: ablation_plan(AblationExperimentConfig.for_profile(profile, **over)),
              "05": lambda: _classification_plan(profile, dataset, over.get("seeds")),
              "06": lambda: fid_inadequacy_plan(FIDInadequacyConfig.for_profile(profile, **over)),
-             "08": lambda: _gap_study_plan(profile, dataset),
+             "08": lambda: _gap_study_plan(profile, dataset, over.get("seeds")),
              "07": lambda: peers_plan(PeersExperimentConfig.for_profile(profile, **over),
                                       toy=ToyConfig.for_profile(profile))}
     number = notebook.zfill(2)[:2]
