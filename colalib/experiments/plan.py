@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from .classification_study import ClassificationExperimentConfig, classification_plan
 from .executors import EXECUTORS, check_plan, fill, fill_report, prefill, run_task, seconds_by_task
-from .generation_study import GenerationExperimentConfig, generation_plan
+from .generation_study import GenerationExperimentConfig, generation_plan, t_scale_plan
 from .peers_study import PeersExperimentConfig, peers_plan
-from .tasks import Task, training_subset
+from .tasks import PlanBuilder, Task, training_subset
 
 __all__ = ["EXECUTORS", "Task", "check_plan", "classification_plan", "fill", "fill_report", "generation_plan",
            "notebook_plan", "peers_plan", "prefill", "run_task", "seconds_by_task", "training_subset"]
@@ -25,14 +25,18 @@ def _classification_plan(profile: str, dataset: str | None, seeds: tuple[int, ..
 
 
 def _gap_study_plan(profile: str, dataset: str | None, seeds: tuple[int, ...] | None = None) -> list[Task]:
-    """Notebook 08's plan (beyond the thesis): the gap study (on ``seeds``, the notebook's ``SEEDS``, when given) and
-    the step-III study on CIFAR-10."""
+    """Notebook 08's plan (beyond the thesis): the gap study (on ``seeds``, the notebook's ``SEEDS``, when given),
+    the step-III study and the t-scale study (:func:`.generation_study.t_scale_plan`) on CIFAR-10."""
     from .gap_plan import gap_plan, planned
     from .readings import GapStudyConfig
     over = {"dataset": dataset} if dataset else {}
+    t_scale = t_scale_plan(GenerationExperimentConfig.for_profile(profile, **over))
     if seeds:
         over["seeds"] = tuple(seeds)
-    return planned(gap_plan, GapStudyConfig.for_profile(profile, **over))
+    plan = PlanBuilder()  # a unit both studies need (the judge, the default scale's fit) is planned once
+    plan.extend(planned(gap_plan, GapStudyConfig.for_profile(profile, **over)))
+    plan.extend(t_scale)
+    return plan.tasks
 
 
 def notebook_plan(notebook: str, profile: str, dataset: str | None = None,
@@ -47,7 +51,7 @@ def notebook_plan(notebook: str, profile: str, dataset: str | None = None,
     from .clustering_study import ClusteringExperimentConfig, clustering_plan
     from .fid_inadequacy import FIDInadequacyConfig, fid_inadequacy_plan
     plans = {"02": lambda: clustering_plan(ClusteringExperimentConfig.for_profile(profile, **over)),
-             "03": lambda: generation_plan(GenerationExperimentConfig.for_profile(profile, **over)),
+             "03": lambda: generation_plan(GenerationExperimentConfig.for_profile(profile, **over), with_t_scale=False),
              "04": lambda: ablation_plan(AblationExperimentConfig.for_profile(profile, **over)),
              "05": lambda: _classification_plan(profile, dataset, over.get("seeds")),
              "06": lambda: fid_inadequacy_plan(FIDInadequacyConfig.for_profile(profile, **over)),
