@@ -78,11 +78,15 @@ def package_versions(names: tuple[str, ...] = TRACKED_PACKAGES) -> dict[str, str
 
 
 def device_description(device: torch.device | None = None) -> str:
-    """Human-readable name of the device results were computed on."""
+    """Human-readable name of the device results were computed on. On the CPU it names the instruction set torch's
+    kernels dispatch to (``torch.backends.cpu.get_cpu_capability()``, e.g. AVX2 or AVX512): one seed gives identical
+    results on one machine, but float sums in another kernel order differ, so accuracies recomputed on a host with
+    another capability differ by up to a few points (recorded in docs/known_gaps.md)."""
     device = get_device(device)
     if device.type == "cuda":
         return f"cuda:{torch.cuda.get_device_name(device)}"
-    return f"cpu:{platform.processor() or platform.machine()} x{torch.get_num_threads()} threads"
+    return (f"cpu:{platform.processor() or platform.machine()} {torch.backends.cpu.get_cpu_capability()} "
+            f"x{torch.get_num_threads()} threads")
 
 
 def interactive_output() -> bool:
