@@ -36,7 +36,7 @@ class GenerationExperimentConfig(StudyConfig, ProfileRecipes):
     PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
         "smoke": {"dataset": "digits", "sizes": (5,), "seeds": (0,), "n_fid": 60, "n_real_fid": 60,
                   "cas_per_class": 10, "judge_per_class": 20, "n_quality": 40, "beside": ()},
-        "quick": {"sizes": (10, 50), "seeds": (0,), "n_fid": 1000, "n_real_fid": 1000, "cas_per_class": 200,
+        "quick": {"sizes": (10, 50), "seeds": (0, 1, 2), "n_fid": 1000, "n_real_fid": 1000, "cas_per_class": 200,
                   "judge_per_class": 500, "n_quality": 1000},
         "paper": {},
     }
