@@ -1,13 +1,14 @@
 # colalib: every figure of the COLA thesis from numbered notebooks.
 #
 #   make figures                 the thesis's notebooks (01-06): regenerate figures/ and results/ (profile quick)
-#   make studies                 the studies beyond the thesis (07)
+#   make studies                 the studies beyond the thesis (07, 08)
 #   make figures SEEDS=0         one subset per notebook: the tutorial pass (writes under custom/)
 #   make figures PROFILE=paper   the thesis protocol (GPU)
 #   make test                    the test suite (notebooks executed end-to-end with PROFILE=smoke)
 #   make test-fast               the tests not marked slow or notebook (minutes): no long training, no notebooks
 #   make lint                    ruff check of colalib, tests, scripts and benchmarks; the import layers (lint-imports)
-#   make docs                    regenerate docs/verdicts.md, timings.md, coverage.md from results/ and figures/
+#   make docs                    regenerate docs/verdicts.md, timings.md, coverage.md, datasets.md from results/
+#   make book                    the course book: HTML of the executed notebooks, built offline (build/book/)
 #   make notebook N=03           run one notebook
 #   make html                    export the executed notebooks to HTML
 #   make bench                   throughput benchmarks
@@ -31,19 +32,19 @@ ifneq ($(wildcard $(SHARED)/datasets),)
 export COLA_DATA_DIR ?= $(abspath $(SHARED)/datasets)
 endif
 
-.PHONY: all figures studies test test-fast lint docs notebook html bench venv fid-weights clean-cache help
+.PHONY: all figures studies test test-fast lint docs book notebook html bench venv fid-weights clean-cache help
 
 all: figures
 
 help:
-	@sed -n '2,18p' Makefile
+	@sed -n '2,19p' Makefile
 
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[test,book]"
 	$(PY) -c "import torch, torchvision, pytorch_fid, papermill; print('torch', torch.__version__, 'torchvision', torchvision.__version__)"
 	@touch $@
 
@@ -75,6 +76,9 @@ lint: venv
 
 docs: venv
 	$(PY) scripts/build_docs.py
+
+book: venv
+	$(PY) scripts/build_book.py
 
 bench: venv
 	$(PY) benchmarks/bench_scola.py

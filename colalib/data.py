@@ -30,6 +30,7 @@ import torch
 
 from .cache import atomic_write_bytes, default_cache_dir
 from .config import config_key
+from .dataset_registry import DATASET_INFO
 from .readers import (  # noqa: F401  (re-exported)
     IMAGEFOLDER_LAYOUT,
     _bad_zip,
@@ -47,8 +48,8 @@ from .readers import (  # noqa: F401  (re-exported)
 )
 from .utils import REPO_ROOT
 
-DATASETS = ("cifar10", "cifar100", "stl10", "tinyimagenet", "digits")
-IMAGE_SIZE = {"cifar10": 32, "cifar100": 32, "stl10": 48, "tinyimagenet": 64, "digits": 32}
+DATASETS = tuple(DATASET_INFO)  # cifar10 cifar100 stl10 tinyimagenet digits (:mod:`colalib.dataset_registry`)
+IMAGE_SIZE = {name: info.image_size for name, info in DATASET_INFO.items()}
 CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 HOW_TO_GET = {
     "cifar10": "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz (extract to <data>/cifar-10-batches-py), "

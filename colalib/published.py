@@ -42,6 +42,13 @@ TABLE_5_2 = {"resnet20": {"params": "0.27M", "accuracy": 59.03},
              "resnet32": {"params": "0.46M", "accuracy": None},
              "wrn28_10": {"params": "36.5M", "accuracy": None}}
 
+# Table 4.1: the datasets (classes, training / test images per class, dimension); the thesis uses the labelled
+# STL-10 images only (Sec. 4.1).
+TABLE_4_1 = {"cifar10": {"classes": 10, "train_test": "5000/1000", "dimension": "32x32x3"},
+             "cifar100": {"classes": 100, "train_test": "500/100", "dimension": "32x32x3"},
+             "stl10": {"classes": 10, "train_test": "500/800", "dimension": "48x48x3"},
+             "tinyimagenet": {"classes": 200, "train_test": "500/50", "dimension": "64x64x3"}}
+
 # Table 4.2: generator parameter counts; Table 4.3: sCOLA on the full CIFAR-10 train set (stds illegible).
 TABLE_4_2_PARAMS = {"infogan": 8.6e6, "dcgan_res": 4.1e6, "cgan_res": 4.1e6}
 TABLE_4_3 = {"infogan": {"fid": 49.38, "cas": 67.65}, "dcgan_res": {"fid": 85.94, "cas": 61.48},

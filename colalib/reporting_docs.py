@@ -60,8 +60,9 @@ COVERAGE: tuple[CoverageItem, ...] = (
     CoverageItem("Fig. 3.2", "sCOLA samples, STL-10, 5 per class",
                  ("05_classification/samples_smallest_size", "03_generation/samples_10_per_class"), (), "CIFAR-10",
                  "**missing on STL-10** (no offline copy); CIFAR-10 analogue, quick"),
-    CoverageItem("Table 4.1", "datasets",
-                 protocol="**missing** (a description of the data; `colalib.data.DATASETS` lists what loads)"),
+    CoverageItem("Table 4.1", "datasets", data="CIFAR-10, CIFAR-100, STL-10, Tiny ImageNet, digits",
+                 protocol="generated from `colalib.dataset_registry` beside the published table: "
+                 "[datasets.md](datasets.md); STL-10 and Tiny ImageNet have no offline copy"),
     CoverageItem("Fig. 4.1", "GLO vs COLA, FID and CAS", ("03_generation/fig4_5_fid_cas_vs_size",),
                  ("03_generation/fid_cas_summary.csv",), "CIFAR-10, CIFAR-100 (JPEG q95)",
                  "quick: CIFAR-10 10 and 50 per class, CIFAR-100 5 and 20, one subset each (not a ranking); the "
@@ -314,8 +315,36 @@ def coverage_page(repo: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def datasets_page(repo: Path) -> str:
+    """``docs/datasets.md``: Table 4.1, generated from :data:`colalib.dataset_registry.DATASET_INFO` beside the
+    thesis's values (:data:`colalib.published.TABLE_4_1`, labelled published), with what an offline machine has."""
+    from .dataset_registry import DATASET_INFO
+    from .published import LABEL, TABLE_4_1
+
+    def counts(d) -> str:
+        if d.train_per_class is None:
+            return f"unequal ({d.train_images:,} / {d.test_images:,} in all)"
+        return f"{d.train_per_class:,} / {d.test_per_class:,}"
+    lines = [GENERATED_BY, "", "# Datasets (Table 4.1)", "",
+             "The datasets colalib loads (`colalib.dataset_registry.DATASET_INFO`; `colalib.data.load_dataset(name)`), "
+             "with the thesis's Table 4.1 beside them, labelled published. Images are RGB at the side given; "
+             "*train / test* counts images per class in the official split. A test checks these counts against the "
+             "loaded data.", ""]
+    rows = []
+    for d in DATASET_INFO.values():
+        thesis = TABLE_4_1.get(d.name)
+        rows.append([f"`{d.name}`", d.title, d.classes, counts(d), f"{d.image_size}x{d.image_size}x3",
+                     "—" if thesis is None else f"{thesis['classes']}, {thesis['train_test']}, {thesis['dimension']}",
+                     d.thesis_use or "not in the thesis", d.offline])
+    lines += markdown_table(["name", "dataset", "classes", "train / test per class", "size",
+                             f"Table 4.1, {LABEL}: classes, train/test, dimension", "thesis", "offline copy"], rows)
+    lines += ["", "Any other data loads as an ImageFolder tree or zip (`train/<class>/*`, `test/<class>/*`): pass its "
+              "path as `DATASET`."]
+    return "\n".join(lines) + "\n"
+
+
 PAGES: dict[str, Callable[[Path], str]] = {"verdicts.md": verdicts_page, "timings.md": timings_page,
-                                           "coverage.md": coverage_page}
+                                           "coverage.md": coverage_page, "datasets.md": datasets_page}
 
 
 def build(repo: Path, out: Path) -> list[Path]:

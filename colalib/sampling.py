@@ -244,6 +244,20 @@ def slerp(a: np.ndarray, b: np.ndarray, s: np.ndarray) -> np.ndarray:
     return out
 
 
+def interpolate_codes(a: np.ndarray, b: np.ndarray, steps: int, parts: list[slice]) -> np.ndarray:
+    """``steps`` codes on the path from code ``a`` to code ``b`` (1-D arrays), SLERP on each unit-sphere ``part``
+    (sCOLA: ``[slice(0, K), slice(K, None)]``, the t and v parts of Sec. 3.2), each part's norm interpolated
+    linearly: what the generator makes of the space between two training codes."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    s = np.linspace(0.0, 1.0, steps)
+    out = np.empty((steps, a.shape[0]))
+    for part in parts:
+        na, nb = np.linalg.norm(a[part]), np.linalg.norm(b[part])
+        unit = slerp(np.tile(a[part] / max(na, 1e-12), (steps, 1)), np.tile(b[part] / max(nb, 1e-12), (steps, 1)), s)
+        out[:, part] = unit * ((1 - s) * na + s * nb)[:, None]
+    return out
+
+
 def slerp_codes(codes: np.ndarray, code_labels: np.ndarray, labels: np.ndarray, parts: list[slice],
                 seed: int | None = None) -> np.ndarray:
     """AugIntAE (papers 001/004) few-shot sampling: SLERP between the codes of two distinct same-class training

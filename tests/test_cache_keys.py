@@ -50,6 +50,20 @@ def test_the_record_covers_every_quick_plan_unit_it_names():
         assert len(set(units) & set(recorded.get(plan, {}))) >= 0.5 * len(units), f"{plan}: record mostly stale"
 
 
+def test_an_fid_unit_signature_names_only_what_its_cache_key_holds():
+    """fid_unit keys on the study's dataset, n_fid and n_real_fid: its signature changes with them and with nothing
+    else of the study (here its seeds), so that the record flags exactly the FID units that would recompute."""
+    from colalib.experiments import GenerationExperimentConfig
+    from colalib.experiments.tasks import fid_task, unit_signature
+    exp = GenerationExperimentConfig.for_profile("smoke")
+    cfg = exp.scola_config(0)
+
+    def sig(e):
+        return unit_signature(fid_task, dict(method="scola", dataset="digits", size=5, seed=0, config=cfg, exp=e))
+    assert sig(exp) == sig(exp.replace(seeds=(0, 1, 2), sizes=(5, 10)))
+    assert sig(exp) != sig(exp.replace(n_fid=exp.n_fid + 1)) != sig(exp.replace(n_real_fid=7))
+
+
 if __name__ == "__main__":
     if "--write" in sys.argv:
         RECORD.parent.mkdir(parents=True, exist_ok=True)

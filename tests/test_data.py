@@ -257,3 +257,27 @@ def test_dataset_label_names_result_folders_by_the_zip_stem():
     assert dataset_label("/path/to/my_flowers.zip") == "my_flowers"
     assert dataset_label("/data/flowers/") == "flowers"
     assert dataset_label("odd name!.zip") == "odd_name_"
+
+
+def test_the_dataset_registry_matches_the_loaded_data(monkeypatch, tmp_path):
+    """Table 4.1 (docs/datasets.md) is generated from the registry: its counts and sizes are those of the data that
+    loads (digits always; the offline CIFAR zips' test splits where they exist)."""
+    from colalib.dataset_registry import DATASET_INFO, dataset_info
+    assert D.DATASETS == tuple(DATASET_INFO) and D.IMAGE_SIZE["stl10"] == 48
+    digits = dataset_info("digits")
+    tr, te = D.load_dataset("digits", "train"), D.load_dataset("digits", "test")
+    assert (len(tr), len(te)) == (digits.train_images, digits.test_images) and tr.num_classes == digits.classes
+    assert tr.images.shape[1] == digits.image_size
+    monkeypatch.setenv("COLA_DATA_DIR", str(SHARED_ZIP.parent))
+    monkeypatch.setenv("COLA_CACHE_DIR", str(tmp_path))
+    checked = 0
+    for name in ("cifar10", "cifar100"):
+        if not (SHARED_ZIP.parent / f"{name}-jpeg.zip").exists():
+            continue
+        info, test = dataset_info(name), D.load_dataset(name, "test")
+        assert test.num_classes == info.classes and np.all(test.per_class_counts() == info.test_per_class)
+        assert len(test) == info.test_images and test.images.shape[1:] == (info.image_size, info.image_size, 3)
+        checked += 1
+    assert checked or not SHARED_ZIP.exists()
+    with pytest.raises(ValueError, match="registry holds cifar10"):
+        dataset_info("mnist")

@@ -106,21 +106,34 @@ def test_every_notebook_has_recorded_metric_checks():
     assert {p.stem for p in NOTEBOOKS} == set(RECORDED_CHECKS)
 
 
-@pytest.mark.notebook
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_smoke(notebook, tmp_path, monkeypatch):
+def _execute_smoke(notebook: Path, tmp_path: Path, monkeypatch) -> Path:
+    """Execute ``notebook`` with the smoke profile into ``tmp_path`` (figures and results there too); a copy of the
+    executed notebook goes to the session's :data:`SMOKE_EXECUTED` folder, which the book test builds from."""
+    import shutil
     papermill = pytest.importorskip("papermill")
-    nb = json.loads(notebook.read_text())
-    assert any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb["cells"]), \
-        f"{notebook.name} has no cell tagged 'parameters'"
-    assert all(not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code"), \
-        f"{notebook.name} is committed with outputs: clear them"
     monkeypatch.setenv("COLA_FIGURES_DIR", str(tmp_path / "figures"))
     monkeypatch.setenv("COLA_RESULTS_DIR", str(tmp_path / "results"))
     monkeypatch.setenv("COLA_PROGRESS", "0")
     papermill.execute_notebook(str(notebook), str(tmp_path / notebook.name), parameters={"PROFILE": "smoke"},
                                cwd=str(notebook.parent), progress_bar=False, kernel_name="python3",
                                extra_arguments=["--IPKernelApp.log_level=ERROR"])   # no TCP-transport warning
+    SMOKE_EXECUTED.mkdir(parents=True, exist_ok=True)
+    shutil.copy(tmp_path / notebook.name, SMOKE_EXECUTED / notebook.name)
+    return tmp_path / notebook.name
+
+
+SMOKE_EXECUTED = Path(__import__("tempfile").mkdtemp(prefix="colalib_smoke_executed_"))
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_smoke(notebook, tmp_path, monkeypatch):
+    nb = json.loads(notebook.read_text())
+    assert any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb["cells"]), \
+        f"{notebook.name} has no cell tagged 'parameters'"
+    assert all(not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code"), \
+        f"{notebook.name} is committed with outputs: clear them"
+    _execute_smoke(notebook, tmp_path, monkeypatch)
     record = json.loads((tmp_path / "results" / f"{notebook.stem}_smoke" / "run.json").read_text())
     assert record["profile"] == "smoke"
     check_recorded_metrics(notebook.stem, tmp_path / "results" / f"{notebook.stem}_smoke")
@@ -132,12 +145,17 @@ def test_notebook_smoke(notebook, tmp_path, monkeypatch):
     assert not residue, f"{notebook.name}: {len(residue)} blank stderr outputs (progress-bar residue)"
 
 
-def _run_notebooks_module():
+def _load_script(name: str):
+    """A module of ``scripts/`` (not a package), loaded from its file."""
     import importlib.util
-    spec = importlib.util.spec_from_file_location("run_notebooks", REPO / "scripts" / "run_notebooks.py")
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _run_notebooks_module():
+    return _load_script("run_notebooks")
 
 
 def test_publish_copies_an_executed_notebook_under_the_cap_and_refuses_one_over_it(tmp_path):
@@ -184,3 +202,36 @@ def test_published_executed_notebooks_have_outputs_no_residue_and_fit_the_cap(ex
     assert not residue, f"{executed.name}: blank stderr outputs (progress-bar residue)"
     params = next(c for c in nb["cells"] if "injected-parameters" in c.get("metadata", {}).get("tags", []))
     assert "PROFILE = \"quick\"" in "".join(params["source"]), f"{executed.name} is not a quick-profile run"
+
+
+@pytest.mark.notebook
+def test_the_book_builds_offline_from_the_smoke_notebooks(tmp_path, monkeypatch):
+    """``make book`` on the notebooks the smoke tests above executed (a notebook they did not run, when this test
+    runs alone, is executed here): every page of the table of contents and every image a page shows exists, MathJax
+    is served by the book, and no page loads anything over the network."""
+    pytest.importorskip("jupyter_book", reason="the book extra is not installed: pip install -e '.[book]'")
+    for notebook in NOTEBOOKS:
+        if not (SMOKE_EXECUTED / notebook.name).exists():
+            _execute_smoke(notebook, tmp_path / notebook.stem, monkeypatch)
+    book = _load_script("build_book")
+    assert book.main(["--notebooks", str(SMOKE_EXECUTED), "--out", str(tmp_path / "book")]) == 0
+    html = tmp_path / "book" / "_build" / "html"
+    for notebook in NOTEBOOKS:
+        page = (html / f"{notebook.stem}.html").read_text()
+        assert "<img" in page, f"{notebook.stem}: no figure on its page"
+    assert (html / "_static" / "mathjax" / "MathJax.js").exists()
+    assert 'class="math' in (html / "intro.html").read_text()
+    assert (html / "glossary.html").exists() and (html / "datasets.html").exists()
+
+
+def test_the_book_check_finds_network_loads_and_missing_images(tmp_path):
+    book = _load_script("build_book")
+    (tmp_path / "a.html").write_text('<script src="https://cdn.example.org/x.js"></script><img src="gone.png">'
+                                     '<link rel="stylesheet" href="//fonts.example.org/f.css">'
+                                     '<a href="https://example.org">a link is not a load</a><img src="here.png">')
+    (tmp_path / "here.png").write_bytes(b"")
+    (tmp_path / "s.css").write_text("@import url(https://example.org/s.css);")
+    loads = book.network_loads(tmp_path)
+    assert sorted(loads) == ["a.html: //fonts.example.org/f.css", "a.html: https://cdn.example.org/x.js",
+                             "s.css: https://example.org/s.css"]
+    assert book.missing_files(tmp_path, ["a", "b"]) == ["b.html", "a.html: gone.png"]

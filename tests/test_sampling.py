@@ -88,3 +88,19 @@ def test_class_transfer_keeps_the_own_class_reconstruction(digits_models):
     # the own class code is the one-hot target; the learned t part drifted only slightly from it
     assert np.abs(own.astype(int) - scola.reconstruct(idx).astype(int)).mean() < 3
     assert not np.array_equal(out[:, 0], out[:, 1])  # the class code changes the image
+
+
+def test_interpolate_codes_runs_on_each_sphere_from_one_code_to_the_other():
+    from colalib.sampling import interpolate_codes
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=12), rng.normal(size=12)
+    parts = [slice(0, 4), slice(4, None)]
+    for part in parts:
+        a[part] /= np.linalg.norm(a[part])
+        b[part] /= np.linalg.norm(b[part])
+    path = interpolate_codes(a, b, 7, parts)
+    assert path.shape == (7, 12) and np.allclose(path[0], a) and np.allclose(path[-1], b)
+    for part in parts:
+        assert np.allclose(np.linalg.norm(path[:, part], axis=1), 1.0)   # every step stays on the sphere
+        angles = np.arccos(np.clip(path[:-1, part] @ b[part], -1, 1))
+        assert np.all(np.diff(angles) < 0)                              # and moves towards b

@@ -111,12 +111,16 @@ SIMILARITY_MEASURES: dict[str, dict[str, Any]] = {
     "resnet32_trained": {"loss": "perceptual_net", "perceptual_net": "resnet32_trained"},
     "resnet32_kmeans": {"loss": "perceptual_net", "perceptual_net": "resnet32_kmeans"},
     "vgg16": {"loss": "perceptual_vgg16"},
+    # not a measure of Sec. 5.3.1: the other reading of Eq. 3.5's level weights (the OCR's 2^(-2j), the finest level
+    # weighted most), run beside GLO's 2^(2j) that every other sCOLA here uses, to settle the ambiguity by CAS
+    "laplacian_ocr": {"loss": "laplacian", "pyramid_weighting": "thesis_ocr"},
 }
 
 
 SIMILARITY_LABELS = {"laplacian": "Laplacian pyramid", "l1": "L1 (pixels)", "resnet32_random": "ResNet-32, random",
                      "resnet32_trained": "ResNet-32, trained on the sample",
-                     "resnet32_kmeans": "ResNet-32, stacked k-means", "vgg16": "ImageNet VGG16"}
+                     "resnet32_kmeans": "ResNet-32, stacked k-means", "vgg16": "ImageNet VGG16",
+                     "laplacian_ocr": "Laplacian pyramid, 2^(-2j) weights"}
 
 
 @runtime_checkable

@@ -97,11 +97,17 @@ def unit_signature(fn: Callable[..., Any], kwargs: dict) -> str:
     """What a task computes: its function and arguments (configs as dicts), as the unit's cache key sees them. A fit's
     signature leaves out the config's step-III fields, which only change how the fitted model samples
     (:func:`colalib.experiments.units.fit_or_load` caches one fit for all of them); a Real arm's leaves out the
-    generator's arguments (:func:`colalib.experiments.units.arm_unit` does not key it on them)."""
+    generator's arguments (:func:`colalib.experiments.units.arm_unit` does not key it on them); an FID unit's keeps
+    only the study fields :func:`colalib.experiments.units.fid_unit` keys on (dataset, ``n_fid``, ``n_real_fid``)."""
     import json
     plain = {k: _plain(v) for k, v in kwargs.items()}
     if fn is arm_task and kwargs.get("arm") == "real":
         plain = {k: v for k, v in plain.items() if k not in ("scola", "synthetic_per_class", "sampling", "method")}
+    if fn is fid_task and hasattr(kwargs.get("exp"), "n_fid"):
+        # fid_unit keys on these fields of the study config only: another field of the study (its seeds, its
+        # measures) is not what the unit computes
+        e = kwargs["exp"]
+        plain["exp"] = {"dataset": e.dataset, "n_fid": e.n_fid, "n_real_fid": e.n_real_fid}
     if fn is fit_task and isinstance(plain.get("config"), dict):
         step3 = getattr(kwargs["config"], "STEP_III_FIELDS", ())
         plain["config"] = {k: v for k, v in plain["config"].items() if k not in step3}
