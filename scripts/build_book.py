@@ -3,6 +3,7 @@
 
     python scripts/build_book.py                          # notebooks/executed/ -> build/book/_build/html
     python scripts/build_book.py --notebooks DIR --out D  # other executed notebooks (the test: the smoke ones)
+    python scripts/build_book.py --screenshots intro 03_generation   # and docs/book_<page>.png (chromium)
 
 The book's configuration, table of contents and home page live in ``docs/book/``. This script stages them with the
 executed notebooks (named as their sources, so that a launch button opens ``notebooks/NN_name.ipynb``), the
@@ -70,8 +71,12 @@ def stage(notebooks: Path, docs: Path, src: Path) -> list[str]:
     for name in REFERENCE_PAGES:
         if (docs / f"{name}.md").exists():
             shutil.copy(docs / f"{name}.md", src / f"{name}.md")
+    sources = {p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")}
     for nb in sorted(notebooks.glob("[0-9][0-9]_*.ipynb")):
         shutil.copy(nb, src / nb.name)
+        base = next((s for s in sources if nb.stem.startswith(s + "_")), None)
+        if base:  # a run with other parameters (05 on CIFAR-100): its own title, not its source's
+            title_extra_run(src / nb.name, nb.stem[len(base) + 1:])
     toc = yaml.safe_load((BOOK_SOURCE / "_toc.yml").read_text())
     left_out = []
     for part in toc["parts"]:
@@ -84,6 +89,20 @@ def stage(notebooks: Path, docs: Path, src: Path) -> list[str]:
     # not under the book's _static/, whose every .js Jupyter Book would add to each page: a static path of its own
     shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / "static", src / "_mathjax" / "mathjax")
     return left_out
+
+
+def title_extra_run(path: Path, run: str) -> None:
+    """Append ``, <run> run`` to the first heading of the executed notebook at ``path`` (e.g. notebook 05 on
+    CIFAR-100), so that the book's table of contents tells it from the default run."""
+    import json
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "markdown" and source.startswith("# "):
+            first, _, rest = source.partition("\n")
+            cell["source"] = f"{first}, {run.replace('_', ' ')} run\n{rest}"
+            break
+    path.write_text(json.dumps(nb))
 
 
 def build(src: Path, out: Path) -> Path:
@@ -123,12 +142,25 @@ def missing_files(html: Path, pages: list[str]) -> list[str]:
     return missing
 
 
+def screenshot(page: Path, png: Path, width: int = 1400, height: int = 900) -> None:
+    """A PNG of ``page`` as headless Chromium (Debian's ``chromium``) shows it after MathJax has typeset."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if browser is None:
+        raise SystemExit("no chromium on PATH: apt-get install chromium (or leave out --screenshots)")
+    subprocess.run([browser, "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                    f"--window-size={width},{height}", "--virtual-time-budget=10000", f"--screenshot={png}",
+                    page.as_uri()], check=True, capture_output=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notebooks", type=Path, default=REPO / "notebooks" / "executed",
                         help="folder of executed NN_name.ipynb notebooks (default: notebooks/executed)")
     parser.add_argument("--docs", type=Path, default=REPO / "docs", help="folder of the reference pages")
     parser.add_argument("--out", type=Path, default=REPO / "build" / "book", help="build folder (default: build/book)")
+    parser.add_argument("--screenshots", nargs="*", metavar="PAGE", default=None,
+                        help="also save PNGs of these pages (e.g. intro 03_generation) as docs/book_<page>.png, "
+                        "with headless chromium")
     args = parser.parse_args(argv)
     if not list(args.notebooks.glob("[0-9][0-9]_*.ipynb")):
         parser.error(f"no executed notebooks NN_name.ipynb in {args.notebooks}: run `make figures` first, or give "
@@ -152,6 +184,10 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         return 1
     print(f"book: {len(pages)} pages, nothing loaded over the network: {html / 'index.html'}")
+    for page in args.screenshots or []:
+        png = args.docs / f"book_{page}.png"
+        screenshot(html / f"{page}.html", png)
+        print(f"wrote {png}")
     return 0
 
 
