@@ -138,6 +138,16 @@ class LatentGenerativeModel:
         self._fit_sampler()
         return self
 
+    def use_sampling(self, config: SCOLAConfig) -> "LatentGenerativeModel":
+        """This fitted model with step III (Sec. 3.3) read from ``config``'s sampling fields
+        (:attr:`SCOLAConfig.SAMPLING_FIELDS`); the fit stays as it is, so ``config`` must not differ elsewhere."""
+        if config.fit_key() != self.config.fit_key():
+            raise ValueError("use_sampling changes only the sampling fields "
+                             f"({', '.join(SCOLAConfig.SAMPLING_FIELDS)}); refit for any other change of the config")
+        self.config = config
+        self._fit_sampler()
+        return self
+
     # -- generation ----------------------------------------------------------------------------------
     @torch.no_grad()
     def decode(self, codes: np.ndarray | torch.Tensor, labels: np.ndarray, batch_size: int = 500) -> np.ndarray:

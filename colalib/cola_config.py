@@ -1,6 +1,6 @@
 """The configurations of COLA and sCOLA (Sec. 3.2-3.3, App. C.2): the decoder's training (:class:`DecoderConfig`,
 shared with GLO and the related methods) and sCOLA's codes and step III (:class:`SCOLAConfig`), with the
-cache-compatibility rules that keep old keys (``_OMIT_AT_DEFAULT``, ``LEGACY_STEP_III``, ``STEP_III_FIELDS``)."""
+cache-compatibility rules that keep old keys (``_OMIT_AT_DEFAULT``, ``LEGACY_STEP_III``, ``SAMPLING_FIELDS``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -102,9 +102,13 @@ class SCOLAConfig(DecoderConfig):
     # their defaults, so that models cached before they existed keep their keys.
     _OMIT_AT_DEFAULT: ClassVar[dict[str, Any]] = {"generator_width": 0, "perceptual_net": "", "perceptual_epochs": 0,
                                                   **LEGACY_STEP_III, "flip_augment": False, "transductive": 0}
-    # Step III only (the sampler, not the fit): left out of a trained model's cache key, so that every reading of
-    # step III samples the same trained model (colalib.experiments.fit_or_load).
-    STEP_III_FIELDS: ClassVar[tuple[str, ...]] = ("covariance", "spread_space", "reproject")
+    # Sampling only (step III, Sec. 3.3): they change how a fitted model samples, never the fit, so a trained model's
+    # cache key leaves them out and every sampling of one fit reuses it (:meth:`fit_key`,
+    # colalib.experiments.fit_or_load). The one list of such fields.
+    SAMPLING_FIELDS: ClassVar[tuple[str, ...]] = ("covariance", "spread_space", "reproject", "spread")
+    # ... of which these stay in the key at their default value, as every model cached before they joined the list
+    # was keyed (so those keys do not change)
+    _SAMPLING_KEYED_AT_DEFAULT: ClassVar[tuple[str, ...]] = ("spread",)
 
     # Field notes. Step III (colalib.sampling; notebook 05, "Where the gap to Table 5.1 comes from"):
     #   covariance         "sample" | "ledoit_wolf" | "oas" | "diagonal": each class's covariance estimator;
@@ -117,6 +121,16 @@ class SCOLAConfig(DecoderConfig):
     #   transductive       fit codes to this many unlabelled test images as well (t part initialised uniform and
     #                      learnt; they enter neither step III nor any Gaussian). Never the default, never the
     #                      reproduction: it only tells whether transduction could explain published numbers.
+
+    def fit_key(self) -> dict[str, Any]:
+        """:meth:`to_dict` as a trained model's cache key holds it: without the sampling-only fields
+        (:attr:`SAMPLING_FIELDS`), so that ``SCOLAConfig(spread=0.5)`` samples the model ``spread=1`` trained."""
+        key = self.to_dict()
+        for name in self.SAMPLING_FIELDS:
+            key.pop(name, None)
+            if name in self._SAMPLING_KEYED_AT_DEFAULT:
+                key[name] = type(self).__dataclass_fields__[name].default
+        return key
 
     def __post_init__(self) -> None:
         super().__post_init__()

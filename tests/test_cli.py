@@ -24,6 +24,7 @@ ENTRY_POINTS = {
     "benchmarks/compare_recipes.py": ["benchmarks/compare_recipes.py"],
     "benchmarks/calibrate_memorisation.py": ["benchmarks/calibrate_memorisation.py"],
     "scripts/build_docs.py": ["scripts/build_docs.py"],
+    "scripts/build_book.py": ["scripts/build_book.py"],
 }
 # sub-commands with a parser of their own
 SUBCOMMANDS = {"colalib.experiments fill": ["-m", "colalib.experiments", "fill"]}

@@ -177,7 +177,7 @@ def test_peer_configs_hold_no_scola_only_fields(config_cls):
     """The peers' configs share sCOLA's generator, loss and schedule (DecoderConfig), not its codes or step III."""
     names = set(config_cls.__dataclass_fields__)
     assert issubclass(config_cls, DecoderConfig) and not issubclass(config_cls, SCOLAConfig)
-    assert names.isdisjoint(SCOLA_ONLY) and not hasattr(config_cls, "STEP_III_FIELDS")
+    assert names.isdisjoint(SCOLA_ONLY) and not hasattr(config_cls, "SAMPLING_FIELDS")
     assert set(DecoderConfig.__dataclass_fields__) <= names
     assert ("latent_dim" in names) == (config_cls is AugIntAEConfig)  # ReGene's codes: the classifier's features
     assert set(SCOLA_ONLY) <= set(SCOLAConfig.__dataclass_fields__)

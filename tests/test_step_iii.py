@@ -133,6 +133,15 @@ def test_a_cached_model_serves_every_step_iii_reading(tmp_path):
     b = fit_or_load(SCOLA, cfg.replace(covariance="sample", spread_space="tangent"), data, cache, "cpu", False)
     assert len(list((tmp_path / "models").iterdir())) == 1 and torch.equal(a.codes_, b.codes_)
     assert b.gaussians_.space == "tangent" and a.gaussians_.space == "ambient"
+    # spread is a sampling field too: SCOLAConfig(spread=0.5) samples the same fit, no retraining
+    c = fit_or_load(SCOLA, cfg.replace(spread=0.5), data, cache, "cpu", False)
+    assert len(list((tmp_path / "models").iterdir())) == 1 and torch.equal(a.codes_, c.codes_)
+    assert c.config.spread == 0.5 and cfg.replace(spread=0.5).fit_key() == cfg.fit_key()
+    x_a, _ = a.sample(20, seed=3)
+    x_c, _ = c.sample(20, seed=3)
+    assert not np.array_equal(x_a, x_c)                                    # the new spread is what samples
+    with pytest.raises(ValueError, match="refit for any other change"):
+        a.use_sampling(cfg.replace(epochs=cfg.epochs + 1))
 
 
 def test_flip_and_transductive_fits_keep_only_labelled_codes():

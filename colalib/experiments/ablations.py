@@ -10,13 +10,13 @@ from ..cola import SCOLA, SCOLAConfig
 from ..config import StudyConfig
 from ..utils import get_device
 from .executors import prefill
-from .registry import SIMILARITY_LABELS, SIMILARITY_MEASURES
+from .registry import SIMILARITY_LABELS, SIMILARITY_MEASURES, ProfileRecipes
 from .tasks import split_of, training_subset
 from .units import _timed, arm_unit, fid_unit, fit_or_load
 
 
 @dataclass(frozen=True)
-class AblationExperimentConfig(StudyConfig):
+class AblationExperimentConfig(StudyConfig, ProfileRecipes):
     """Protocols of notebook 04: Table 4.3 (Sec. 4.3.1) and Fig. 5.2 (Sec. 5.3.1); defaults are the thesis's.
 
     Table 4.3: sCOLA with each generator of Table 4.2 on ``arch_per_class`` images per class (0: the whole training
@@ -81,7 +81,7 @@ class AblationExperimentConfig(StudyConfig):
     def classifier_config(self, seed: int) -> ClassifierConfig:
         """The CAS classifier (ResNet-20, App. C.3 recipe of this profile, shortened by ``classifier_epochs``)."""
         over = {"epochs": self.classifier_epochs} if self.classifier_epochs else {}
-        return ClassifierConfig.for_profile(self.profile, seed=seed, **over)
+        return ProfileRecipes.classifier_config(self, seed, **over)
 
     def arch_loss_used(self) -> str:
         """``arch_loss``, or ``laplacian`` when it is the VGG16 loss and the weights are missing."""

@@ -10,12 +10,13 @@ from ..cola import SCOLAConfig
 from ..config import StudyConfig
 from ..data import ImageDataset
 from ..utils import get_device
+from .registry import ProfileRecipes
 from .subsets import split_of, training_subset
 from .units import _sweep_model, spread_unit
 
 
 @dataclass(frozen=True)
-class FIDInadequacyConfig(StudyConfig):
+class FIDInadequacyConfig(StudyConfig, ProfileRecipes):
     """Appendix A (FID inadequacy) and B (class-content transfer): one sCOLA, sampled at several spreads.
 
     ``per_class`` None: the whole training split (the thesis's full-data sCOLA). The "concentrated" and "sparse"
@@ -60,10 +61,6 @@ class FIDInadequacyConfig(StudyConfig):
     def scola_config(self, seed: int) -> SCOLAConfig:
         """The swept sCOLA: the profile's recipe (App. C.2) with this sweep's step-III reading, seed ``seed``."""
         return SCOLAConfig.for_profile(self.profile, seed=seed, **self.step_iii())
-
-    def classifier_config(self, seed: int) -> ClassifierConfig:
-        """The CAS classifier (App. C.3 recipe of the profile), seed ``seed``."""
-        return ClassifierConfig.for_profile(self.profile, seed=seed)
 
     def subset(self, seed: int) -> ImageDataset:
         """The images the swept sCOLA is trained on: ``per_class`` per class (None: the whole split), subset

@@ -23,8 +23,10 @@ class ProfileRecipes:
     def scola_config(self, seed: int = 0) -> SCOLAConfig:
         return SCOLAConfig.for_profile(self.profile, seed=seed)
 
-    def classifier_config(self, seed: int = 0) -> ClassifierConfig:
-        return ClassifierConfig.for_profile(self.profile, seed=seed)
+    def classifier_config(self, seed: int = 0, **overrides: Any) -> ClassifierConfig:
+        """The classifier recipe (App. C.3) of this profile: CAS, the Real / Synthetic / Mix arms and the GAN-test
+        judge all train it (``overrides``: a study's shortened schedule, e.g. ``epochs``)."""
+        return ClassifierConfig.for_profile(self.profile, seed=seed, **overrides)
 
     def gan_config(self, seed: int = 0) -> GANConfig:
         return GANConfig.for_profile(self.profile, seed=seed)

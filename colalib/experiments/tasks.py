@@ -95,7 +95,7 @@ def _plain(value: Any) -> Any:
 
 def unit_signature(fn: Callable[..., Any], kwargs: dict) -> str:
     """What a task computes: its function and arguments (configs as dicts), as the unit's cache key sees them. A fit's
-    signature leaves out the config's step-III fields, which only change how the fitted model samples
+    signature is the config's ``fit_key()``, without the sampling-only fields, which only change how it samples
     (:func:`colalib.experiments.units.fit_or_load` caches one fit for all of them); a Real arm's leaves out the
     generator's arguments (:func:`colalib.experiments.units.arm_unit` does not key it on them); an FID unit's keeps
     only the study fields :func:`colalib.experiments.units.fid_unit` keys on (dataset, ``n_fid``, ``n_real_fid``)."""
@@ -108,9 +108,8 @@ def unit_signature(fn: Callable[..., Any], kwargs: dict) -> str:
         # measures) is not what the unit computes
         e = kwargs["exp"]
         plain["exp"] = {"dataset": e.dataset, "n_fid": e.n_fid, "n_real_fid": e.n_real_fid}
-    if fn is fit_task and isinstance(plain.get("config"), dict):
-        step3 = getattr(kwargs["config"], "STEP_III_FIELDS", ())
-        plain["config"] = {k: v for k, v in plain["config"].items() if k not in step3}
+    if fn is fit_task and hasattr(kwargs.get("config"), "SAMPLING_FIELDS"):
+        plain["config"] = kwargs["config"].fit_key()
     return fn.__name__ + json.dumps(plain, sort_keys=True, default=str)
 
 

@@ -69,8 +69,8 @@ def fit_or_load(model_cls: type, config: RunConfig, dataset: ImageDataset,
     with its ``GANConfig``. The key holds the class name, every config field and the data fingerprint.
     """
     cache = cache or ArtifactCache()
-    step3 = getattr(config, "STEP_III_FIELDS", ())
-    fit_config = {k: v for k, v in config.to_dict().items() if k not in step3}  # step III: sampling, not fitting
+    sampling_only = getattr(config, "SAMPLING_FIELDS", ())
+    fit_config = config.fit_key() if sampling_only else config.to_dict()  # step III: sampling, not fitting
     key = {"model": model_cls.__name__, "config": fit_config, "data": dataset_fingerprint(dataset),
            "fit": {k: fingerprint(v) for k, v in fit_kwargs.items()}}
     state = cache.load("models", key, kind="torch")
@@ -85,9 +85,8 @@ def fit_or_load(model_cls: type, config: RunConfig, dataset: ImageDataset,
                 cache.save("models", key, model.state(), kind="torch")
                 return model
     model = model_cls.from_state(state, device)
-    if step3 and model.config != config:  # the same fit, another reading of step III
-        model.config = config
-        model._fit_sampler()
+    if sampling_only and model.config != config:  # the same fit, another reading of step III
+        model.use_sampling(config)
     return model
 
 
