@@ -84,6 +84,17 @@ def output_dir(kind: str, name: str, profile: str, root: str | Path | None = Non
     return base / (name if profile == DEFAULT_PROFILE else f"{name}_{profile}")
 
 
+def figure_title(fig: Any, limit: int = 200) -> str:
+    """A figure's title in words: its suptitle, else its panels' titles joined by " | " (at most ``limit``
+    characters; empty when it has none)."""
+    sup = getattr(fig, "_suptitle", None)
+    text = sup.get_text().strip() if sup is not None else ""
+    if not text:
+        text = " | ".join(t for t in (ax.get_title().strip() for ax in fig.get_axes()) if t)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 class NotebookRun:
     """Output folders and provenance record of one notebook execution."""
 
@@ -110,9 +121,12 @@ class NotebookRun:
     def save_figure(self, fig: Any, stem: str, formats: tuple[str, ...] = ("png", "pdf")) -> list[Path]:
         """Save a matplotlib figure as ``figures/<notebook>/<stem>.png`` and ``.pdf`` (atomically)."""
         paths = []
+        title, creator, source = figure_title(fig), f"colalib {self.name} ({self.profile})", git_commit()
         for fmt in formats:
             buffer = io.BytesIO()
-            metadata = {"Creator": f"colalib {self.name} ({self.profile})"} if fmt == "png" else None
+            # the figure's title, notebook, profile and commit travel with the file (figures/INDEX.md reads them)
+            metadata = ({"Title": title, "Creator": creator, "Source": source} if fmt == "png" else
+                        {"Title": title, "Creator": creator, "Subject": source} if fmt == "pdf" else None)
             fig.savefig(buffer, format=fmt, dpi=150, bbox_inches="tight", metadata=metadata)
             paths.append(atomic_write_bytes(self.figures_dir / f"{stem}.{fmt}", buffer.getvalue()))
         self.outputs += [str(p) for p in paths]

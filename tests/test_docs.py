@@ -86,3 +86,27 @@ def test_readme_is_short_and_names_no_issue_numbers():
 def test_docs_name_no_issue_numbers(pages):
     for name, text in {**pages, "known_gaps.md": (REPO / "docs" / "known_gaps.md").read_text(encoding="utf-8")}.items():
         assert not ISSUE_REFERENCE.search(text), (name, ISSUE_REFERENCE.search(text))
+
+
+def test_saved_figures_carry_their_title_and_the_figure_index_lists_them(tmp_path, monkeypatch):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from colalib.figure_index import figures_index_page, png_text
+    from colalib.runner import NotebookRun
+    monkeypatch.setenv("COLA_FIGURES_DIR", str(tmp_path / "figures"))
+    monkeypatch.setenv("COLA_RESULTS_DIR", str(tmp_path / "results"))
+    run = NotebookRun("02_clustering", "quick", {})
+    fig, axes = plt.subplots(1, 2)
+    axes[0].set_title("MMDC")
+    axes[1].set_title("k-means")
+    png = run.save_figure(fig, "clustering_scores")[0]
+    fig.suptitle("step I against k-means")
+    run.save_figure(fig, "my_extra_figure")
+    plt.close(fig)
+    text = png_text(png)
+    assert text["Title"] == "MMDC | k-means" and text["Creator"] == "colalib 02_clustering (quick)"
+    page = figures_index_page(tmp_path)
+    assert "| [`clustering_scores.png`](02_clustering/clustering_scores.png) | MMDC \\| k-means | Sec. 3.1 |" in page
+    assert "| step I against k-means | beyond the thesis |" in page
