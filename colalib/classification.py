@@ -29,7 +29,7 @@ import torch.nn.functional as F
 
 from .config import RunConfig
 from .data import to_tensor
-from .models import build_classifier
+from .models import CLASSIFIERS, build_classifier
 from .utils import get_device, progress_bar, seed_everything
 
 ARMS = ("real", "synthetic", "mix")
@@ -74,7 +74,6 @@ class ClassifierConfig(RunConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        from .models import CLASSIFIERS
         if self.arch not in CLASSIFIERS:
             raise ValueError(f"Unknown classifier arch {self.arch!r}; choose one of {sorted(CLASSIFIERS)}.")
         if self.mix_mode not in self.MIX_MODES:

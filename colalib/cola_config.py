@@ -10,8 +10,9 @@ import numpy as np
 import torch
 
 from .cache import ArtifactCache
+from .classification import ClassifierConfig
 from .config import RunConfig
-from .losses import build_loss, perceptual_resnet32
+from .losses import PERCEPTUAL_NETS, build_loss, perceptual_resnet32
 from .sampling import (
     LEGACY_STEP_III,
     check_step_iii,
@@ -49,14 +50,12 @@ class DecoderConfig(RunConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        from .losses import PERCEPTUAL_NETS
         if self.loss == "perceptual_net" and self.perceptual_net not in PERCEPTUAL_NETS:
             raise ValueError(f"loss='perceptual_net' needs perceptual_net in {PERCEPTUAL_NETS}, "
                              f"got {self.perceptual_net!r}")
 
     def perceptual_classifier_config(self) -> Any:
         """The recipe that trains the ``resnet32_trained`` perceptual network (App. C.3, this profile)."""
-        from .classification import ClassifierConfig
         over = {"epochs": self.perceptual_epochs} if self.perceptual_epochs else {}
         return ClassifierConfig.for_profile(self.profile, arch="resnet32", seed=self.seed, **over)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,8 +151,8 @@ def load_digits_dataset(split: str) -> ImageDataset:
 
     Deterministic split: a stratified 70/30 split with seed 0.
     """
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
+    from sklearn.datasets import load_digits  # local: scikit-learn costs ~1 s at import, only digits needs it
+    from sklearn.model_selection import train_test_split  # local: as above
     bunch = load_digits()
     grey = (bunch.images / 16.0 * 255.0).round().astype(np.uint8)
     rgb = np.repeat(grey[..., None], 3, axis=-1)
@@ -166,7 +167,7 @@ def load_digits_dataset(split: str) -> ImageDataset:
 # ----------------------------------------------------------------------------------------- entry point
 
 def _download(name: str, root: Path) -> None:
-    import torchvision.datasets as tvd
+    import torchvision.datasets as tvd  # local: only for a download
     if name == "cifar10":
         tvd.CIFAR10(str(root), download=True)
     elif name == "cifar100":
@@ -309,7 +310,6 @@ def dataset_label(name: str) -> str:
     """A short name for a dataset argument, for folder names: a registry name (``"cifar100"``) as it is, a path by
     its file stem (``/data/my_flowers.zip`` -> ``my_flowers``) or folder name, with any character other than
     letters, digits, ``_`` and ``-`` replaced by ``_``."""
-    import re
     if name in DATASETS:
         return name
     path = Path(str(name).rstrip("/"))

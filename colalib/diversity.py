@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from .classification import classifier_features, classifier_probabilities  # noqa: F401  (public here too)
+from .data import to_tensor
 from .sampling import clustering_accuracy, match_clusters_to_labels  # noqa: F401  (public here too)
 
 
@@ -66,7 +67,7 @@ def quality_score(gen_features: np.ndarray, train_features: np.ndarray, alpha: f
     ``nn_distance`` and ``nn_index``."""
     if alpha <= 0:
         raise ValueError(f"alpha must be > 0 (Eq. 3.2), got {alpha}")
-    from scipy.special import expit
+    from scipy.special import expit  # local: scipy costs start-up time, one function needs it
     idx, dist = nearest_training_neighbours(gen_features, train_features, k=1)
     q = expit(np.log(alpha) - dist[:, 0])
     return {"quality": float(q.mean()), "per_sample": q, "nn_distance": dist[:, 0], "nn_index": idx[:, 0]}
@@ -117,7 +118,6 @@ def intra_diversity_ms_ssim(images: np.ndarray, max_pairs: int = 2000, seed: int
     ordered pairs of the uint8 ``images``, self-pairs (MS-SSIM 1) included as the formula has them. The mean over
     distinct pairs is exact when there are at most ``max_pairs`` unordered pairs, else estimated on ``max_pairs``
     random distinct pairs. Pass one class's images for a per-class value; the paper applies it to the whole set."""
-    from .data import to_tensor
     n = len(images)
     if n < 2:
         return 0.0

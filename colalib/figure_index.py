@@ -7,6 +7,8 @@ from __future__ import annotations
 from fnmatch import fnmatch
 from pathlib import Path
 
+from PIL import Image
+
 from .reporting_docs import COVERAGE, GENERATED_BY, markdown_table, read_run, short_commit
 
 INDEX = "INDEX.md"
@@ -14,7 +16,6 @@ INDEX = "INDEX.md"
 
 def png_text(path: Path) -> dict[str, str]:
     """The text chunks of a PNG (``Title``, ``Creator``, ``Source``, ...)."""
-    from PIL import Image
     with Image.open(path) as image:
         return dict(getattr(image, "text", {}) or {})
 

@@ -15,6 +15,7 @@ Choices where the thesis is silent (documented here and in notebook 03):
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -75,7 +76,6 @@ def optimise_latent(generator: nn.Module, images: torch.Tensor, codes: torch.Ten
     ``lr_codes=0``: the codes stay fixed and only G is trained (ReGene's decoder on frozen features,
     ``colalib.peers``).
     """
-    import time
     device = images.device
     n = images.shape[0]
     embedding = nn.Embedding(n, codes.shape[1], sparse=True).to(device)

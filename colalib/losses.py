@@ -25,6 +25,7 @@ three stages give the features (:func:`perceptual_resnet32`):
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,10 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from .classification import ClassifierConfig, train_classifier
+from .data import to_tensor
+from .models import build_classifier
 
 LOSSES = ("laplacian", "l1", "perceptual_vgg16", "perceptual_net")
 PERCEPTUAL_NETS = ("resnet32_random", "resnet32_trained", "resnet32_kmeans")
@@ -159,7 +164,7 @@ def vgg16_perceptual_layers() -> list[nn.Module]:
             f"ImageNet VGG16 weights are not available offline: expected {path}. When online, run "
             f"`python -c \"import torchvision; torchvision.models.vgg16(weights='IMAGENET1K_V1')\"` "
             f"to download them into the torch hub cache (TORCH_HOME={os.environ.get('TORCH_HOME', '~/.cache/torch')}).")
-    from torchvision.models import vgg16
+    from torchvision.models import vgg16  # local: only the VGG16 loss
     features = vgg16()
     features.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     f = features.features
@@ -225,14 +230,14 @@ def kmeans_filters(patches: np.ndarray, n_filters: int, seed: int = 0, eps: floa
     ``-c_k . W mu`` is left to the batch norm that follows). Returns ``filters (n_filters, D)``, ``centroids``,
     ``whitening``, ``mean`` and the fitted ``kmeans`` estimator.
     """
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_limits  # local: only around the k-means / FID maths
     # small problems: one BLAS/OpenMP thread avoids the threads of numpy and torch spin-waiting on each other
     with threadpool_limits(limits=1):
         return _kmeans_filters(patches, n_filters, seed, eps)
 
 
 def _kmeans_filters(patches: np.ndarray, n_filters: int, seed: int, eps: float) -> dict[str, np.ndarray]:
-    from sklearn.cluster import MiniBatchKMeans
+    from sklearn.cluster import MiniBatchKMeans  # local: scikit-learn at import costs ~1 s; only the k-means ResNet
     patches = np.asarray(patches, dtype=np.float64)
     mean = patches.mean(0)
     centred = (patches - mean).astype(np.float32)  # float32 products, float64 eigendecomposition
@@ -269,7 +274,6 @@ def kmeans_init_resnet(net: nn.Module, images: np.ndarray | torch.Tensor, n_patc
     The classifier head ``fc`` keeps its random weights (the perceptual loss does not use it). ``images``:
     uint8 NHWC or a float tensor ``(N, 3, H, W)`` in [-1, 1]. Returns ``net`` in eval mode.
     """
-    from .data import to_tensor
     rng = np.random.default_rng(seed)
     x = images if isinstance(images, torch.Tensor) else to_tensor(np.asarray(images))
     x = x[rng.permutation(len(x))[:max_images]].float().cpu()
@@ -311,9 +315,7 @@ def perceptual_resnet32(kind: str, images: np.ndarray | None = None, labels: np.
     ``seed``). With an :class:`colalib.cache.ArtifactCache` as ``cache``, the weights of the data-dependent
     networks are cached (namespace ``perceptual_nets``; key: kind, images, labels, seed and recipe).
     """
-    import hashlib
 
-    from .models import build_classifier
     if kind not in PERCEPTUAL_NETS:
         raise ValueError(f"Unknown perceptual network {kind!r}; choose one of {', '.join(PERCEPTUAL_NETS)}")
     if kind != "resnet32_random" and images is None:
@@ -329,7 +331,6 @@ def perceptual_resnet32(kind: str, images: np.ndarray | None = None, labels: np.
         images = np.ascontiguousarray(images)
         recipe: dict[str, Any] = {"patches": kmeans_patches}
         if kind == "resnet32_trained":
-            from .classification import ClassifierConfig
             labels = np.ascontiguousarray(np.asarray(labels, dtype=np.int64))
             classifier_config = (classifier_config or ClassifierConfig()).replace(arch="resnet32", seed=seed)
             recipe = {"clf": classifier_config.to_dict()}
@@ -341,7 +342,6 @@ def perceptual_resnet32(kind: str, images: np.ndarray | None = None, labels: np.
             if kind == "resnet32_kmeans":
                 kmeans_init_resnet(net, images, n_patches=kmeans_patches, seed=seed)
             else:
-                from .classification import train_classifier
                 net = train_classifier(images, labels, k, classifier_config, device, progress)
             state = {"weights": {n: v.detach().cpu() for n, v in net.state_dict().items()}, "kind": kind, **recipe}
             if cache is not None:

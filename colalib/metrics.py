@@ -26,7 +26,9 @@ import numpy as np
 import torch
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from .classification import classifier_features, classifier_probabilities  # noqa: F401  (public here too)
+from .cache import ArtifactCache
+from .classification import classifier_features, classifier_probabilities, evaluate, predict  # noqa: F401  (public here too)
+from .data import load_dataset
 from .diversity import (  # noqa: F401  (re-exported)
     MS_SSIM_WEIGHTS,
     _gaussian_window,
@@ -79,7 +81,7 @@ def fid_weights_info() -> dict:
 @lru_cache(maxsize=2)
 def _inception(device_str: str) -> torch.nn.Module:
     fid_weights_info()  # fail early with the clear message, before pytorch-fid tries to download
-    from pytorch_fid.inception import InceptionV3
+    from pytorch_fid.inception import InceptionV3  # local: pytorch-fid only when an FID is computed
     model = InceptionV3([InceptionV3.BLOCK_INDEX_BY_DIM[2048]])  # pool3 only: fc is never used
     return model.to(device_str).eval()
 
@@ -105,8 +107,8 @@ def frechet_stats(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def frechet_distance(stats_a: tuple[np.ndarray, np.ndarray], stats_b: tuple[np.ndarray, np.ndarray]) -> float:
     """pytorch-fid's Frechet distance, its BLAS on one thread: scipy's ``sqrtm`` of the 2048x2048 product was 4-5x
     slower with two BLAS threads beside torch's on a busy 2-core CPU (measured 100 s against 22 s)."""
-    from pytorch_fid.fid_score import calculate_frechet_distance
-    from threadpoolctl import threadpool_limits
+    from pytorch_fid.fid_score import calculate_frechet_distance  # local: pytorch-fid only when an FID is computed
+    from threadpoolctl import threadpool_limits  # local: only around the k-means / FID maths
     with threadpool_limits(limits=1, user_api="blas"):
         return float(calculate_frechet_distance(stats_a[0], stats_a[1], stats_b[0], stats_b[1]))
 
@@ -116,8 +118,6 @@ def real_stats(dataset: str, split: str = "test", n: int | None = None, seed: in
     """Inception statistics of ``n`` images of a real split (all when None), cached per dataset/split/size in
     ``cache`` (an :class:`~colalib.cache.ArtifactCache`; the default one when None), with their intra-class diversity
     (:func:`intra_class_diversity`) as the real reference of appendix A. Computed once: Inception is the slow part."""
-    from .cache import ArtifactCache
-    from .data import load_dataset
     key = {"dataset": dataset, "split": split, "n": n, "seed": seed, "weights": fid_weights_info()["sha256"],
            "data_dir": os.environ.get("COLA_DATA_DIR", "")}
     cache = cache or ArtifactCache()
@@ -211,7 +211,7 @@ def degenerate_reason(cas: float, diversity: float | None, num_classes: int, gan
     if diversity is not None and diversity < COLLAPSED_DIVERSITY:
         reasons.append(f"collapsed samples (diversity {diversity:.2f} < {COLLAPSED_DIVERSITY})")
     if gan_test is not None:
-        from scipy.stats import binomtest
+        from scipy.stats import binomtest  # local: scipy costs start-up time, one test needs it
         p = binomtest(int(round(gan_test * n_samples)), int(n_samples), chance, alternative="greater").pvalue
         if p >= alpha:
             reasons.append(f"the real-data judge does not recognise the samples' classes (GAN-test "
@@ -231,7 +231,6 @@ def checked_feature_network_accuracy(net: torch.nn.Module, test_images: np.ndarr
 
     The draw is random and balanced because test sets are often stored class by class: the first 2,000 images of
     the offline CIFAR-10 test split are all airplanes and cars."""
-    from .classification import evaluate
     labels = np.asarray(test_labels)
     idx = np.arange(len(labels))
     if n_eval is not None and n_eval < len(labels):
@@ -258,7 +257,6 @@ def gan_test_accuracy(classifier: torch.nn.Module, images: np.ndarray, labels: n
 
     Returns ``gan_test`` (in [0, 1]), ``per_class`` (accuracy by label) and ``n``.
     """
-    from .classification import predict
     labels = np.asarray(labels)
     correct = predict(classifier, images, batch_size, device) == labels
     per_class = {int(c): float(correct[labels == c].mean()) for c in np.unique(labels)}

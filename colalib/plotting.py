@@ -12,6 +12,8 @@ import numpy as np
 import torch
 from torchvision.utils import make_grid
 
+from .stats import MIN_SUBSETS
+
 PUBLISHED_LABEL = "published (thesis)"
 
 
@@ -85,7 +87,7 @@ def show_class_transfer(ax: plt.Axes, originals: np.ndarray, grid: np.ndarray, o
                         title: str | None = None, padding: int = 2) -> None:
     """Appendix B layout: each row an original training image, then its code decoded with the class code of every
     class (``grid`` (rows, K, H, W, 3)); the cell of the row's own class (its plain reconstruction) is outlined."""
-    from matplotlib.patches import Rectangle
+    from matplotlib.patches import Rectangle  # local: matplotlib submodule for one helper
     rows = np.concatenate([np.asarray(originals)[:, None], np.asarray(grid)], axis=1)
     show_grid(ax, rows.reshape(-1, *rows.shape[2:]), nrow=rows.shape[1], title=title)
     h, w = rows.shape[2:4]
@@ -142,7 +144,6 @@ def profile_caption(profile: str, details: str = "") -> str:
 def runs_caption(n: int, what: str = "seed", spread: str = "±1 std") -> str:
     """How many runs a plotted mean stands on, and whether it ranks anything: fewer than
     :data:`colalib.stats.MIN_SUBSETS` runs are not a ranking."""
-    from .stats import MIN_SUBSETS
     if n <= 1:
         return f"one {what}: a single run, not a ranking"
     return f"mean of {n} {what}s ({spread})" + ("" if n >= MIN_SUBSETS else ": not a ranking")

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
+from PIL import Image
 
 
 def resize_images(images: np.ndarray, size: int) -> np.ndarray:
     """Bilinear (antialiased) resize of uint8 NHWC images to ``size`` x ``size``."""
     if images.shape[1] == size and images.shape[2] == size:
         return images
-    import torch.nn.functional as F
     out = []
     for start in range(0, len(images), 2000):
         x = torch.from_numpy(images[start:start + 2000]).permute(0, 3, 1, 2).float()
@@ -27,7 +28,6 @@ def resize_images(images: np.ndarray, size: int) -> np.ndarray:
 
 
 def _decode(blob: bytes) -> np.ndarray:
-    from PIL import Image
     with Image.open(io.BytesIO(blob)) as im:
         return np.asarray(im.convert("RGB"), dtype=np.uint8)
 
@@ -79,7 +79,7 @@ def _zip_prefix(members: list[str], split: str) -> str | None:
 def read_imagefolder_tree(root: Path, split: str,
                           image_size: int | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Read a torchvision ``ImageFolder`` tree ``root/<split>/<class>/<image>``."""
-    from torchvision.datasets import ImageFolder
+    from torchvision.datasets import ImageFolder  # local: torchvision.datasets costs start-up; one reader
     folder = ImageFolder(str(root / split))
     images = [np.asarray(folder.loader(p).convert("RGB"), dtype=np.uint8) for p, _ in folder.samples]
     return _stack(images, image_size, str(root)), np.array(folder.targets, dtype=np.int64), list(folder.classes)
@@ -135,7 +135,6 @@ def read_stl10_binary(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray,
 
 def read_tinyimagenet(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Official ``tiny-imagenet-200`` layout; the labelled ``val`` split serves as the test set."""
-    from PIL import Image
     wnids = (folder / "wnids.txt").read_text().split()
     widx = {w: i for i, w in enumerate(wnids)}
     words = {}

@@ -2,17 +2,19 @@
 computes the missing units of notebook 05's plan in parallel; the notebook then only assembles them."""
 from __future__ import annotations
 
+import argparse
+import json
+import sys
 import time
+
+from .plan import EXECUTORS, fill, notebook_plan
 
 
 def fill_main(argv: list[str]) -> int:
     """``python -m colalib.experiments fill NN --profile P [--dataset D] [--seeds S ...] [--executor local|dask]
     [--workers N] [--scheduler ADDR]``: compute the missing units of notebook NN's plan in parallel, dependencies
     first."""
-    import argparse
-    import json
 
-    from .plan import EXECUTORS, fill, notebook_plan
     parser = argparse.ArgumentParser(prog="python -m colalib.experiments fill", description=fill_main.__doc__)
     parser.add_argument("notebook", help="notebook number, e.g. 05")
     parser.add_argument("--dataset", help="the notebook's DATASET parameter (default: its own)")
@@ -35,7 +37,6 @@ def fill_main(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m colalib.experiments fill NN ...`` (:func:`fill_main`); the one command of this module."""
-    import sys
 
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] in ("-h", "--help"):

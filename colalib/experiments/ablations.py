@@ -8,10 +8,13 @@ from ..cache import ArtifactCache
 from ..classification import ClassifierConfig
 from ..cola import SCOLA, SCOLAConfig
 from ..config import StudyConfig
+from ..losses import vgg16_available
+from ..models import build_generator, count_parameters
+from ..published import LABEL, TABLE_4_2_PARAMS, TABLE_4_3
 from ..utils import get_device
 from .executors import prefill
 from .registry import SIMILARITY_LABELS, SIMILARITY_MEASURES, ProfileRecipes
-from .tasks import split_of, training_subset
+from .tasks import PlanBuilder, arm_task, fid_task, fit_task, split_of, training_subset
 from .units import _timed, arm_unit, fid_unit, fit_or_load
 
 
@@ -85,7 +88,6 @@ class AblationExperimentConfig(StudyConfig, ProfileRecipes):
 
     def arch_loss_used(self) -> str:
         """``arch_loss``, or ``laplacian`` when it is the VGG16 loss and the weights are missing."""
-        from ..losses import vgg16_available
         return "laplacian" if self.arch_loss == "perceptual_vgg16" and not vgg16_available() else self.arch_loss
 
     def arch_scola_config(self, generator: str, seed: int) -> SCOLAConfig:
@@ -109,8 +111,6 @@ def generator_ablation(exp: AblationExperimentConfig, cache: ArtifactCache | Non
     are the seconds this call spent on a unit (about 0 when it came from the cache); ``scola_train_s`` /
     ``cas_train_s`` are the units' own training times, whenever they ran. ``executor`` (None, ``"local"``,
     ``"dask"``): :func:`colalib.experiments.executors.prefill` of Table 4.3's part of :func:`ablation_plan`."""
-    from ..models import build_generator, count_parameters
-    from ..published import LABEL, TABLE_4_2_PARAMS, TABLE_4_3
     cache = cache or ArtifactCache()
     prefill(ablation_plan(exp, similarity=False), cache, executor, workers, scheduler, progress)
     device = get_device(device)
@@ -154,7 +154,6 @@ def similarity_ablation(exp: AblationExperimentConfig, cache: ArtifactCache | No
     ``exp.similarity_per_class`` images per class, and the Real arm (the same classifier on the real sample) as
     reference (``measure="real"``). A measure that cannot run here (VGG16 without its weights) gives a row with
     ``available=False`` and no CAS. ``executor``: as :func:`generator_ablation`'s, over Fig. 5.2's part."""
-    from ..losses import vgg16_available
     cache = cache or ArtifactCache()
     prefill(ablation_plan(exp, generators=False), cache, executor, workers, scheduler, progress)
     device = get_device(device)
@@ -197,8 +196,6 @@ def ablation_plan(exp: AblationExperimentConfig, generators: bool = True, simila
     with its weights), then its CAS. The same units, with the same keys, as :func:`generator_ablation` and
     :func:`similarity_ablation`. A unit both parts share (in the quick profile the InfoGAN fit of Table 4.3 is the
     Laplacian fit of Fig. 5.2) is planned once."""
-    from ..losses import vgg16_available
-    from .tasks import PlanBuilder, arm_task, fid_task, fit_task
     plan = PlanBuilder()
 
     def add(kind: str, name: str, fn, deps: tuple[str, ...] = (), **kwargs) -> str:

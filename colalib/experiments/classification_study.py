@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar
 
+from .. import published
 from ..cache import ArtifactCache
 from ..classification import ClassifierConfig
 from ..cola import SCOLAConfig
 from ..config import StudyConfig
 from ..data import load_dataset, small_sample
+from ..models import build_classifier, count_parameters
+from ..stats import summarise
 from ..utils import get_device
 from .executors import prefill
 from .registry import MIX_VARIANTS, ProfileRecipes, model_config
@@ -121,9 +124,6 @@ def classifier_ablation(exp: ClassificationExperimentConfig, cache: ArtifactCach
     """Table 5.2: the Mix accuracy of each classifier of ``exp.table5_2_archs`` (:meth:`~ClassificationExperimentConfig.
     table5_2` runs), its parameter count and the published values (accuracy only at the thesis's 100 per class).
     ``executor``: as :func:`classification_experiment`'s, over every classifier's runs."""
-    from .. import published
-    from ..models import build_classifier, count_parameters
-    from ..stats import summarise
     prefill([t for arch in exp.table5_2_archs for t in classification_plan(exp.table5_2(arch))], cache, executor,
             workers, scheduler, progress)
     size, rows = exp.table5_2().sizes[0], []

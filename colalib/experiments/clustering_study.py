@@ -12,6 +12,7 @@ from ..cola import SCOLAConfig
 from ..config import StudyConfig
 from ..data import ImageDataset
 from ..metrics import clustering_scores
+from .executors import prefill
 from .tasks import Task, cluster_task, fit_task, split_of, training_subset
 from .units import clustering_unit
 
@@ -70,7 +71,6 @@ def clustering_experiment(exp: ClusteringExperimentConfig, cache: ArtifactCache 
     one row per seed and method (the MMDC variants with their training time and median throughputs; k-means on
     pixels and on PCA-50, the non-deep baselines), each with its ``seed``. ``executor`` (None, ``"local"``,
     ``"dask"``): :func:`colalib.experiments.executors.prefill` of the MMDC fits of :func:`clustering_plan`."""
-    from .executors import prefill
     prefill(clustering_plan(exp, with_generation=False), cache, executor, workers, scheduler, progress)
     results, rows = {}, []
     for seed in exp.seeds:

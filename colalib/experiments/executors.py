@@ -19,11 +19,16 @@ notebook then only assembles the cached units.
 """
 from __future__ import annotations
 
+import multiprocessing
 import os
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any, Callable
 
+import torch
+
+from ..cache import saved_in_this_process
 from ..utils import progress_bar
 from .tasks import Task
 
@@ -36,9 +41,7 @@ def run_task(task: Task, *_deps: Any, cache_dir: str | None = None) -> dict:
     """Run one task in a worker, on one thread (``COLA_THREADS``, default 1), with its units cached under
     ``cache_dir`` (None: the worker's ``COLA_CACHE_DIR``); returns its key, seconds and whether it computed anything
     (it wrote to the cache) or found its unit cached."""
-    import torch
 
-    from ..cache import saved_in_this_process
     if cache_dir is not None:
         os.environ["COLA_CACHE_DIR"] = cache_dir   # the tasks' ArtifactCache() reads it
     torch.set_num_threads(int(os.environ.get("COLA_THREADS", "1")))
@@ -92,7 +95,6 @@ def prefill(tasks: list[Task], cache: Any = None, executor: str | None = None, w
 
 def _fill_local(tasks: list[Task], workers: int, progress: bool,
                 on_result: Callable[[dict], None] | None = None, cache_dir: str | None = None) -> list[dict]:
-    import multiprocessing
     done: dict[str, dict] = {}
     pending = {t.key: t for t in tasks}
     bar = progress_bar(None, desc="units", progress=progress, total=len(tasks))
@@ -150,7 +152,6 @@ def _exit_with_parent(parent: int, every_s: float = 1.0) -> None:
     """A local worker's initializer: a daemon thread ends the worker when the ``fill`` process that started it is gone
     (killed with SIGTERM or SIGKILL, its workers would otherwise go on computing as orphans). Its unfinished unit is
     lost, as for a killed worker."""
-    import threading
 
     def watch() -> None:
         while True:
@@ -164,7 +165,7 @@ def _exit_with_parent(parent: int, every_s: float = 1.0) -> None:
 def _fill_dask(tasks: list[Task], workers: int, scheduler: str | None, progress: bool,
                on_result: Callable[[dict], None] | None = None, cache_dir: str | None = None) -> list[dict]:
     try:
-        from dask.distributed import Client, LocalCluster, as_completed
+        from dask.distributed import Client, LocalCluster, as_completed  # local: optional extra colalib[cluster]
     except ImportError as err:
         raise ImportError("the dask executor needs dask.distributed: pip install 'colalib[cluster]'") from err
     cluster = None

@@ -10,8 +10,10 @@ from ..cola import SCOLAConfig
 from ..config import StudyConfig
 from ..data import ImageDataset
 from ..utils import get_device
+from .executors import prefill
 from .registry import ProfileRecipes
 from .subsets import split_of, training_subset
+from .tasks import Task, fit_task, spread_task
 from .units import _sweep_model, spread_unit
 
 
@@ -100,7 +102,6 @@ def fid_inadequacy_experiment(exp: FIDInadequacyConfig, cache: ArtifactCache | N
     """Notebook 06's driver. Appendix A for every seed of ``exp``: the swept sCOLA of each seed (``{seed: model}``)
     and the rows of :func:`spread_sweep`, each with its ``seed``, seed by seed. ``executor`` (None, ``"local"``,
     ``"dask"``): :func:`colalib.experiments.executors.prefill` of App. A's part of :func:`fid_inadequacy_plan`."""
-    from .executors import prefill
     cache = cache or ArtifactCache()
     prefill(fid_inadequacy_plan(exp, with_transfer=False), cache, executor, workers, scheduler, progress)
     models, rows = {}, []
@@ -117,7 +118,6 @@ def fid_inadequacy_plan(exp: FIDInadequacyConfig, with_transfer: bool = True) ->
     unit per spread (App. A); with ``with_transfer``, the conditional-batch-norm sCOLA of the class-content transfer
     (App. B, first seed). The same units, with the same keys, as :func:`fid_inadequacy_experiment` and the notebook's
     transfer cell."""
-    from .tasks import Task, fit_task, spread_task
     fits, spreads = [], []
     for seed in exp.seeds:
         scola, clf = exp.scola_config(seed), exp.classifier_config(seed)

@@ -5,15 +5,16 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..cache import ArtifactCache
-from ..classification import ClassifierConfig
+from ..classification import ClassifierConfig, evaluate
 from ..cola import SCOLA
 from ..config import StudyConfig
 from ..data import load_dataset, small_sample
+from ..stats import summarise
 from ..utils import get_device
 from .executors import prefill
-from .registry import ProfileRecipes, _method_class, model_config
+from .registry import ProfileRecipes, _method_class, method_failure, model_config
 from .tasks import Task, arm_task, fid_task, fit_task, judge_task, quality_task
-from .units import arm_unit, fid_unit, fit_or_load
+from .units import arm_unit, fid_unit, fit_or_load, method_model, reference_classifier, sample_quality_unit
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,6 @@ class GenerationExperimentConfig(StudyConfig, ProfileRecipes):
 
     def judge(self, cache: ArtifactCache | None = None, device=None, progress: bool = True) -> tuple[Any, float]:
         """The GAN-test judge (cached) and its test accuracy."""
-        from .units import reference_classifier
         return reference_classifier(self.dataset, self.judge_per_class, self.judge_config(), cache or ArtifactCache(),
                                     get_device(device), progress)
 
@@ -86,8 +86,6 @@ def generation_experiment(exp: GenerationExperimentConfig, cache: ArtifactCache 
     collapsed samples, or, for a class-conditional generator, samples whose class the judge does not recognise;
     Fig. 4.4's collapse is measured, not assumed). sCOLA's rows also hold ``fid_equal_n``: its FID at the real
     subset's sample count (Fig. 4.5: sCOLA against the real images "by both scores")."""
-    from .registry import method_failure
-    from .units import sample_quality_unit
     cache = cache or ArtifactCache()
     prefill(generation_plan(exp, with_beside=False, with_t_scale=False), cache, executor, workers, scheduler, progress)
     device = get_device(device)
@@ -136,7 +134,6 @@ def t_scale_experiment(exp: GenerationExperimentConfig, cache: ArtifactCache | N
     each of ``exp.t_scales``, sCOLA (seed 0, on the smallest size of ``exp``) with its final reconstruction loss and
     the GAN-test accuracy of ``min(exp.n_fid, 1000)`` samples (how often :meth:`~GenerationExperimentConfig.judge`
     recognises the intended class). ``executor``: as :func:`generation_experiment`'s (the judge and the fits)."""
-    from ..classification import evaluate
     cache = cache or ArtifactCache()
     prefill(t_scale_plan(exp), cache, executor, workers, scheduler, progress)
     judge, _ = exp.judge(cache, device, progress)
@@ -155,7 +152,6 @@ def t_scale_experiment(exp: GenerationExperimentConfig, cache: ArtifactCache | N
 def generation_summary(row_sets: list[list[dict]]) -> list[dict]:
     """Mean and spread of FID, CAS and intra-class diversity per dataset, method and size (notebook 03's summary
     table), over the rows of one or more :func:`generation_experiment` runs."""
-    from ..stats import summarise
     return [{"metric": metric, **s} for rows in row_sets for metric in ("fid", "cas", "diversity")
             for s in summarise(rows, by=("dataset", "method", "size"), value=metric)]
 
@@ -163,7 +159,6 @@ def generation_summary(row_sets: list[list[dict]]) -> list[dict]:
 def train_times(exp: GenerationExperimentConfig, cache: ArtifactCache | None = None) -> list[dict]:
     """Each trained model's own training time and speed (images per second where the model records it), per method,
     size and subset of ``exp``; the models come from the cache (:func:`colalib.experiments.units.method_model`)."""
-    from .units import method_model
     train, out = load_dataset(exp.dataset, "train"), []
     for size in sorted(exp.sizes):
         for seed in exp.seeds:

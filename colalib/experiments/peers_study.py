@@ -4,10 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar
 
+import numpy as np
+
 from ..cache import ArtifactCache
 from ..config import StudyConfig
 from ..data import load_dataset, small_sample
 from ..utils import get_device
+from .classification_study import mix_variant_experiment
 from .executors import prefill
 from .generation_study import GenerationExperimentConfig
 from .registry import PEER_METHODS, PEER_SAMPLERS, ProfileRecipes, _method_class, method_failure, model_config
@@ -102,7 +105,6 @@ def sampler_ablation(exp: PeersExperimentConfig, cache: ArtifactCache | None = N
     """Notebook 07's sampler ablation: the Real arm and sCOLA's Mix arm with each step-III sampler of
     :data:`~colalib.experiments.registry.PEER_SAMPLERS`, on ``exp``'s smallest size and every seed (rows of
     :func:`colalib.experiments.mix_variant_experiment`). ``executor``: as :func:`peers_experiment`'s."""
-    from .classification_study import mix_variant_experiment
     cache = cache or ArtifactCache()
     prefill(sampler_plan(exp), cache, executor, workers, scheduler, progress)
     return mix_variant_experiment(exp.dataset, (min(exp.sizes),), exp.seeds, exp.scola_config(),
@@ -113,7 +115,6 @@ def sampler_ablation(exp: PeersExperimentConfig, cache: ArtifactCache | None = N
 def sampler_summary(rows: list[dict], samplers: tuple[str, ...]) -> list[dict]:
     """The sampler ablation's table (notebook 07): per sampler (``"real"`` first) the mean accuracy and the mean of
     Mix − Real paired on each subset, over the rows of :func:`colalib.experiments.mix_variant_experiment`."""
-    import numpy as np
     real = {(r["size"], r["seed"]): r["accuracy"] for r in rows if r["variant"] == "real"}
     table = []
     for name in ("real",) + tuple(samplers):

@@ -5,10 +5,16 @@ notebook's plan in a profile.
 """
 from __future__ import annotations
 
+from ..toy import ToyConfig
+from .ablations import AblationExperimentConfig, ablation_plan
 from .classification_study import ClassificationExperimentConfig, classification_plan
+from .clustering_study import ClusteringExperimentConfig, clustering_plan
 from .executors import EXECUTORS, check_plan, fill, fill_report, prefill, run_task, seconds_by_task
+from .fid_inadequacy import FIDInadequacyConfig, fid_inadequacy_plan
+from .gap_plan import classification_notebook_plan, gap_plan, planned
 from .generation_study import GenerationExperimentConfig, generation_plan, t_scale_plan
 from .peers_study import PeersExperimentConfig, peers_plan
+from .readings import GapStudyConfig
 from .tasks import PlanBuilder, Task, training_subset
 
 __all__ = ["EXECUTORS", "Task", "check_plan", "classification_plan", "fill", "fill_report", "generation_plan",
@@ -18,7 +24,6 @@ __all__ = ["EXECUTORS", "Task", "check_plan", "classification_plan", "fill", "fi
 def _classification_plan(profile: str, dataset: str | None, seeds: tuple[int, ...] | None = None) -> list[Task]:
     """Notebook 05's plan: Table 5.1 / Fig. 5.1 (with ``seeds``, the notebook's ``SEEDS``, when given) and, on
     CIFAR-10 (the notebook's ``DATASET``; digits in the smoke profile), Table 5.2."""
-    from .gap_plan import classification_notebook_plan
     over = {"dataset": dataset} if dataset else {}
     main = ClassificationExperimentConfig.for_profile(profile, **over, **({"seeds": seeds} if seeds else {}))
     return classification_notebook_plan(main, table5_2=dataset in (None, "cifar10"))
@@ -27,8 +32,6 @@ def _classification_plan(profile: str, dataset: str | None, seeds: tuple[int, ..
 def _gap_study_plan(profile: str, dataset: str | None, seeds: tuple[int, ...] | None = None) -> list[Task]:
     """Notebook 08's plan (beyond the thesis): the gap study (on ``seeds``, the notebook's ``SEEDS``, when given),
     the step-III study and the t-scale study (:func:`.generation_study.t_scale_plan`) on CIFAR-10."""
-    from .gap_plan import gap_plan, planned
-    from .readings import GapStudyConfig
     over = {"dataset": dataset} if dataset else {}
     t_scale = t_scale_plan(GenerationExperimentConfig.for_profile(profile, **over))
     if seeds:
@@ -46,10 +49,6 @@ def notebook_plan(notebook: str, profile: str, dataset: str | None = None,
     over: dict = {"dataset": dataset} if dataset else {}
     if seeds:
         over["seeds"] = tuple(seeds)
-    from ..toy import ToyConfig
-    from .ablations import AblationExperimentConfig, ablation_plan
-    from .clustering_study import ClusteringExperimentConfig, clustering_plan
-    from .fid_inadequacy import FIDInadequacyConfig, fid_inadequacy_plan
     plans = {"02": lambda: clustering_plan(ClusteringExperimentConfig.for_profile(profile, **over)),
              "03": lambda: generation_plan(GenerationExperimentConfig.for_profile(profile, **over), with_t_scale=False),
              "04": lambda: ablation_plan(AblationExperimentConfig.for_profile(profile, **over)),

@@ -7,10 +7,14 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from ..baselines import GLO
 from ..classification import ClassifierConfig
 from ..cola import COLA, SCOLA, SCOLAConfig
 from ..config import RunConfig
 from ..gan import CGANPD, GANConfig
+from ..metrics import degenerate_reason
+from ..mmgan import MMGAN, MMGANConfig
+from ..peers import AugIntAE, AugIntAEConfig, ReGene, ReGeneConfig
 
 
 class ProfileRecipes:
@@ -34,9 +38,6 @@ class ProfileRecipes:
 
 def _method_classes() -> dict[str, tuple[type, type | None]]:
     """Method name -> (estimator class, its own config class or None when it is trained with the sCOLA config)."""
-    from ..baselines import GLO
-    from ..mmgan import MMGAN, MMGANConfig
-    from ..peers import AugIntAE, AugIntAEConfig, ReGene, ReGeneConfig
     return {"scola": (SCOLA, None), "glo": (GLO, None), "cola": (COLA, None), "cgan_pd": (CGANPD, GANConfig),
             "regene": (ReGene, ReGeneConfig), "mmgan": (MMGAN, MMGANConfig), "augintae": (AugIntAE, AugIntAEConfig)}
 
@@ -90,7 +91,6 @@ def method_failure(method: str, cas: float, quality: dict, num_classes: int, n_s
     judged samples (``quality``: a :func:`colalib.experiments.units.sample_quality_unit` result, or {} when no judge
     ran) and the memorisation check of its samples (``memorisation``, from its FID unit; any method); the GAN-test
     rule applies to class-conditional methods only (not :data:`UNSUPERVISED_METHODS`)."""
-    from ..metrics import degenerate_reason
     conditional = method not in UNSUPERVISED_METHODS
     return degenerate_reason(cas, quality.get("diversity"), num_classes,
                              gan_test=quality.get("gan_test") if conditional else None, n_samples=n_samples,

@@ -3,6 +3,7 @@ dataset names, sizes, seeds) so that worker processes can unpickle it, and :clas
 dependencies. Each task loads its data in the worker and calls the cached unit of :mod:`.units`."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -11,7 +12,16 @@ from ..classification import ClassifierConfig
 from ..utils import get_device
 from .registry import _method_class
 from .subsets import split_of, training_subset
-from .units import arm_unit, fid_unit, fit_model, reference_classifier, spread_point
+from .units import (
+    arm_unit,
+    clustering_unit,
+    fid_unit,
+    fit_model,
+    reference_classifier,
+    sample_quality_unit,
+    spread_point,
+    toy_unit,
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +70,6 @@ def quality_task(method: str, dataset: str, size: int, seed: int, config: Any, j
                  judge_clf: ClassifierConfig, n: int) -> None:
     """GAN-test, quality / diversity and memorisation scores of ``method``'s samples
     (:func:`colalib.experiments.units.sample_quality_unit`), judged by the cached reference classifier."""
-    from .units import sample_quality_unit
     cache, device = ArtifactCache(), get_device(None)
     subset = training_subset(dataset, size, seed)
     judge, _ = reference_classifier(dataset, judge_per_class, judge_clf, cache, device, progress=False)
@@ -70,7 +79,6 @@ def quality_task(method: str, dataset: str, size: int, seed: int, config: Any, j
 
 def toy_task(config: Any, spreads: tuple[float, ...]) -> None:
     """The MM-GAN toy (:func:`colalib.experiments.units.toy_unit`)."""
-    from .units import toy_unit
     toy_unit(config, spreads, ArtifactCache())
 
 
@@ -78,7 +86,6 @@ def toy_task(config: Any, spreads: tuple[float, ...]) -> None:
 
 def cluster_task(config: Any, dataset: str, size: int | None, seed: int) -> None:
     """Step I, MMDC (:func:`colalib.experiments.units.clustering_unit`), on subset ``seed`` of ``size`` per class."""
-    from .units import clustering_unit
     clustering_unit(config, training_subset(dataset, size, seed), ArtifactCache(), get_device(None), progress=False)
 
 
@@ -99,7 +106,6 @@ def unit_signature(fn: Callable[..., Any], kwargs: dict) -> str:
     (:func:`colalib.experiments.units.fit_or_load` caches one fit for all of them); a Real arm's leaves out the
     generator's arguments (:func:`colalib.experiments.units.arm_unit` does not key it on them); an FID unit's keeps
     only the study fields :func:`colalib.experiments.units.fid_unit` keys on (dataset, ``n_fid``, ``n_real_fid``)."""
-    import json
     plain = {k: _plain(v) for k, v in kwargs.items()}
     if fn is arm_task and kwargs.get("arm") == "real":
         plain = {k: v for k, v in plain.items() if k not in ("scola", "synthetic_per_class", "sampling", "method")}

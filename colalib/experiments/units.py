@@ -10,11 +10,29 @@ import numpy as np
 import torch
 
 from ..cache import ArtifactCache
-from ..classification import ClassifierConfig, train_and_evaluate
+from ..classification import ClassifierConfig, evaluate, train_and_evaluate, train_classifier
+from ..clustering import MMDC, MMDCConfig
 from ..cola import COLA, SCOLA, LatentGenerativeModel, SCOLAConfig
 from ..config import RunConfig
 from ..data import ImageDataset, dataset_fingerprint, fingerprint, load_dataset, small_sample
 from ..gan import GANConfig
+from ..memorisation import memorisation_check
+from ..metrics import (
+    clustering_scores,
+    fid_against_dataset,
+    fid_weights_info,
+    frechet_distance,
+    frechet_stats,
+    gan_test_accuracy,
+    inception_features,
+    intra_class_diversity,
+    intra_diversity_ms_ssim,
+    nearest_training_neighbours,
+    quality_diversity_scores,
+    real_stats,
+)
+from ..models import build_classifier
+from ..toy import toy_experiment
 from ..utils import get_device
 from .registry import _method_class, model_config
 from .subsets import split_of, training_subset
@@ -105,7 +123,6 @@ def fit_model(model_cls: type, config: RunConfig, subset: ImageDataset, cache: A
             pool = transductive_images(subset, n_unlabelled, config.seed)
             return fit_or_load(model_cls, config, subset, cache, device, progress, unlabelled=pool)
         return fit_or_load(model_cls, config, subset, cache, device, progress)
-    from ..clustering import MMDCConfig
     step1 = MMDCConfig.for_profile(config.profile, num_clusters=subset.num_classes, seed=config.seed)
     mmdc = clustering_unit(step1, subset, cache, device, progress)
     model = fit_or_load(COLA, config, subset, cache, device, progress, targets=mmdc["targets"],
@@ -132,8 +149,6 @@ def fid_unit(method: str, subset: ImageDataset, scola: RunConfig, exp: Any,
     read).
     ``method="real"`` scores the real subset itself (its own size). The model's configuration is
     :func:`model_config` of ``method``, ``scola`` and ``gan``."""
-    from ..memorisation import memorisation_check
-    from ..metrics import fid_against_dataset, fid_weights_info
     scola = model_config(method, scola, gan)
     key = _unit_key(unit="fid", method=method, data=dataset_fingerprint(subset), n_fid=exp.n_fid,
                     n_real=exp.n_real_fid, scola=scola if method != "real" else None,
@@ -166,8 +181,6 @@ def reference_classifier(dataset: str, per_class: int, clf: ClassifierConfig, ca
                          device=None, progress: bool = True) -> tuple[Any, float]:
     """A classifier trained on ``per_class`` real images per class (cached weights) and its test accuracy:
     the judge of the GAN-test score (accuracy of a real-data classifier on generated images; Shmelkov et al.)."""
-    from ..classification import evaluate, train_classifier
-    from ..models import build_classifier
     cache = cache or ArtifactCache()
     device = get_device(device)
     train, test = load_dataset(dataset, "train"), load_dataset(dataset, "test")
@@ -187,8 +200,6 @@ def reference_classifier(dataset: str, per_class: int, clf: ClassifierConfig, ca
 def clustering_unit(config: Any, subset: ImageDataset, cache: ArtifactCache | None = None, device=None,
                     progress: bool = True) -> dict:
     """Fit MMDC (step I) on ``subset`` (cached): final targets, clusters, embeddings, scores against the labels."""
-    from ..clustering import MMDC
-    from ..metrics import clustering_scores
     cache = cache or ArtifactCache()
     key = _unit_key(unit="mmdc", config=config, data=dataset_fingerprint(subset))
 
@@ -209,7 +220,6 @@ def sample_quality_unit(method: str, subset: ImageDataset, config: RunConfig, ju
     memorisation, the mean Euclidean distance of each sample to its nearest training image (``nn_distance``: the norm
     over all pixel values in [0, 1], 3,072 of them for CIFAR; 0 = a copy) beside the training images' own mean
     nearest-other distance (``train_nn_distance``), of ``n`` samples of ``method`` trained on ``subset`` (cached)."""
-    from ..metrics import gan_test_accuracy, nearest_training_neighbours, quality_diversity_scores
     key = _unit_key(unit="sample_quality", method=method, data=dataset_fingerprint(subset), config=config,
                     judge=judge_key, n=n)
 
@@ -232,7 +242,6 @@ def toy_unit(config: Any, spreads: tuple[float, ...] = (1.0,), cache: ArtifactCa
              progress: bool = False) -> dict:
     """The MM-GAN toy (paper 003 Sec. 4.1; :func:`colalib.toy.toy_experiment`) for ``config`` (a ``ToyConfig``),
     cached: scatter points, negative log-likelihood under the true mixture and mode coverage per method."""
-    from ..toy import toy_experiment
     cache = cache or ArtifactCache()
     key = _unit_key(unit="toy", config=config, spreads=list(spreads))
     return cache.get_or_compute("toy", key, lambda: toy_experiment(config, spreads=spreads, progress=progress),
@@ -246,14 +255,6 @@ def spread_unit(model: Any, model_key: dict, spread: float, dataset: str, n_fid:
     test
     split, their intra-class diversity (mean pairwise Inception pool3 distance within a class, what a single
     Gaussian over all classes does not see) and CAS of ``cas_per_class`` samples per class (cached)."""
-    from ..metrics import (
-        fid_weights_info,
-        frechet_distance,
-        frechet_stats,
-        inception_features,
-        intra_class_diversity,
-        real_stats,
-    )
     key = _unit_key(unit="spread", model=model_key, spread=spread, n_fid=n_fid, n_real=n_real_fid,
                     cas_per_class=cas_per_class, clf=clf, weights=fid_weights_info()["sha256"])
 
@@ -274,7 +275,6 @@ def spread_unit(model: Any, model_key: dict, spread: float, dataset: str, n_fid:
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
-    import time
     start = time.perf_counter()
     out = fn()
     return out, time.perf_counter() - start
@@ -289,7 +289,6 @@ def method_model(method: str, subset: ImageDataset, scola: SCOLAConfig, gan: GAN
 
 def intra_class_ms_ssim_diversity(images: np.ndarray, labels: np.ndarray, max_pairs: int = 500, seed: int = 0) -> float:
     """Mean over classes of MM-GAN's MS-SSIM diversity (paper 003 Eq. 3.4) of that class's images."""
-    from ..metrics import intra_diversity_ms_ssim
     return float(np.mean([intra_diversity_ms_ssim(images[labels == c], max_pairs=max_pairs, seed=seed)
                           for c in np.unique(labels)]))
 
@@ -299,7 +298,6 @@ def step_iii_quality_unit(name: str, subset: ImageDataset, scola: SCOLAConfig, j
     """Scores of ``n`` samples of one step-III reading of the sCOLA trained on ``subset`` (cached): GAN-test
     accuracy (realism), intra-class MS-SSIM diversity, mean pixel distance to the nearest training image
     (memorisation; the training set's own nearest-other distance is ``train_nn_distance``)."""
-    from ..metrics import gan_test_accuracy, nearest_training_neighbours
     key = _unit_key(unit="step_iii_quality", data=dataset_fingerprint(subset), scola=scola, judge=judge_key, n=n)
 
     def compute() -> dict:

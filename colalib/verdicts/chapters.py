@@ -6,6 +6,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .. import published
+from ..published import TABLE_4_3
 from ..stats import MIN_SUBSETS, interval_half_width
 from .rules import BARELY_RELATIVE_PCT, NOTABLE_PP, claim_row, margin_claim, not_comparable, ordering_claim, value_claim
 
@@ -25,7 +27,6 @@ def classification_claims(rows: Sequence[dict], dataset: str, profile: str) -> l
     Mix beats Real and Synthetic at every size (Sec. 5.2), Synthetic beats Real at the smallest size ("in the
     extreme small sample scenario"), and the published Table 5.1 values (comparable only in the paper profile, and
     even then on the offline JPEG copy of the data)."""
-    from .. import published
     out = []
     sizes = sorted({r["size"] for r in rows})
     for size in sizes:
@@ -246,7 +247,6 @@ def generator_ordering_reading(arch_rows: Sequence[dict]) -> str:
     """The reading of Table 4.3 (Sec. 4.3.1) computed from notebook 04's rows: our ranking of the generators by mean
     FID and by mean CAS beside the thesis's, whether ours reverses it, how many subsets back it, and the capacity
     confound (parameters actually trained per generator). Markdown text."""
-    from ..published import TABLE_4_3
     names = {"infogan": "InfoGAN", "dcgan_res": "DCGAN-res", "cgan_res": "CGAN-res"}
     gens = [g for g in dict.fromkeys(r["generator"] for r in arch_rows) if g in TABLE_4_3]
     if len(gens) < 2:

@@ -64,7 +64,7 @@ def hours_per_subset(folder: str | Path, subsets: int | None = None) -> float | 
     (``subsets``, by default ``run.json``'s ``seeds``). An estimate, not a bound: a claim needs only some of those
     units (notebook 05's also holds its gap study and Table 5.2, on their own seeds), and units the fill found cached
     (computed by another notebook) count nothing. None without a record."""
-    from ..runner import read_csv
+    from ..runner import read_csv  # local: runner imports torch; the verdicts CLI starts in ~1 s without
     folder = Path(folder)
     if not (folder / "fill_units.csv").exists():
         return None
