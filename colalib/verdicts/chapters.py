@@ -9,13 +9,20 @@ import numpy as np
 from .. import published
 from ..published import TABLE_4_3
 from ..stats import MIN_SUBSETS, interval_half_width
-from .rules import BARELY_RELATIVE_PCT, NOTABLE_PP, claim_row, margin_claim, not_comparable, ordering_claim, value_claim
+from .rules import (
+    BARELY_RELATIVE_PCT,
+    NOTABLE_PP,
+    claim_row,
+    margin_claim,
+    not_comparable,
+    ordering_claim,
+    paired_by_seed,
+    value_claim,
+)
 
 
 def _paired(rows: Sequence[dict], size: int, a: str, b: str) -> list[float]:
-    acc = {(r["seed"], r["arm"]): r["accuracy"] for r in rows if r["size"] == size}
-    return [acc[(s, a)] - acc[(s, b)] for s in sorted({r["seed"] for r in rows if r["size"] == size})
-            if (s, a) in acc and (s, b) in acc]
+    return paired_by_seed([r for r in rows if r["size"] == size], a, b, group="arm", value="accuracy")
 
 
 # The datasets of Fig. 5.1 (Mix / Real / Synthetic against size), whose values the figure does not let one read.
@@ -50,8 +57,8 @@ def classification_claims(rows: Sequence[dict], dataset: str, profile: str) -> l
         for size in sizes:
             mix = [r["accuracy"] for r in rows if r["size"] == size and r["arm"] == "mix"]
             out.append(value_claim(f"sCOLA Mix accuracy at {size} per class ({dataset}: not in the thesis)", None, mix,
-                                   why_not="the thesis reports no result on this dataset"))
-            out[-1].update(published="not in the thesis", why="the thesis reports no result on this dataset")
+                                   missing="not in the thesis",
+                                   missing_why="the thesis reports no result on this dataset"))
         return out
     for size in sizes:
         mix = [r["accuracy"] for r in rows if r["size"] == size and r["arm"] == "mix"]

@@ -76,6 +76,13 @@ def hours_per_subset(folder: str | Path, subsets: int | None = None) -> float | 
     return seconds / 3600 / subsets
 
 
+def paired_by_seed(rows: Sequence[dict], a: str, b: str, *, group: str, value: str) -> list[float]:
+    """``value(a) - value(b)`` per seed that has both, where ``rows[group]`` names a and b (an arm, a reading): the
+    one pairing of every ordering claim on the same subsets."""
+    by = {(r["seed"], r[group]): float(r[value]) for r in rows if r.get(value) not in (None, "")}
+    return [by[(s, a)] - by[(s, b)] for s in sorted({r["seed"] for r in rows}) if (s, a) in by and (s, b) in by]
+
+
 def ordering_claim(claim: str, published: str, differences: Sequence[float], unit: str = "pp",
                    scale: float = 100.0) -> dict:
     """A claim "A beats B" judged on paired differences A - B over subsets: holds when the 95 % interval lies above
@@ -141,9 +148,11 @@ def margin_claim(claim: str, published: str, differences: Sequence[float], upper
 
 
 def value_claim(claim: str, published: float | None, values: Sequence[float], comparable: bool = True,
-                why_not: str = "", unit: str = "%", scale: float = 100.0) -> dict:
+                why_not: str = "", unit: str = "%", scale: float = 100.0,
+                missing: str = "illegible in the thesis", missing_why: str = "no published value to compare") -> dict:
     """A published number reproduced: holds when it lies inside our 95 % interval (or within 1 unit for a single
-    run), does not hold when our whole interval lies below or above it."""
+    run), does not hold when our whole interval lies below or above it. ``missing`` / ``missing_why``: the published
+    column and the reason when there is no published value."""
     v = np.asarray(values, dtype=float) * scale
     pub = "" if published is None else f"{published:.2f} {unit}"
     if len(v) == 0:
@@ -151,7 +160,7 @@ def value_claim(claim: str, published: float | None, values: Sequence[float], co
     ci = interval95(v)
     ours = f"{v.mean():.2f} {unit}" + (f" ± {ci:.2f} (95 %, {len(v)} subsets)" if np.isfinite(ci) else " (one run)")
     if published is None:
-        return claim_row(claim, "illegible in the thesis", ours, "not comparable", "no published value to compare")
+        return claim_row(claim, missing, ours, "not comparable", missing_why)
     if not comparable:
         return claim_row(claim, pub, ours, "not comparable", why_not)
     half = ci if np.isfinite(ci) else 1.0

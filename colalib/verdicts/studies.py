@@ -8,7 +8,7 @@ import numpy as np
 
 from ..stats import MIN_SUBSETS
 from .generation import _paired_methods, failed_methods, failed_sizes
-from .rules import claim_row, ordering_claim
+from .rules import claim_row, ordering_claim, paired_by_seed
 
 # The peers the thesis itself compares sCOLA with, and where (Fig. 4.1 / 4.5: GLO and CGAN-PD on generation); it never
 # runs ReGene, MM-GAN or AugIntAE, nor any peer's Mix arm.
@@ -92,11 +92,11 @@ def gap_claims(gap_runs: Sequence[dict], published_mix: dict[int, float | None])
         published = (f"Table 5.1: {pub:.2f} % (sCOLA Mix){gap}" if pub is not None else
                      "no published value at this size")
         for name in dict.fromkeys(r["reading"] for r in here if r["kind"] != "default"):
-            reading = {r["seed"]: float(r["mix"]) for r in here if r["reading"] == name}
-            seeds = sorted(set(reading) & set(default))
+            default_name = next(r["reading"] for r in here if r["kind"] == "default")
             kind = next(r["kind"] for r in here if r["reading"] == name)
             label = " (a transductive control, not a reproduction)" if kind == "transductive" else ""
             out.append(ordering_claim(f"reading '{name}'{label} raises sCOLA's Mix accuracy over the default at {size} "
                                       "per class, closing part of the gap to Table 5.1 (beyond the thesis)",
-                                      published, [reading[s] - default[s] for s in seeds]))
+                                      published, paired_by_seed(here, name, default_name, group="reading",
+                                                                value="mix")))
     return out
