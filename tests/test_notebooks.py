@@ -235,3 +235,27 @@ def test_the_book_check_finds_network_loads_and_missing_images(tmp_path):
     assert sorted(loads) == ["a.html: //fonts.example.org/f.css", "a.html: https://cdn.example.org/x.js",
                              "s.css: https://example.org/s.css"]
     assert book.missing_files(tmp_path, ["a", "b"]) == ["b.html", "a.html: gone.png"]
+
+
+def test_the_book_launches_the_source_notebooks_of_a_public_repository(tmp_path, monkeypatch):
+    """With a GitHub remote the staged config has Binder and Colab launch buttons opening notebooks/NN_name.ipynb;
+    without one it has none (nothing to launch from)."""
+    pytest.importorskip("jupyter_server_mathjax", reason="the book extra is not installed: pip install -e '.[book]'")
+    import yaml
+    book = _load_script("build_book")
+    executed = tmp_path / "executed"
+    executed.mkdir()
+    (executed / "01_theory.ipynb").write_text(json.dumps({"cells": [{"cell_type": "markdown", "metadata": {},
+                                                                     "source": ["# 01 · Theory"]}],
+                                                          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    monkeypatch.setattr(book, "repository_url", lambda: "https://github.com/someone/colalib")
+    book.stage(executed, REPO / "docs", tmp_path / "src")
+    config = yaml.safe_load((tmp_path / "src" / "_config.yml").read_text())
+    assert config["repository"] == {"url": "https://github.com/someone/colalib", "path_to_book": "notebooks",
+                                    "branch": "main"}
+    assert config["launch_buttons"]["binderhub_url"] and config["launch_buttons"]["colab_url"]
+    toc = yaml.safe_load((tmp_path / "src" / "_toc.yml").read_text())
+    assert book.toc_pages(toc)[:2] == ["intro", "01_theory"]            # the chapters without a notebook left out
+    monkeypatch.setattr(book, "repository_url", lambda: None)
+    book.stage(executed, REPO / "docs", tmp_path / "src")
+    assert "launch_buttons" not in yaml.safe_load((tmp_path / "src" / "_config.yml").read_text())
