@@ -42,6 +42,8 @@ def _check_02(results: Path) -> None:
     assert all(0 <= r["acc"] <= 1 and -1 <= r["ari"] <= 1 for r in scores)
     best = max(r["acc"] for r in scores if str(r["method"]).startswith("MMDC"))
     assert best > SMOKE_FLOORS["02_mmdc_acc"], f"MMDC accuracy {best:.3f} on digits: clustering did not work"
+    gen = _table(results, "fig4_1_unsupervised")        # Fig. 4.1 without labels: COLA and GLO on every subset
+    assert {r["method"] for r in gen} == {"cola", "glo"} and all(r["fid"] > 0 and 0 <= r["cas"] <= 1 for r in gen)
 
 
 def _check_03(results: Path) -> None:

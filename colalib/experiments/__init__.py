@@ -26,7 +26,12 @@ from .classification_study import (
                                    classifier_ablation,
                                    mix_variant_experiment,
 )
-from .clustering_study import ClusteringExperimentConfig, clustering_experiment, clustering_plan
+from .clustering_study import (
+                                   ClusteringExperimentConfig,
+                                   clustering_experiment,
+                                   clustering_plan,
+                                   unsupervised_generation,
+)
 from .fid_inadequacy import FIDInadequacyConfig, fid_inadequacy_experiment, spread_sweep
 from .generation_study import (
                                    GenerationExperimentConfig,
@@ -67,6 +72,7 @@ __all__ = [
     "AblationExperimentConfig", "arm_unit", "classification_experiment", "ClassificationExperimentConfig",
     "classifier_ablation",
     "clustering_experiment", "clustering_plan", "clustering_unit", "ClusteringExperimentConfig",
+    "unsupervised_generation",
     "fid_inadequacy_experiment", "fid_unit", "FIDInadequacyConfig",
     "fit_model", "fit_or_load", "generation_experiment", "generation_summary", "GenerationExperimentConfig",
     "GenerativeEstimator", "generator_ablation", "method_model", "mix_variant_experiment", "MIX_VARIANTS",

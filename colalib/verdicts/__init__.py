@@ -24,7 +24,15 @@ from .chapters import (
                        generator_ordering_reading,
                        theory_claims,
 )
-from .generation import FULL_PER_CLASS, METHOD_NAMES, collapse_reading, failed_methods, failed_sizes, generation_claims
+from .generation import (
+                       FULL_PER_CLASS,
+                       METHOD_NAMES,
+                       collapse_reading,
+                       failed_methods,
+                       failed_sizes,
+                       generation_claims,
+                       unsupervised_generation_claims,
+)
 from .rules import (
                        BARELY_RELATIVE_PCT,
                        NOTABLE_PP,
@@ -46,5 +54,6 @@ __all__ = ["BARELY_RELATIVE_PCT", "FROM_RESULTS", "FULL_PER_CLASS", "METHOD_NAME
            "claims_from_results",
            "classification_claims", "classifier_size_claims", "clustering_claims", "collapse_reading",
            "failed_methods", "failed_sizes", "fid_inadequacy_claims", "gap_claims", "generation_claims",
+           "unsupervised_generation_claims",
            "generator_ordering_reading", "hours_per_subset", "main", "margin_claim", "needed_for", "not_comparable",
            "ordering_claim", "peers_claims", "peers_reading", "theory_claims", "value_claim", "with_cost"]

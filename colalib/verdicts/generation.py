@@ -6,7 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .rules import not_comparable, ordering_claim
+from .rules import not_comparable, ordering_claim, paired_by_seed
 
 
 def _by_seed(rows: Sequence[dict], method: str, size: int, key: str) -> dict:
@@ -64,7 +64,8 @@ def _generation_claims(rows: Sequence[dict], profile: str) -> list[dict]:
             full = FULL_PER_CLASS.get(dataset)
             protocol = ("" if full is not None and size >= full else
                         f"Fig. 4.1 compares COLA and GLO trained without labels on the full dataset; here {size} "
-                        "images per class")
+                        "images per class. Notebook 02 runs the comparable variant: both without labels on its "
+                        "larger subsets")
             out.append(judged(ordering_claim(f"COLA beats GLO on FID at {size} per class (Fig. 4.1)", "COLA < GLO",
                                              _paired_methods(rows, "cola", "glo", size, "fid", -1.0),
                                              unit="FID, GLO − COLA (> 0: COLA lower)", scale=1),
@@ -157,3 +158,27 @@ def collapse_reading(rows: Sequence[dict]) -> str:
                              f"({pool3[m]:.2f}, not below the working generators' lowest, {min(others):.2f}); it "
                              "is no collapse test on its own.")
     return "\n".join(lines) or "No generator in METHODS."
+
+
+def unsupervised_generation_claims(rows: Sequence[dict]) -> list[dict]:
+    """Fig. 4.1 without labels (notebook 02's :func:`colalib.experiments.clustering_study.unsupervised_generation`):
+    COLA beats GLO on FID and on CAS, both trained without labels on the same images, paired by subset. The thesis
+    trains them on the full datasets; a larger unlabelled subset is the same protocol at a smaller scale, so the
+    claims are judged (the images and epochs are said in the claim). A failed result (CAS at chance, copies) makes
+    its claims not comparable."""
+    if not rows:
+        return []
+    images = sorted({int(r["images"]) for r in rows})
+    epochs = sorted({int(r["epochs"]) for r in rows})
+    scale = (f"{rows[0].get('dataset', 'cifar10')}, {', '.join(f'{n:,}' for n in images)} images without labels, "
+             f"{', '.join(map(str, epochs))} epochs")
+    failed = {r["method"]: r["failed"] for r in rows if r.get("failed")}
+    out = [ordering_claim(f"COLA beats GLO on FID without labels (Fig. 4.1; {scale})", "COLA < GLO",
+                          paired_by_seed(rows, "glo", "cola", group="method", value="fid"),
+                          unit="FID, GLO − COLA (> 0: COLA lower)", scale=1),
+           ordering_claim(f"COLA beats GLO on CAS without labels (Fig. 4.1; {scale})", "COLA > GLO",
+                          paired_by_seed(rows, "cola", "glo", group="method", value="cas"))]
+    if failed:
+        name, why = next(iter(failed.items()))
+        out = [not_comparable(r, f"{METHOD_NAMES.get(name, name)} failed here: {why}") for r in out]
+    return out

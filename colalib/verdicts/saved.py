@@ -17,7 +17,7 @@ from .chapters import (
     fid_inadequacy_claims,
     theory_claims,
 )
-from .generation import generation_claims
+from .generation import generation_claims, unsupervised_generation_claims
 from .rules import STATUSES, hours_per_subset, with_cost
 from .studies import gap_claims, peers_claims
 
@@ -60,7 +60,9 @@ def _classification_claims_from(folder: Path, record: dict) -> list[dict]:
 # notebook -> its verdict table from its saved tables and run record (the functions the notebook calls)
 FROM_RESULTS = {
     "01_theory": lambda folder, record: _theory_claims_from(folder),
-    "02_clustering": lambda folder, record: clustering_claims(_table(folder, "clustering_scores")),
+    "02_clustering": lambda folder, record: clustering_claims(_table(folder, "clustering_scores")) + (
+        unsupervised_generation_claims(_table(folder, "fig4_1_unsupervised"))
+        if (folder / "fig4_1_unsupervised.csv").exists() else []),
     "03_generation": _generation_claims_from,
     "04_ablations": lambda folder, record: ablation_claims(_table(folder, "table4_3_generators"),
                                                            _table(folder, "fig5_2_similarity"), record["profile"]),
