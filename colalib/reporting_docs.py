@@ -232,7 +232,9 @@ def timings_page(repo: Path) -> str:
                         f"{sum(float(u['seconds']) for u in computed):,.0f}",
                         f"{sum(float(u['seconds']) for u in units):,.0f}"])
     lines += ["", "## Fills (`fill_units.csv`)", "",
-              "*resumed*: units a killed fill had finished, recorded by the fill that resumed it on the same cache.",
+              "*resumed*: units a killed fill had finished, recorded by the fill that resumed it on the same cache. "
+              "A unit an earlier fill computed keeps that fill's row (its seconds and commit) when a later fill of a "
+              "grown plan finds it cached.",
               ""]
     lines += markdown_table(["results folder", "units", "computed", "cached", "resumed", "worker seconds, computed",
                              "worker seconds, all"], summary)

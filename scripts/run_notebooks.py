@@ -143,7 +143,7 @@ def fill_plan(number: str, profile: str, dataset: str | None = None, report_dir:
 
     from colalib.cache import atomic_write_text
     from colalib.experiments.plan import fill, fill_report, notebook_plan, seconds_by_task
-    from colalib.runner import rows_to_csv
+    from colalib.runner import read_csv, rows_to_csv
     from colalib.utils import git_commit
     try:
         tasks = notebook_plan(number, profile, dataset, seeds)
@@ -175,7 +175,9 @@ def fill_plan(number: str, profile: str, dataset: str | None = None, report_dir:
         else:
             os.environ["COLA_THREADS"] = previous
     seconds = time.time() - start
-    report = fill_report(tasks, results, commit=commit, earlier=earlier)
+    last = report_dir / "fill_units.csv" if report_dir is not None else None
+    recorded = {r["key"]: r for r in read_csv(last)} if last is not None and last.exists() else {}
+    report = fill_report(tasks, results, commit=commit, earlier=earlier, recorded=recorded)
     computed = [r for r in report if not r["cached"]]
     resumed = (f"; resumed {sum(r['resumed'] for r in report)} units of a killed fill that ran {earlier_wall:.0f} s"
                if earlier_wall else "")

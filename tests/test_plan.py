@@ -405,8 +405,14 @@ def test_make_figures_records_each_computed_unit_slowest_first(tmp_path, monkeyp
     rows = {r["key"]: r for r in csv.DictReader(open(tmp_path / "results" / "fill_units.csv"))}
     assert rows["slow"]["seconds"] == "9.9" and rows["slow"]["resumed"] == "True"
     assert rows["slow"]["commit"] == "abc1234"
-    assert rows["quick"]["cached"] == "True" and rows["quick"]["resumed"] == "False"
+    # "quick", found cached, keeps the row of the fill that computed it (a refill never erases a unit's cost)
+    assert rows["quick"]["cached"] == "False" and rows["quick"]["resumed"] == "False"
     assert not journal.exists()
+    # a unit added to the plan: the refill computes it alone and the record keeps every other unit's seconds
+    tasks.append(Task("added", cached_sleep, dict(cache_dir=cache, name="added", seconds=0.2)))
+    rn.fill_plan("05", "quick", "cifar100", tmp_path / "results")
+    after = {r["key"]: r for r in csv.DictReader(open(tmp_path / "results" / "fill_units.csv"))}
+    assert after["slow"] == rows["slow"] and after["quick"] == rows["quick"] and after["added"]["cached"] == "False"
 
 
 def _run_notebooks_module():

@@ -121,17 +121,24 @@ def _finished(result: dict, done: dict[str, dict], bar: Any, on_result: Callable
 
 
 def fill_report(tasks: list[Task], results: list[dict], commit: str = "",
-                earlier: dict[str, dict] | None = None) -> list[dict]:
+                earlier: dict[str, dict] | None = None, recorded: dict[str, dict] | None = None) -> list[dict]:
     """One row per unit of a filled plan (the list :func:`fill` returned): its key, the task it ran, its seconds in the
     worker and whether it came from the cache (it wrote nothing, :func:`run_task`), slowest first, so that what
     dominates a notebook's time is on record (``results/NN_name/fill_units.csv``, written by ``make figures``).
     ``earlier``: results journalled by a killed fill of the same plan (by key); a unit it computed that this fill
-    found cached keeps that fill's seconds and commit, marked ``resumed``."""
+    found cached keeps that fill's seconds and commit, marked ``resumed``. ``recorded``: the rows of the plan's last
+    ``fill_units.csv`` (by key); a unit that record shows computed, found cached now, keeps its recorded row (its
+    seconds and the commit that computed it), so that a fill adding units to a plan does not erase the others' cost."""
     by_key = {r["key"]: r for r in results}
     rows = []
     for t in tasks:
         now, before = by_key[t.key], (earlier or {}).get(t.key)
-        if not now["computed"] and before is not None:   # the journal holds only computed units
+        old = (recorded or {}).get(t.key)
+        if not now["computed"] and before is None and old is not None and str(old.get("cached")) == "False":
+            rows.append({**old, "key": t.key, "task": t.fn.__name__, "seconds": round(float(old["seconds"]), 1),
+                         "cached": False, "commit": old.get("commit", ""),
+                         "resumed": str(old.get("resumed")) == "True"})  # its other columns (a note) kept
+        elif not now["computed"] and before is not None:   # the journal holds only computed units
             rows.append({"key": t.key, "task": t.fn.__name__, "seconds": round(float(before["seconds"]), 1),
                          "cached": False, "commit": before.get("commit", commit), "resumed": True})
         else:
