@@ -42,7 +42,6 @@ from .generation_study import (
 )
 from .peers_study import PeersExperimentConfig, peers_experiment, sampler_ablation, sampler_summary
 from .registry import (
-                                   MIX_VARIANTS,
                                    PEER_METHODS,
                                    PEER_SAMPLERS,
                                    SIMILARITY_LABELS,
@@ -75,7 +74,7 @@ __all__ = [
     "unsupervised_generation",
     "fid_inadequacy_experiment", "fid_unit", "FIDInadequacyConfig",
     "fit_model", "fit_or_load", "generation_experiment", "generation_summary", "GenerationExperimentConfig",
-    "GenerativeEstimator", "generator_ablation", "method_model", "mix_variant_experiment", "MIX_VARIANTS",
+    "GenerativeEstimator", "generator_ablation", "method_model", "mix_variant_experiment",
     "model_config", "paired_differences", "PEER_METHODS", "PEER_SAMPLERS", "peers_experiment",
     "PeersExperimentConfig", "ProfileRecipes", "reference_classifier", "sample_quality_unit", "sampler_ablation",
     "sampler_summary",

@@ -15,7 +15,7 @@ from ..models import build_classifier, count_parameters
 from ..stats import summarise
 from ..utils import get_device
 from .executors import prefill
-from .registry import MIX_VARIANTS, ProfileRecipes, model_config
+from .registry import ProfileRecipes, model_config
 from .tasks import Task, arm_task, fit_task
 from .units import arm_unit
 
@@ -91,15 +91,16 @@ def classification_experiment(exp: ClassificationExperimentConfig, cache: Artifa
 
 def mix_variant_experiment(dataset: str, sizes: tuple[int, ...], seeds: tuple[int, ...], scola: SCOLAConfig,
                            clf: ClassifierConfig, synthetic_per_class: int,
-                           variants: dict[str, tuple[dict, dict]] | None = None, cache: ArtifactCache | None = None,
+                           variants: dict[str, tuple[dict, dict]], cache: ArtifactCache | None = None,
                            device=None, progress: bool = True,
                            on_row: Callable[[dict], None] | None = None) -> list[dict]:
     """Real and Mix accuracy of each variant of step III / mixing on the same subsets (paired by seed): which
     change closes the gap between our Mix and the thesis's? Rows ``{size, seed, variant, accuracy, ...}``; the
-    variant ``"real"`` is the Real arm. Every unit is cached like the classification experiment's."""
+    variant ``"real"`` is the Real arm. ``variants``: name -> (sCOLA config overrides, ``model.sample`` keyword
+    arguments), e.g. :data:`~colalib.experiments.registry.PEER_SAMPLERS`. Every unit is cached like the
+    classification experiment's."""
     cache = cache or ArtifactCache()
     device = get_device(device)
-    variants = MIX_VARIANTS if variants is None else variants
     train, test = load_dataset(dataset, "train"), load_dataset(dataset, "test")
     rows = []
     for size in sizes:

@@ -65,18 +65,6 @@ def model_config(method: str, scola: RunConfig, gan: GANConfig | None = None) ->
     return own.for_profile(scola.profile, seed=scola.seed)
 
 
-# The Mix variants behind "why the gap to the thesis" (notebook 05): the thesis's sampler and mixing, and
-# alternatives that change one thing each. Values: (sCOLA config overrides, ``model.sample`` keyword arguments).
-MIX_VARIANTS: dict[str, tuple[dict, dict]] = {
-    "Gaussian (thesis)": ({}, {}),
-    "Gaussian, spread 0.5": ({}, {"spread": 0.5}),
-    "Gaussian, spread 2": ({}, {"spread": 2.0}),
-    "convex, 3 codes (ReGene)": ({}, {"method": "convex", "n_mix": 3}),
-    "reconstructions (no new codes)": ({}, {"method": "reconstruction"}),
-    "Gaussian, t scale 2": ({"t_scale": 2.0}, {}),
-}
-
-
 # Notebook 07: the seeds' related methods on the thesis's small-sample protocol (issue: 07_peers).
 PEER_METHODS: tuple[str, ...] = ("scola", "glo", "cgan_pd", "regene", "mmgan", "augintae")
 
@@ -99,8 +87,8 @@ def method_failure(method: str, cas: float, quality: dict, num_classes: int, n_s
 
 # Step-III samplers of the related methods, applied to one trained sCOLA (scored by Mix accuracy).
 PEER_SAMPLERS: dict[str, tuple[dict, dict]] = {
-    "Gaussian (thesis)": MIX_VARIANTS["Gaussian (thesis)"],
-    "convex, 3 codes (ReGene)": MIX_VARIANTS["convex, 3 codes (ReGene)"],
+    "Gaussian (thesis)": ({}, {}),
+    "convex, 3 codes (ReGene)": ({}, {"method": "convex", "n_mix": 3}),
     "SLERP, 2 codes (AugIntAE)": ({}, {"method": "slerp"}),
 }
 
