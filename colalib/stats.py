@@ -98,3 +98,11 @@ def paired_differences(rows: list[dict], a: str = "mix", b: str = "real") -> lis
             out.append({"size": size, f"{a}_minus_{b}": float(d.mean()),
                         "std": float(d.std(ddof=1)) if len(d) > 1 else 0.0, "ci95": interval95(d), "n": len(d)})
     return out
+
+
+def above_chance(accuracy: float, n: int, num_classes: int, alpha: float = 0.05) -> bool:
+    """Whether an accuracy measured on ``n`` test images is above chance (1 / ``num_classes``) by a one-sided
+    binomial test at level ``alpha``: a classifier that does worse carries no class information (a CAS at chance
+    marks its generator's samples as failed, :func:`colalib.metrics.degenerate_reason`)."""
+    k = int(round(accuracy * n))
+    return stats.binomtest(k, int(n), 1.0 / num_classes, alternative="greater").pvalue < alpha

@@ -17,6 +17,7 @@ and 08, beyond the thesis), :mod:`.saved` (verdict tables from saved results; ``
 from .chapters import (
                        UNSUPERVISED_SIMILARITIES,
                        ablation_claims,
+                       cas_at_chance,
                        classification_claims,
                        classifier_size_claims,
                        clustering_claims,
@@ -50,7 +51,7 @@ from .saved import FROM_RESULTS, claims_from_results, main
 from .studies import THESIS_PEER_COMPARISONS, gap_claims, peers_claims, peers_reading
 
 __all__ = ["BARELY_RELATIVE_PCT", "FROM_RESULTS", "FULL_PER_CLASS", "METHOD_NAMES", "NOTABLE_PP", "STATUSES",
-           "THESIS_PEER_COMPARISONS", "UNSUPERVISED_SIMILARITIES", "ablation_claims", "claim_row",
+           "THESIS_PEER_COMPARISONS", "UNSUPERVISED_SIMILARITIES", "ablation_claims", "cas_at_chance", "claim_row",
            "claims_from_results",
            "classification_claims", "classifier_size_claims", "clustering_claims", "collapse_reading",
            "failed_methods", "failed_sizes", "fid_inadequacy_claims", "gap_claims", "generation_claims",

@@ -7,8 +7,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import published
+from ..dataset_registry import DATASET_INFO
 from ..published import TABLE_4_3
-from ..stats import MIN_SUBSETS, interval_half_width
+from ..stats import MIN_SUBSETS, above_chance, interval_half_width
 from .rules import (
     BARELY_RELATIVE_PCT,
     NOTABLE_PP,
@@ -240,14 +241,39 @@ def ablation_claims(arch_rows: Sequence[dict], sim_rows: Sequence[dict], profile
             out.append(claim_row(f"the Laplacian pyramid beats {other} on CAS (Fig. 5.2)", "Laplacian best",
                                  "not measured", "not comparable", f"{other} did not run here (see the table)"))
             continue
-        out.append(ordering_claim(f"the Laplacian pyramid beats {other} on CAS (Fig. 5.2)", "Laplacian best",
-                                  [lap[s] - cas[s] for s in sorted(set(lap) & set(cas))]))
+        diffs = [lap[s] - cas[s] for s in sorted(set(lap) & set(cas))]
+        out.append(_flag_at_chance(ordering_claim(f"the Laplacian pyramid beats {other} on CAS (Fig. 5.2)",
+                                                  "Laplacian best", diffs), sim_rows, other))
     ocr = per_seed(sim_rows, "measure", "laplacian_ocr", "cas")
     if ocr:  # our reading of an ambiguous equation, settled by the same CAS (not a claim of the thesis)
-        out.append(ordering_claim("Eq. 3.5 read with GLO's level weights 2^(2j) (ours) beats the OCR's 2^(-2j) on "
-                                  "CAS (Fig. 5.2 setting)", "ambiguous: the OCR reads 2^(-2j), GLO writes 2^(2j)",
-                                  [lap[s] - ocr[s] for s in sorted(set(lap) & set(ocr))]))
+        diffs = [lap[s] - ocr[s] for s in sorted(set(lap) & set(ocr))]
+        out.append(_flag_at_chance(ordering_claim(
+            "Eq. 3.5 read with GLO's level weights 2^(2j) (ours) beats the OCR's 2^(-2j) on CAS (Fig. 5.2 setting)",
+            "ambiguous: the OCR reads 2^(-2j), GLO writes 2^(2j)", diffs), sim_rows, "laplacian_ocr"))
     return out
+
+
+def cas_at_chance(rows: Sequence[dict], measure: str) -> list:
+    """The seeds on which ``measure``'s CAS is not above chance (:func:`colalib.stats.above_chance`, on the test
+    split of the rows' dataset): its samples carry no class, a failed result."""
+    out = []
+    for r in rows:
+        if r.get("measure") == measure and r.get("cas") not in (None, ""):
+            info = DATASET_INFO.get(str(r.get("dataset", "cifar10")))
+            if info is not None and not above_chance(float(r["cas"]), info.test_images, info.classes):
+                out.append(r["seed"])
+    return out
+
+
+def _flag_at_chance(row: dict, rows: Sequence[dict], measure: str) -> dict:
+    """``row`` with a note when ``measure`` failed (CAS at chance) on some subsets: the ordering is then against a
+    failed result, said where the verdict is shown."""
+    failed = cas_at_chance(rows, measure)
+    if not failed:
+        return row
+    seeds = ", ".join(str(s) for s in failed)
+    return {**row, "why": f"{row['why']}; {measure} failed on subset(s) {seeds}: CAS not above chance (one-sided "
+                          "binomial test on the test split), its samples carry no class"}
 
 
 def generator_ordering_reading(arch_rows: Sequence[dict]) -> str:
