@@ -21,3 +21,11 @@ def test_paired_differences_pair_by_seed_and_skip_unpaired_runs():
     assert d["ci95"] == pytest.approx(interval95(np.array([0.05, 0.01])))
     means = {r["arm"]: r for r in summarise(rows)}
     assert means["mix"]["n"] == 3 and means["real"]["mean"] == pytest.approx(0.26)
+
+
+def test_above_chance_is_a_one_sided_binomial_test_on_the_test_split():
+    from colalib.stats import above_chance
+    assert above_chance(0.2513, 10_000, 10) and above_chance(0.1057, 10_000, 10)        # p about 0.03
+    assert not above_chance(0.1011, 10_000, 10) and not above_chance(0.0971, 10_000, 10)
+    assert not above_chance(0.12, 100, 10)      # 12 of 100: not distinguishable from chance on so few images
+    assert above_chance(0.02, 10_000, 100)      # 2 % on 100 classes is twice chance
