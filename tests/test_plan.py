@@ -241,17 +241,26 @@ def test_a_filled_plan_leaves_nothing_for_the_notebook(notebook, tmp_path, monke
                                                                     scola.seed), cache, progress=False)
 
 
-def test_the_clustering_plan_runs_every_seed_and_generates_on_the_first():
-    """Notebook 02 with 3 seeds (the paper profile's): three MMDC runs per seed; COLA and GLO on the first seed, COLA
-    after the first seed's full MMDC."""
+def test_the_clustering_plan_runs_every_seed_and_generates_on_each():
+    """Notebook 02 with 3 seeds (the paper profile's): three MMDC runs per seed; on each seed's images COLA (after that
+    seed's full MMDC) and GLO, then each one's FID and CAS (Fig. 4.1 without labels)."""
     from colalib.experiments.clustering_study import ClusteringExperimentConfig, clustering_plan
-    tasks = clustering_plan(ClusteringExperimentConfig.for_profile("smoke", seeds=(3, 1, 2)))
+    exp = ClusteringExperimentConfig.for_profile("smoke", seeds=(3, 1, 2))
+    tasks = clustering_plan(exp)
     check_plan(tasks)
     keys = [t.key for t in tasks]
     assert sum(k.startswith("mmdc") for k in keys) == 9 and len(set(keys)) == len(keys)
-    assert keys[:2] == ["mmdc/digits/20/3", "fit/cola/digits/20/3"] and keys[-1] == "fit/glo/digits/20/3"
-    assert tasks[1].deps == ("mmdc/digits/20/3",)
-    assert all(t.kwargs["config"].seed == t.kwargs["seed"] == int(t.key.rsplit("/", 1)[1]) for t in tasks)
+    by_key = {t.key: t for t in tasks}
+    for seed in exp.seeds:
+        at = f"digits/20/{seed}"
+        assert by_key[f"fit/cola/{at}"].deps == (f"mmdc/{at}",) and by_key[f"fit/glo/{at}"].deps == ()
+        for method in ("cola", "glo"):
+            assert by_key[f"fid/{method}/{at}/n{exp.n_fid}"].deps == (f"fit/{method}/{at}",)
+            assert by_key[f"cas/{method}/{at}/n{exp.cas_per_class}"].deps == (f"fit/{method}/{at}",)
+    for t in tasks:   # every unit is trained and scored with its own subset's seed
+        config = t.kwargs.get("config", t.kwargs.get("scola"))
+        seed = t.key.split("/")[3 if t.key.startswith("mmdc") else 4]   # mmdc/<data>/<size>/<seed>, kind/method/...
+        assert config.seed == t.kwargs["seed"] == int(seed)
     assert ClusteringExperimentConfig.for_profile("paper").seeds == (0, 1, 2)
 
 
