@@ -178,7 +178,8 @@ def fill_plan(number: str, profile: str, dataset: str | None = None, report_dir:
     last = report_dir / "fill_units.csv" if report_dir is not None else None
     recorded = {r["key"]: r for r in read_csv(last)} if last is not None and last.exists() else {}
     report = fill_report(tasks, results, commit=commit, earlier=earlier, recorded=recorded)
-    computed = [r for r in report if not r["cached"]]
+    # this fill's own units, and a killed fill's it resumed (rows carried from the last record are neither)
+    computed = [r for r in results if r["computed"]] + [r for r in report if r["resumed"] and r["key"] in earlier]
     resumed = (f"; resumed {sum(r['resumed'] for r in report)} units of a killed fill that ran {earlier_wall:.0f} s"
                if earlier_wall else "")
     print(f"   filled in {seconds + earlier_wall:.0f} s ({len(computed)} of {len(tasks)} units computed{resumed}; "
