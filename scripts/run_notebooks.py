@@ -130,9 +130,11 @@ def read_journal(path: Path) -> tuple[dict[str, dict], float]:
 
 
 def fill_plan(number: str, profile: str, dataset: str | None = None, report_dir: Path | None = None,
-              seeds: tuple[int, ...] | None = None) -> float:
+              seeds: tuple[int, ...] | None = None, priority=None) -> float:
     """Fill notebook ``number``'s plan of cached units with the local executor (one single-thread worker per core)
     before the notebook runs, so that it only assembles them; notebooks without a plan compute their own units.
+    ``priority``: a sort key on the plan's tasks (lowest first; None: plan order), e.g. to settle a claim's units
+    before the rest of a long fill: the local executor runs ready units in that order.
     Each unit's seconds go to ``report_dir/fill_units.csv`` (slowest first) and their sum per task kind to the log.
     Every finished unit is journalled at once (:func:`journal_path`, in the cache), so that a killed fill keeps its
     units' seconds: the fill that resumes it on the same cache reports them (``resumed``) and adds the killed fill's
@@ -149,6 +151,8 @@ def fill_plan(number: str, profile: str, dataset: str | None = None, report_dir:
         tasks = notebook_plan(number, profile, dataset, seeds)
     except ValueError:
         return 0.0
+    if priority is not None:
+        tasks = sorted(tasks, key=priority)  # stable: equal priorities keep the plan's order
     start, commit = time.time(), git_commit()
     journal = journal_path(report_dir) if report_dir is not None else None
     earlier, earlier_wall = read_journal(journal) if journal else ({}, 0.0)

@@ -66,7 +66,9 @@ def check_plan(tasks: list[Task]) -> None:
 def fill(tasks: list[Task], executor: str = "local", workers: int | None = None, scheduler: str | None = None,
          progress: bool = True, on_result: Callable[[dict], None] | None = None,
          cache_dir: str | os.PathLike | None = None) -> list[dict]:
-    """Compute every task of a plan in parallel, dependencies first; one progress bar over the units with an ETA.
+    """Compute every task of a plan in parallel, dependencies first, each ready unit in plan order (the local
+    executor keeps ``workers`` units in flight, so a plan sorted by priority fills in that order); one progress bar
+    over the units with an ETA.
     Returns ``{key, seconds, computed}`` per task (``computed`` False: its unit came from the cache); ``on_result``
     is called with each of them as its unit finishes (e.g. to journal the seconds of a fill that may be killed).
     ``cache_dir``: where the workers cache the units (None: their ``COLA_CACHE_DIR``; on a remote Dask cluster the
@@ -102,7 +104,10 @@ def _fill_local(tasks: list[Task], workers: int, progress: bool,
                              initializer=_exit_with_parent, initargs=(os.getpid(),)) as pool:
         running: dict = {}
         while pending or running:
-            for key in [k for k, t in pending.items() if set(t.deps) <= set(done)]:
+            # at most `workers` units in flight, the first ready ones in plan order: a unit whose dependencies just
+            # finished runs before later independent units, so a plan ordered by priority fills in that order
+            ready = [k for k, t in pending.items() if set(t.deps) <= set(done)]
+            for key in ready[:max(0, workers - len(running))]:
                 running[pool.submit(run_task, pending.pop(key), cache_dir=cache_dir)] = key
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
