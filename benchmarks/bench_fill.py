@@ -28,7 +28,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from colalib.experiments import ClassificationExperimentConfig  # noqa: E402
-from colalib.experiments.plan import classification_plan, fill, notebook_plan  # noqa: E402
+from colalib.experiments.classification_study import classification_units  # noqa: E402
+from colalib.experiments.plan import fill, notebook_plan, plan  # noqa: E402
 
 
 def time_fill(tasks, workers: int, threads: int) -> float:
@@ -111,7 +112,7 @@ def main() -> int:
         return 0
     if args.notebook == "05":
         exp = ClassificationExperimentConfig.for_profile(args.profile, sizes=tuple(args.sizes), seeds=tuple(args.seeds))
-        tasks = classification_plan(exp)
+        tasks = plan(classification_units(exp).values())
         print(f"notebook 05 plan, profile {args.profile}, sizes {args.sizes}, seeds {args.seeds}: {len(tasks)} units")
     else:
         tasks = notebook_plan(args.notebook, args.profile)

@@ -17,7 +17,7 @@ from scipy.ndimage import gaussian_filter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from colalib.experiments.tasks import split_of, training_subset  # noqa: E402
+from colalib.experiments.subsets import split_of, training_subset  # noqa: E402
 from colalib.memorisation import COPY_RATIO, MEMORISING_FRACTION, memorisation_check  # noqa: E402
 
 

@@ -27,9 +27,9 @@ sys.path.insert(0, str(REPO))
 
 from colalib.cache import ArtifactCache  # noqa: E402
 from colalib.experiments import ClassificationExperimentConfig  # noqa: E402
-from colalib.experiments.plan import Task, classification_plan, fill  # noqa: E402
-from colalib.experiments.tasks import split_of, training_subset  # noqa: E402
-from colalib.experiments.units import arm_unit  # noqa: E402
+from colalib.experiments.classification_study import classification_units  # noqa: E402
+from colalib.experiments.graph import Results, Unit, plan  # noqa: E402
+from colalib.experiments.plan import fill  # noqa: E402
 from colalib.runner import NotebookRun  # noqa: E402
 from colalib.stats import interval95  # noqa: E402
 from colalib.verdicts import NOTABLE_PP, margin_claim  # noqa: E402
@@ -37,28 +37,19 @@ from colalib.verdicts import NOTABLE_PP, margin_claim  # noqa: E402
 RECIPES = {"fp32": {}, "bf16": {"precision": "bf16"}}
 
 
-def recipe_tasks(exp: ClassificationExperimentConfig, recipe: str) -> list[Task]:
-    """Notebook 05's plan for ``exp`` with the classifier of ``recipe`` (fp32: the plan itself, same keys)."""
-    tasks = classification_plan(exp)
+def recipe_units(exp: ClassificationExperimentConfig, recipe: str) -> dict[tuple, Unit]:
+    """Notebook 05's units for ``exp`` with the classifier of ``recipe`` (fp32: the units themselves, same keys)."""
+    units = classification_units(exp)
     if not RECIPES[recipe]:
-        return tasks
-    fits = [t for t in tasks if "clf" not in t.kwargs]
-    arms = [Task(f"{t.key}/{recipe}", t.fn, {**t.kwargs, "clf": t.kwargs["clf"].replace(**RECIPES[recipe])}, t.deps)
-            for t in tasks if "clf" in t.kwargs]
-    return fits + arms
+        return units
+    return {name: Unit(f"{u.key}/{recipe}", u.fn, {**u.kwargs, "clf": u.kwargs["clf"].replace(**RECIPES[recipe])},
+                       u.deps) for name, u in units.items()}
 
 
 def arm_results(exp: ClassificationExperimentConfig, recipe: str) -> dict[tuple[int, str], dict]:
     """(seed, arm) -> the cached arm unit of ``recipe`` (accuracy, train_seconds, images_per_second, ...)."""
-    test, cache, out = split_of(exp.dataset, "test"), ArtifactCache(), {}
-    size = exp.sizes[0]
-    for seed in exp.seeds:
-        subset, shared = training_subset(exp.dataset, size, seed), {}
-        clf = exp.classifier_config(seed).replace(**RECIPES[recipe])
-        for arm in exp.arms:
-            out[(seed, arm)] = arm_unit(arm, subset, test, exp.scola_config(seed), clf, exp.synthetic_per_class,
-                                        cache, "cpu", progress=False, synthetic=shared)
-    return out
+    results = Results(recipe_units(exp, recipe), ArtifactCache(), "cpu", progress=False)
+    return {(seed, arm): results["arm", arm, exp.sizes[0], seed, exp.arch] for seed in exp.seeds for arm in exp.arms}
 
 
 def difference(acc: dict, seeds: tuple[int, ...], a: str, b: str) -> tuple[np.ndarray, float]:
@@ -82,7 +73,7 @@ def main() -> int:
                                                      arms=tuple(args.arms))
     run = NotebookRun("recipes", args.profile, dict(size=args.size, seeds=list(exp.seeds), arms=list(exp.arms),
                                                classifier=exp.classifier_config(0).to_dict(), recipes=RECIPES))
-    tasks = [t for recipe in RECIPES for t in recipe_tasks(exp, recipe)]
+    tasks = plan(u for recipe in RECIPES for u in recipe_units(exp, recipe).values())
     tasks = list({t.key: t for t in tasks}.values())   # the fits are shared
     os.environ["COLA_THREADS"] = "1"
     start = time.time()

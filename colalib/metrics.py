@@ -41,6 +41,7 @@ from .diversity import (  # noqa: F401  (re-exported)
     quality_score,
 )
 from .sampling import clustering_accuracy, match_clusters_to_labels  # noqa: F401  (public here too)
+from .stats import above_chance
 from .utils import get_device, progress_bar
 
 FID_WEIGHTS_NAME = "pt_inception-2015-12-05-6726825d.pth"
@@ -188,9 +189,12 @@ COLLAPSED_DIVERSITY = 0.2
 
 
 def degenerate_reason(cas: float, diversity: float | None, num_classes: int, gan_test: float | None = None,
-                      n_samples: int | None = None, alpha: float = 0.05, memorisation: dict | None = None) -> str:
+                      n_samples: int | None = None, alpha: float = 0.05, memorisation: dict | None = None,
+                      cas_n: int | None = None) -> str:
     """Why a generator's result is degenerate, or "" when it is not: a classifier trained on its samples alone (CAS)
-    at or below chance (1 / ``num_classes``); collapsed samples (``diversity`` below :data:`COLLAPSED_DIVERSITY`);
+    not above chance (1 / ``num_classes``): with ``cas_n``, the test images it was measured on, by the one-sided
+    binomial test of :func:`colalib.stats.above_chance` at level ``alpha`` (the rule of every verdict), else at or
+    below chance; collapsed samples (``diversity`` below :data:`COLLAPSED_DIVERSITY`);
     or, for a class-conditional generator, samples whose class the real-data judge does not recognise: ``gan_test``
     (GAN-test accuracy of ``n_samples`` samples, ReGene Sec. 4.3) not above chance by a one-sided binomial test at
     level ``alpha`` (scipy). The last catches samples that collapse to the same few images for every class (CGAN-PD
@@ -206,17 +210,18 @@ def degenerate_reason(cas: float, diversity: float | None, num_classes: int, gan
         raise ValueError("a GAN-test accuracy needs its sample count (n_samples) for the binomial test")
     reasons = []
     chance = 1.0 / num_classes
-    if cas is not None and cas <= chance:
+    if cas is not None and cas_n:
+        if not above_chance(cas, cas_n, num_classes, alpha):
+            reasons.append(f"CAS {100 * cas:.1f}% not above chance ({100 / num_classes:.0f}%; one-sided binomial "
+                           f"test on {cas_n} test images, level {alpha})")
+    elif cas is not None and cas <= chance:
         reasons.append(f"CAS {100 * cas:.1f}% at or below chance ({100 / num_classes:.0f}%)")
     if diversity is not None and diversity < COLLAPSED_DIVERSITY:
         reasons.append(f"collapsed samples (diversity {diversity:.2f} < {COLLAPSED_DIVERSITY})")
-    if gan_test is not None:
-        from scipy.stats import binomtest  # local: scipy costs start-up time, one test needs it
-        p = binomtest(int(round(gan_test * n_samples)), int(n_samples), chance, alternative="greater").pvalue
-        if p >= alpha:
-            reasons.append(f"the real-data judge does not recognise the samples' classes (GAN-test "
-                           f"{100 * gan_test:.1f}% of {n_samples} samples, chance {100 * chance:.0f}%, one-sided "
-                           f"binomial p = {p:.2f})")
+    if gan_test is not None and not above_chance(gan_test, n_samples, num_classes, alpha):
+        reasons.append(f"the real-data judge does not recognise the samples' classes (GAN-test "
+                       f"{100 * gan_test:.1f}% of {n_samples} samples, chance {100 * chance:.0f}%: not above it by "
+                       f"a one-sided binomial test, level {alpha})")
     if memorisation and memorisation.get("memorising"):
         reasons.append(memorisation["reason"])
     return "; ".join(reasons)

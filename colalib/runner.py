@@ -87,8 +87,7 @@ def output_dir(kind: str, name: str, profile: str, root: str | Path | None = Non
 def figure_title(fig: Any, limit: int = 200) -> str:
     """A figure's title in words: its suptitle, else its panels' titles joined by " | " (at most ``limit``
     characters; empty when it has none)."""
-    sup = getattr(fig, "_suptitle", None)
-    text = sup.get_text().strip() if sup is not None else ""
+    text = fig.get_suptitle().strip()  # matplotlib >= 3.8
     if not text:
         text = " | ".join(t for t in (ax.get_title().strip() for ax in fig.get_axes()) if t)
     text = " ".join(text.split())

@@ -244,18 +244,30 @@ def slerp(a: np.ndarray, b: np.ndarray, s: np.ndarray) -> np.ndarray:
     return out
 
 
+def slerp_on_spheres(a: np.ndarray, b: np.ndarray, s: np.ndarray, parts: list[slice],
+                     norm: str = "first") -> np.ndarray:
+    """Row-wise SLERP from codes ``a`` to codes ``b`` (``(n, d)`` arrays) at fractions ``s`` (``(n,)``), separately
+    on each unit-sphere ``part`` of the code (sCOLA: the t and v parts of Sec. 3.2; GLO: the whole code): each part
+    is rescaled to unit norm, interpolated on the sphere, then given the norm of ``a``'s part (``norm="first"``) or
+    the linear interpolation of the two parts' norms (``norm="linear"``)."""
+    if norm not in ("first", "linear"):
+        raise ValueError(f"norm must be 'first' or 'linear', got {norm!r}")
+    out = np.empty(a.shape)
+    for part in parts:
+        na = np.linalg.norm(a[:, part], axis=1, keepdims=True)
+        nb = np.linalg.norm(b[:, part], axis=1, keepdims=True)
+        unit = slerp(a[:, part] / np.maximum(na, 1e-12), b[:, part] / np.maximum(nb, 1e-12), s)
+        out[:, part] = unit * (na if norm == "first" else (1 - s)[:, None] * na + s[:, None] * nb)
+    return out
+
+
 def interpolate_codes(a: np.ndarray, b: np.ndarray, steps: int, parts: list[slice]) -> np.ndarray:
     """``steps`` codes on the path from code ``a`` to code ``b`` (1-D arrays), SLERP on each unit-sphere ``part``
     (sCOLA: ``[slice(0, K), slice(K, None)]``, the t and v parts of Sec. 3.2), each part's norm interpolated
     linearly: what the generator makes of the space between two training codes."""
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    s = np.linspace(0.0, 1.0, steps)
-    out = np.empty((steps, a.shape[0]))
-    for part in parts:
-        na, nb = np.linalg.norm(a[part]), np.linalg.norm(b[part])
-        unit = slerp(np.tile(a[part] / max(na, 1e-12), (steps, 1)), np.tile(b[part] / max(nb, 1e-12), (steps, 1)), s)
-        out[:, part] = unit * ((1 - s) * na + s * nb)[:, None]
-    return out
+    return slerp_on_spheres(np.tile(a, (steps, 1)), np.tile(b, (steps, 1)), np.linspace(0.0, 1.0, steps), parts,
+                            norm="linear")
 
 
 def slerp_codes(codes: np.ndarray, code_labels: np.ndarray, labels: np.ndarray, parts: list[slice],
@@ -268,13 +280,7 @@ def slerp_codes(codes: np.ndarray, code_labels: np.ndarray, labels: np.ndarray, 
     pools = _same_class_pools(np.asarray(code_labels), np.asarray(labels))
     pairs = np.array([rng.choice(pools[int(c)], 2, replace=len(pools[int(c)]) < 2) for c in labels])
     s = rng.uniform(0, 1, len(labels))
-    out = np.empty((len(labels), codes.shape[1]))
-    for part in parts:
-        a, b = codes[pairs[:, 0], part], codes[pairs[:, 1], part]
-        norm = np.linalg.norm(a, axis=1, keepdims=True)
-        out[:, part] = slerp(a / np.maximum(norm, 1e-12), b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True),
-                                                                          1e-12), s) * norm
-    return out
+    return slerp_on_spheres(codes[pairs[:, 0]], codes[pairs[:, 1]], s, parts)
 
 
 def match_clusters_to_labels(y_true: np.ndarray, y_pred: np.ndarray, clusters: np.ndarray | None = None,

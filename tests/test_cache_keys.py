@@ -1,7 +1,7 @@
 """Cache keys are a contract: a refactor must not change what any planned unit is keyed on, or a fill started before it
 (and every cache on users' disks) silently recomputes. Each unit of every notebook's plan, in the smoke and quick
-profiles, is recorded by the hash of :func:`colalib.experiments.tasks.unit_signature` (its function and arguments,
-configs as dicts, as the unit's cache key sees them) in ``tests/data/unit_signatures.json``; the test recomputes them.
+profiles, is recorded by the hash of its :attr:`colalib.experiments.graph.Unit.identity` (its run step and the arguments
+its cache key holds, configs as dicts) in ``tests/data/unit_signatures.json``; the test recomputes them.
 
 A deliberate change of a recipe (a profile's field, a config default) changes keys on purpose: regenerate the record
 with ``python tests/test_cache_keys.py --write`` and say so in the commit."""
@@ -21,13 +21,12 @@ PROFILES = ("smoke", "quick", "paper")
 def current_signatures() -> dict[str, dict[str, str]]:
     """``{"<profile>/<notebook>[/<dataset>]": {plan key: hash of the unit's signature}}`` for every plan."""
     from colalib.experiments.plan import notebook_plan
-    from colalib.experiments.tasks import unit_signature
     out = {}
     for profile in PROFILES:
         for notebook, dataset in PLANS:
             tasks = notebook_plan(notebook, profile, dataset)
             out["/".join(filter(None, (profile, notebook, dataset)))] = {
-                t.key: hashlib.sha256(unit_signature(t.fn, t.kwargs).encode()).hexdigest()[:16] for t in tasks}
+                t.key: hashlib.sha256(t.identity.encode()).hexdigest()[:16] for t in tasks}
     return out
 
 
@@ -50,18 +49,30 @@ def test_the_record_covers_every_quick_plan_unit_it_names():
         assert len(set(units) & set(recorded.get(plan, {}))) >= 0.5 * len(units), f"{plan}: record mostly stale"
 
 
-def test_an_fid_unit_signature_names_only_what_its_cache_key_holds():
-    """fid_unit keys on the study's dataset, n_fid and n_real_fid: its signature changes with them and with nothing
-    else of the study (here its seeds), so that the record flags exactly the FID units that would recompute."""
-    from colalib.experiments import GenerationExperimentConfig
-    from colalib.experiments.tasks import fid_task, unit_signature
+def test_an_fid_unit_identity_names_only_what_its_cache_key_holds():
+    """fid_unit keys on the study's dataset, n_fid and n_real_fid: its unit's identity changes with them and with
+    nothing else of the study (here its seeds), so that the record flags exactly the FID units that would recompute."""
+    from colalib.experiments import GenerationExperimentConfig, steps
     exp = GenerationExperimentConfig.for_profile("smoke")
     cfg = exp.scola_config(0)
 
-    def sig(e):
-        return unit_signature(fid_task, dict(method="scola", dataset="digits", size=5, seed=0, config=cfg, exp=e))
-    assert sig(exp) == sig(exp.replace(seeds=(0, 1, 2), sizes=(5, 10)))
-    assert sig(exp) != sig(exp.replace(n_fid=exp.n_fid + 1)) != sig(exp.replace(n_real_fid=7))
+    def identity(e):
+        return steps.fid("k", "scola", "digits", 5, 0, cfg, steps.FIDProtocol.of(e)).identity
+    assert identity(exp) == identity(exp.replace(seeds=(0, 1, 2), sizes=(5, 10)))
+    assert identity(exp) != identity(exp.replace(n_fid=exp.n_fid + 1)) != identity(exp.replace(n_real_fid=7))
+
+
+def test_a_fit_is_one_unit_for_every_reading_of_step_iii():
+    """A fit is keyed without the sampling-only fields (:meth:`SCOLAConfig.fit_key`): two configs that differ only in
+    step III are one unit, one that changes training is another."""
+    from colalib.cola import SCOLAConfig
+    from colalib.experiments import steps
+    cfg = SCOLAConfig.for_profile("smoke")
+
+    def identity(c):
+        return steps.fit("k", "scola", "digits", 5, 0, c).identity
+    assert identity(cfg) == identity(cfg.replace(covariance="sample", spread_space="tangent", spread=0.5))
+    assert identity(cfg) != identity(cfg.replace(epochs=cfg.epochs + 1))
 
 
 if __name__ == "__main__":

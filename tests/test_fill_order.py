@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from colalib.experiments.executors import fill
-from colalib.experiments.tasks import Task
+from colalib.experiments.executors import Task, fill
 
 
 def append_line(path: str, text: str) -> None:

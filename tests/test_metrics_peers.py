@@ -168,3 +168,14 @@ def test_degenerate_reason_flags_a_conditional_generator_whose_classes_the_judge
     assert degenerate_reason(0.19, 0.82, 10, gan_test=0.167, n_samples=40) != ""  # too few samples to tell
     with pytest.raises(ValueError, match="sample count"):
         degenerate_reason(0.2, 0.8, 10, gan_test=0.3)
+
+
+def test_a_cas_with_its_test_count_is_judged_by_the_verdicts_binomial_rule():
+    """With the test images it was measured on, a CAS is failed unless it is above chance by the one-sided binomial
+    test of ``stats.above_chance`` (the rule notebook 04's verdicts use): notebook 04's OCR weighting, CAS 10.1 % on
+    10,000 CIFAR-10 test images, is at chance although above 10 %; CIFAR-100's COLA, 2.4 % against 1 %, is not."""
+    from colalib.metrics import degenerate_reason
+    assert "not above chance" in degenerate_reason(0.101, None, 10, cas_n=10_000)
+    assert degenerate_reason(0.101, None, 10) == ""  # without its count: only at or below chance
+    assert degenerate_reason(0.024, None, 100, cas_n=10_000) == ""
+    assert degenerate_reason(0.12, None, 10, cas_n=10_000) == ""

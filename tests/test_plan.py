@@ -6,7 +6,8 @@ import pytest
 
 from colalib.cache import ArtifactCache
 from colalib.experiments import ClassificationExperimentConfig, classification_experiment
-from colalib.experiments.plan import Task, check_plan, classification_plan, fill, notebook_plan
+from colalib.experiments.classification_study import classification_units
+from colalib.experiments.plan import Task, check_plan, fill, notebook_plan, plan
 
 
 def _noop() -> None:
@@ -28,7 +29,7 @@ def test_a_bad_plan_fails_before_any_compute():
 
 def test_the_classification_plan_puts_each_model_before_the_arms_that_need_it():
     exp = ClassificationExperimentConfig.for_profile("smoke")
-    tasks = classification_plan(exp)
+    tasks = plan(classification_units(exp).values())
     fits = [t for t in tasks if t.key.startswith("scola/")]
     arms = [t for t in tasks if not t.key.startswith("scola/")]
     assert len(fits) == len(exp.sizes) * len(exp.seeds) and len(arms) == len(fits) * len(exp.arms)
@@ -47,7 +48,7 @@ def test_local_and_dask_fills_agree_and_leave_nothing_for_the_notebook(tmp_path,
     pytest.importorskip("dask.distributed")
     import colalib.experiments.units as units
     exp = ClassificationExperimentConfig.for_profile("smoke", sizes=(5,))
-    tasks = classification_plan(exp)
+    tasks = plan(classification_units(exp).values())
     monkeypatch.setenv("COLA_CACHE_DIR", str(tmp_path / "environment"))
 
     def no_training(*args, **kwargs):
@@ -74,7 +75,9 @@ def test_the_peers_plan_scores_each_method_after_its_fit_and_the_judge():
             assert set(t.deps) == {f"fit/{method}/digits/5/0", "judge/digits/20"}
         if t.key.startswith(("fid/", "synthetic/", "mix/")):
             assert all(keys.index(d) < keys.index(t.key) for d in t.deps) and t.deps
-    assert "toy" in keys and sum(k.startswith("sampler/") for k in keys) == 3
+    # the thesis's Gaussian sampler is sCOLA's own Mix arm: one unit, under the peers' key (it was planned twice)
+    assert "toy" in keys and sum(k.startswith("sampler/") for k in keys) == 2 and len(set(keys)) == len(keys)
+    assert "mix/scola/digits/5/0/n10" in keys and not any(k.startswith("sampler/Gaussian") for k in keys)
 
 
 @pytest.mark.parametrize("profile", ["smoke", "quick", "paper"])
@@ -95,17 +98,18 @@ def test_every_generation_config_asks_for_at_most_the_images_a_class_has(profile
 def test_the_generation_plan_holds_every_unit_of_notebook_03(tmp_path, monkeypatch):
     """Notebook 03's plan (fits, FID, CAS, with a dataset beside) leaves nothing for its driver to compute."""
     from colalib.experiments import GenerationExperimentConfig, generation_experiment
-    from colalib.experiments.plan import generation_plan, run_task
+    from colalib.experiments.generation_study import generation_units
+    from colalib.experiments.plan import run_task
     monkeypatch.setenv("COLA_CACHE_DIR", str(tmp_path))
     assert len(notebook_plan("03", "smoke")) == len(notebook_plan("03", "smoke", "digits"))
     exp = GenerationExperimentConfig.for_profile("smoke", methods=("scola", "glo"), n_fid=20, n_real_fid=20, beside=())
-    tasks = generation_plan(exp)
+    tasks = plan(generation_units(exp).values())
     check_plan(tasks)
     keys = [t.key for t in tasks]
     assert "fit/glo/digits/5/0" in keys and "fid/real/digits/5/0/n20" in keys and "cas/glo/digits/5/0/n10" in keys
     assert keys.index("fit/glo/digits/5/0") < keys.index("cas/glo/digits/5/0/n10")
     for t in tasks:
-        if not t.key.startswith(("judge/", "fit/scola-t")):
+        if not t.key.startswith("judge/"):
             run_task(t)
 
     import colalib.experiments.units as units
@@ -174,10 +178,10 @@ def test_the_ablation_plan_plans_a_shared_unit_once():
     """Quick profile: the InfoGAN fit of Table 4.3 is the Laplacian fit of Fig. 5.2, so it and its CAS are planned once;
     VGG16 is planned only when its weights exist."""
     from colalib.experiments import AblationExperimentConfig
-    from colalib.experiments.ablations import ablation_plan
+    from colalib.experiments.ablations import ablation_units
     from colalib.losses import vgg16_available
     exp = AblationExperimentConfig.for_profile("quick")
-    tasks = ablation_plan(exp)
+    tasks = plan(ablation_units(exp).values())
     check_plan(tasks)
     fits = [t.key for t in tasks if t.key.startswith("fit/")]
     measures = [m for m in exp.losses if m != "laplacian" and (m != "vgg16" or vgg16_available())]
@@ -188,10 +192,10 @@ def test_the_ablation_plan_plans_a_shared_unit_once():
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("notebook", ["02", "04", "05", "06", "08"])
+@pytest.mark.parametrize("notebook", ["02", "04", "05", "06", "07", "08"])
 def test_a_filled_plan_leaves_nothing_for_the_notebook(notebook, tmp_path, monkeypatch):
-    """Notebooks 02, 04, 05 (with Table 5.2, the gap study and the step-III study) and 06 (smoke): after their plan is
-    filled, the calls the notebook makes compute nothing."""
+    """Notebooks 02, 04, 05 (with Table 5.2), 06, 07 (with the sampler ablation and the toy) and 08 (the gap study and
+    the step-III study), smoke: after their plan is filled, the calls the notebook makes compute nothing."""
     from colalib.baselines import GLO
     from colalib.cola import COLA, SCOLA
     from colalib.data import load_dataset, small_sample
@@ -229,6 +233,13 @@ def test_a_filled_plan_leaves_nothing_for_the_notebook(notebook, tmp_path, monke
         gap_exp = GapStudyConfig.for_profile("smoke")
         assert gap_study(gap_exp, cache, progress=False, combine=False)
         assert step_iii_study(gap_exp, cache, progress=False)
+    elif notebook == "07":
+        from colalib.experiments import PeersExperimentConfig, peers_experiment, sampler_ablation, toy_unit
+        from colalib.toy import ToyConfig
+        exp = PeersExperimentConfig.for_profile("smoke")
+        assert {r["method"] for r in peers_experiment(exp, cache, progress=False)} == set(exp.methods)
+        assert {r["variant"] for r in sampler_ablation(exp, cache, progress=False)} >= {"real"}
+        toy_unit(ToyConfig.for_profile("smoke"), spreads=(1.0, 0.5, 2.0), cache=cache)
     elif notebook == "04":
         exp = AblationExperimentConfig.for_profile("smoke")
         assert generator_ablation(exp, cache, progress=False) and similarity_ablation(exp, cache, progress=False)
@@ -244,9 +255,9 @@ def test_a_filled_plan_leaves_nothing_for_the_notebook(notebook, tmp_path, monke
 def test_the_clustering_plan_runs_every_seed_and_generates_on_each():
     """Notebook 02 with 3 seeds (the paper profile's): three MMDC runs per seed; on each seed's images COLA (after that
     seed's full MMDC) and GLO, then each one's FID and CAS (Fig. 4.1 without labels)."""
-    from colalib.experiments.clustering_study import ClusteringExperimentConfig, clustering_plan
+    from colalib.experiments.clustering_study import ClusteringExperimentConfig, clustering_units
     exp = ClusteringExperimentConfig.for_profile("smoke", seeds=(3, 1, 2))
-    tasks = clustering_plan(exp)
+    tasks = plan(clustering_units(exp).values())
     check_plan(tasks)
     keys = [t.key for t in tasks]
     assert sum(k.startswith("mmdc") for k in keys) == 9 and len(set(keys)) == len(keys)
@@ -267,9 +278,9 @@ def test_the_clustering_plan_runs_every_seed_and_generates_on_each():
 def test_the_fid_inadequacy_plan_sweeps_every_seed_and_transfers_on_the_first():
     """Notebook 06 with 3 seeds (the paper profile's): one fit per seed before its spreads, one transfer model."""
     from colalib.experiments import FIDInadequacyConfig
-    from colalib.experiments.fid_inadequacy import fid_inadequacy_plan
+    from colalib.experiments.fid_inadequacy import fid_inadequacy_units
     exp = FIDInadequacyConfig.for_profile("smoke", seeds=(4, 5, 6))
-    tasks = fid_inadequacy_plan(exp)
+    tasks = plan(fid_inadequacy_units(exp).values())
     check_plan(tasks)
     keys = [t.key for t in tasks]
     assert [k for k in keys if k.startswith("fit/scola/")] == [f"fit/scola/digits/10/{s}" for s in (4, 5, 6)]
@@ -289,7 +300,6 @@ def test_the_classification_plan_holds_each_shared_unit_once():
     Table 5.1's Mix arm at 50 per class); notebook 08's gap study computes its default reading with the very units of
     notebook 05 (the same signatures, so the same cache entries), and its step-III readings share their subset's fit;
     on CIFAR-100 only Table 5.1 / Fig. 5.1 is planned."""
-    from colalib.experiments.tasks import unit_signature
     tasks = notebook_plan("05", "quick")
     check_plan(tasks)
     keys = [t.key for t in tasks]
@@ -298,9 +308,9 @@ def test_the_classification_plan_holds_each_shared_unit_once():
     assert {k.split("/")[3] for k in keys if k.count("/") >= 3} == seeds and len(seeds) >= 3   # paired subsets
     gap = notebook_plan("08", "quick")
     check_plan(gap)
-    signatures = {unit_signature(t.fn, t.kwargs): t.key for t in tasks}
+    signatures = {t.identity: t.key for t in tasks}
     default = next(t for t in gap if t.key.startswith("mix/cifar10/10/0/default"))
-    assert signatures.get(unit_signature(default.fn, default.kwargs)) == "mix/cifar10/10/0"
+    assert signatures.get(default.identity) == "mix/cifar10/10/0"
     covariance = next(t for t in gap if t.key == "mix/cifar10/10/0/sample covariance, tangent")
     assert covariance.deps == ("fit/scola/cifar10/10/0/default (Ledoit-Wolf, ambient, re-projected)",)
     c100 = [t.key.split("/")[0] for t in notebook_plan("05", "quick", "cifar100")]
@@ -451,3 +461,14 @@ def test_a_plan_with_seeds_is_the_notebooks_plan_for_those_seeds():
     assert default < two and any(k.endswith("/1") for k in two - default)
     c100 = notebook_plan("05", "quick", "cifar100", seeds=(1,))
     assert {t.kwargs["seed"] for t in c100} == {1}
+
+
+def test_the_example_study_is_declared_once_and_shares_notebook_05s_units():
+    """docs/adding_a_study.md: a study module's units give its plan, and a unit another study declares (notebook 05's
+    fits and arms, smoke profile) is the same unit: same identity, so one cache entry."""
+    from colalib.experiments.example_study import MixGainConfig, mix_gain_units
+    exp = MixGainConfig.for_profile("smoke")
+    tasks = plan(mix_gain_units(exp).values())
+    check_plan(tasks)
+    assert [t.key for t in tasks] == ["scola/digits/5/0", "real/digits/5/0", "mix/digits/5/0"]
+    assert {t.identity for t in tasks} <= {t.identity for t in notebook_plan("05", "smoke")}

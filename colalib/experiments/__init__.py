@@ -11,8 +11,10 @@
     (its recipes come from it, :class:`~.registry.ProfileRecipes`), the cache, and an executor (None: compute each
     unit in this process when it is needed; ``"local"`` or ``"dask"``: fill the driver's plan in parallel first,
     :func:`.executors.prefill`);
-  * :mod:`.tasks`, :mod:`.executors` and :mod:`.plan` — units as tasks with their dependencies, filled in parallel
-    (locally or on Dask); each driver module holds its notebook's plan beside its driver;
+  * :mod:`.graph`, :mod:`.steps`, :mod:`.executors` and :mod:`.plan` — each study declares its units once
+    (``*_units(exp)``: :class:`~.graph.Unit` objects with their configs, dependencies and run steps) and assembles its
+    tables from their results (``*_rows(exp, results)``); the driver, the plan and the parallel fill (locally or on
+    Dask) all derive from that declaration;
   * :mod:`colalib.stats` — summaries and paired differences with 95 % intervals;
   * ``python -m colalib.experiments`` (:mod:`.__main__`) — fill the cache headlessly.
 
@@ -23,16 +25,16 @@ from .ablations import AblationExperimentConfig, generator_ablation, similarity_
 from .classification_study import (
                                    ClassificationExperimentConfig,
                                    classification_experiment,
+                                   classification_units,
                                    classifier_ablation,
-                                   mix_variant_experiment,
 )
 from .clustering_study import (
                                    ClusteringExperimentConfig,
                                    clustering_experiment,
-                                   clustering_plan,
+                                   clustering_units,
                                    unsupervised_generation,
 )
-from .fid_inadequacy import FIDInadequacyConfig, fid_inadequacy_experiment, spread_sweep
+from .fid_inadequacy import FIDInadequacyConfig, fid_inadequacy_experiment
 from .generation_study import (
                                    GenerationExperimentConfig,
                                    generation_experiment,
@@ -70,15 +72,15 @@ from .units import (
 __all__ = [
     "AblationExperimentConfig", "arm_unit", "classification_experiment", "ClassificationExperimentConfig",
     "classifier_ablation",
-    "clustering_experiment", "clustering_plan", "clustering_unit", "ClusteringExperimentConfig",
+    "clustering_experiment", "clustering_units", "clustering_unit", "ClusteringExperimentConfig",
     "unsupervised_generation",
     "fid_inadequacy_experiment", "fid_unit", "FIDInadequacyConfig",
     "fit_model", "fit_or_load", "generation_experiment", "generation_summary", "GenerationExperimentConfig",
-    "GenerativeEstimator", "generator_ablation", "method_model", "mix_variant_experiment",
+    "GenerativeEstimator", "generator_ablation", "method_model", "classification_units",
     "model_config", "paired_differences", "PEER_METHODS", "PEER_SAMPLERS", "peers_experiment",
     "PeersExperimentConfig", "ProfileRecipes", "reference_classifier", "sample_quality_unit", "sampler_ablation",
     "sampler_summary",
-    "similarity_ablation", "SIMILARITY_LABELS", "SIMILARITY_MEASURES", "spread_sweep", "spread_unit", "summarise",
+    "similarity_ablation", "SIMILARITY_LABELS", "SIMILARITY_MEASURES", "spread_unit", "summarise",
     "t_scale_experiment", "toy_unit", "train_times", "transductive_images", "_method_class", "_method_classes",
     "_unit_key",
 ]

@@ -6,16 +6,15 @@ from typing import Any, Callable, ClassVar
 
 from ..cache import ArtifactCache
 from ..classification import ClassifierConfig
-from ..cola import SCOLA, SCOLAConfig
+from ..cola import SCOLAConfig
 from ..config import StudyConfig
 from ..losses import vgg16_available
 from ..models import build_generator, count_parameters
 from ..published import LABEL, TABLE_4_2_PARAMS, TABLE_4_3
-from ..utils import get_device
-from .executors import prefill
+from . import steps
+from .graph import Results, Unit, run_study
 from .registry import SIMILARITY_LABELS, SIMILARITY_MEASURES, ProfileRecipes
-from .tasks import PlanBuilder, arm_task, fid_task, fit_task, split_of, training_subset
-from .units import _timed, arm_unit, fid_unit, fit_or_load
+from .subsets import split_of, training_subset
 
 
 @dataclass(frozen=True)
@@ -103,122 +102,117 @@ class AblationExperimentConfig(StudyConfig, ProfileRecipes):
         return self.scola_config(seed, generator="infogan", latent_dim=64, **SIMILARITY_MEASURES[measure])
 
 
-def generator_ablation(exp: AblationExperimentConfig, cache: ArtifactCache | None = None, executor: str | None = None,
-                       *, workers: int | None = None, scheduler: str | None = None, device=None,
-                       progress: bool = True, on_row: Callable[[dict], None] | None = None) -> list[dict]:
-    """Notebook 04's driver of Table 4.3: one row per generator and seed with FID, CAS, the parameter count of the
-    network trained (and at the thesis's width), sCOLA's training time, and the published values. ``*_s_this_run``
-    are the seconds this call spent on a unit (about 0 when it came from the cache); ``scola_train_s`` /
-    ``cas_train_s`` are the units' own training times, whenever they ran. ``executor`` (None, ``"local"``,
-    ``"dask"``): :func:`colalib.experiments.executors.prefill` of Table 4.3's part of :func:`ablation_plan`."""
-    cache = cache or ArtifactCache()
-    prefill(ablation_plan(exp, similarity=False), cache, executor, workers, scheduler, progress)
-    device = get_device(device)
-    test = split_of(exp.dataset, "test")
-    rows = []
+def ablation_units(exp: AblationExperimentConfig) -> dict[tuple, Unit]:
+    """Notebook 04's units. Table 4.3: per seed and generator the sCOLA fit, its FID and CAS (``(kind, "arch",
+    generator, seed)``). Fig. 5.2: per seed the Real arm and each similarity measure's fit and CAS (``(kind,
+    "similarity", measure, seed)``; VGG16 only with its weights). A unit both parts share (in the quick profile the
+    InfoGAN fit of Table 4.3 is the Laplacian fit of Fig. 5.2) is planned once."""
+    units: dict[tuple, Unit] = {}
+    protocol = steps.FIDProtocol.of(exp)
     for seed in exp.seeds:
-        subset = training_subset(exp.dataset, exp.arch_per_class, seed)
         clf = exp.classifier_config(seed)
         for generator in exp.generators:
-            cfg = exp.arch_scola_config(generator, seed)
-            model, fit_s = _timed(lambda: fit_or_load(SCOLA, cfg, subset, cache, device, progress))
-            f, fid_s = _timed(lambda: fid_unit("scola", subset, cfg, exp, cache, device, progress))
-            c, cas_s = _timed(lambda: arm_unit("synthetic", subset, test, cfg, clf, exp.arch_cas_per_class, cache,
-                                               device, progress))
-            full = build_generator(generator, subset.num_classes + cfg.latent_dim, subset.image_size,
-                                   num_classes=subset.num_classes)
-            row = {"dataset": exp.dataset, "generator": generator, "seed": seed, "train_images": len(subset),
-                   "width": (cfg.generator_width or 256) if generator != "infogan" else None,
-                   "latent_dim": cfg.latent_dim, "loss": cfg.loss,
-                   "loss_note": "" if cfg.loss != "laplacian" or exp.arch_loss == "laplacian" else
-                   "VGG16 weights not available: Laplacian loss instead of the thesis's perceptual loss",
-                   "epochs": cfg.epochs, "fid": f["fid"], "n_fake": f["n_fake"], "n_real": f["n_real"],
-                   "cas": c["accuracy"], "cas_train_images": exp.arch_cas_per_class * subset.num_classes,
-                   "parameters": count_parameters(model.generator), "parameters_thesis_width": count_parameters(full),
-                   "published_parameters": TABLE_4_2_PARAMS.get(generator),
-                   "published_fid": TABLE_4_3.get(generator, {}).get("fid"),
-                   "published_cas": TABLE_4_3.get(generator, {}).get("cas"), "published_source": LABEL,
-                   "scola_train_s": model.train_seconds_, "scola_images_per_s": model.images_per_second_,
-                   "cas_train_s": c["train_seconds"], "fit_s_this_run": fit_s, "fid_s_this_run": fid_s,
-                   "cas_s_this_run": cas_s, "fid_weights": f["weights"], "device": c.get("device", "")}
-            rows.append(row)
-            if on_row:
-                on_row(row)
+            cfg, size = exp.arch_scola_config(generator, seed), exp.arch_per_class
+            at = f"{generator}/{exp.dataset}/{size}/{seed}"
+            fitted = units["fit", "arch", generator, seed] = steps.fit(f"fit/{at}", "scola", exp.dataset, size, seed,
+                                                                       cfg)
+            units["fid", "arch", generator, seed] = steps.fid(f"fid/{at}", "scola", exp.dataset, size, seed, cfg,
+                                                              protocol, fitted=fitted)
+            units["cas", "arch", generator, seed] = steps.arm(f"cas/{at}", "synthetic", exp.dataset, size, seed, clf,
+                                                              cfg, exp.arch_cas_per_class, fitted=fitted)
+        size = exp.similarity_per_class
+        units["cas", "similarity", "real", seed] = steps.arm(f"cas/real/{exp.dataset}/{size}/{seed}", "real",
+                                                             exp.dataset, size, seed, clf)
+        for measure in exp.losses:
+            if measure == "vgg16" and not vgg16_available():
+                continue  # the notebook shows "weights not available"
+            cfg, at = exp.similarity_scola_config(measure, seed), f"{measure}/{exp.dataset}/{size}/{seed}"
+            fitted = units["fit", "similarity", measure, seed] = steps.fit(f"fit/{at}", "scola", exp.dataset, size,
+                                                                           seed, cfg)
+            units["cas", "similarity", measure, seed] = steps.arm(f"cas/{at}", "synthetic", exp.dataset, size, seed,
+                                                                  clf, cfg, exp.cas_per_class, fitted=fitted)
+    return units
+
+
+def _part(part: str) -> Callable[[AblationExperimentConfig], dict[tuple, Unit]]:
+    """The units of one part of :func:`ablation_units` (``"arch"``: Table 4.3, ``"similarity"``: Fig. 5.2)."""
+    return lambda exp: {name: u for name, u in ablation_units(exp).items() if name[1] == part}
+
+
+def generator_rows(exp: AblationExperimentConfig, results: Results) -> list[dict]:
+    """Table 4.3: one row per generator and seed with FID, CAS, the parameter count of the network trained (and at the
+    thesis's width), sCOLA's training time, and the published values. ``*_s_this_run`` are the seconds this run
+    spent on a unit (about 0 when it came from the cache); ``scola_train_s`` / ``cas_train_s`` are the units' own
+    training times, whenever they ran."""
+    classes, rows = split_of(exp.dataset, "train").num_classes, []
+    for seed in exp.seeds:
+        for generator in exp.generators:
+            cfg, kinds = exp.arch_scola_config(generator, seed), ("fit", "fid", "cas")
+            model, f, c = (results[kind, "arch", generator, seed] for kind in kinds)
+            fit_s, fid_s, cas_s = (results.seconds[kind, "arch", generator, seed] for kind in kinds)
+            full = build_generator(generator, classes + cfg.latent_dim, split_of(exp.dataset, "train").image_size,
+                                   num_classes=classes)
+            rows.append({
+                "dataset": exp.dataset, "generator": generator, "seed": seed,
+                "train_images": len(training_subset(exp.dataset, exp.arch_per_class, seed)),
+                "width": (cfg.generator_width or 256) if generator != "infogan" else None,
+                "latent_dim": cfg.latent_dim, "loss": cfg.loss,
+                "loss_note": "" if cfg.loss != "laplacian" or exp.arch_loss == "laplacian" else
+                "VGG16 weights not available: Laplacian loss instead of the thesis's perceptual loss",
+                "epochs": cfg.epochs, "fid": f["fid"], "n_fake": f["n_fake"], "n_real": f["n_real"],
+                "cas": c["accuracy"], "cas_train_images": exp.arch_cas_per_class * classes,
+                "parameters": count_parameters(model.generator), "parameters_thesis_width": count_parameters(full),
+                "published_parameters": TABLE_4_2_PARAMS.get(generator),
+                "published_fid": TABLE_4_3.get(generator, {}).get("fid"),
+                "published_cas": TABLE_4_3.get(generator, {}).get("cas"), "published_source": LABEL,
+                "scola_train_s": model.train_seconds_, "scola_images_per_s": model.images_per_second_,
+                "cas_train_s": c["train_seconds"], "fit_s_this_run": fit_s, "fid_s_this_run": fid_s,
+                "cas_s_this_run": cas_s, "fid_weights": f["weights"], "device": c.get("device", "")})
     return rows
+
+
+def similarity_rows(exp: AblationExperimentConfig, results: Results) -> list[dict]:
+    """Fig. 5.2: CAS of sCOLA trained with each similarity measure on ``exp.similarity_per_class`` images per class,
+    and the Real arm (the same classifier on the real sample) as reference (``measure="real"``). A measure that
+    cannot run here (VGG16 without its weights) gives a row with ``available=False`` and no CAS."""
+    classes, rows = split_of(exp.dataset, "train").num_classes, []
+    for seed in exp.seeds:
+        for measure in ("real",) + tuple(exp.losses):
+            base = {"dataset": exp.dataset, "measure": measure,
+                    "label": "real images (Real arm)" if measure == "real" else SIMILARITY_LABELS[measure],
+                    "seed": seed, "train_images": len(training_subset(exp.dataset, exp.similarity_per_class, seed))}
+            if ("cas", "similarity", measure, seed) not in results:
+                rows.append({**base, "available": False, "cas": None, "note": "weights not available"})
+                continue
+            c = results["cas", "similarity", measure, seed]
+            row = {**base, "available": True, "cas": c["accuracy"], "cas_train_s": c["train_seconds"],
+                   "cas_s_this_run": results.seconds["cas", "similarity", measure, seed],
+                   "device": c.get("device", "")}
+            if measure == "real":
+                row["cas_train_images"] = base["train_images"]
+            else:
+                model = results["fit", "similarity", measure, seed]
+                row.update({"cas_train_images": exp.cas_per_class * classes,
+                            "epochs": exp.similarity_scola_config(measure, seed).epochs,
+                            "final_loss": model.history_[-1] if model.history_ else None,
+                            "scola_train_s": model.train_seconds_, "scola_images_per_s": model.images_per_second_,
+                            "fit_s_this_run": results.seconds["fit", "similarity", measure, seed]})
+            rows.append(row)
+    return rows
+
+
+def generator_ablation(exp: AblationExperimentConfig, cache: ArtifactCache | None = None, executor: str | None = None,
+                       *, workers: int | None = None, scheduler: str | None = None, device=None,
+                       progress: bool = True) -> list[dict]:
+    """Notebook 04's driver of Table 4.3: :func:`generator_rows` of its units (:func:`.graph.run_study`;
+    ``executor`` None, ``"local"`` or ``"dask"``)."""
+    return run_study(_part("arch"), generator_rows, exp, cache, executor, workers=workers, scheduler=scheduler,
+                     device=device, progress=progress)
 
 
 def similarity_ablation(exp: AblationExperimentConfig, cache: ArtifactCache | None = None, executor: str | None = None,
                         *, workers: int | None = None, scheduler: str | None = None, device=None,
-                        progress: bool = True, on_row: Callable[[dict], None] | None = None) -> list[dict]:
-    """Notebook 04's driver of Fig. 5.2: CAS of sCOLA trained with each similarity measure on
-    ``exp.similarity_per_class`` images per class, and the Real arm (the same classifier on the real sample) as
-    reference (``measure="real"``). A measure that cannot run here (VGG16 without its weights) gives a row with
-    ``available=False`` and no CAS. ``executor``: as :func:`generator_ablation`'s, over Fig. 5.2's part."""
-    cache = cache or ArtifactCache()
-    prefill(ablation_plan(exp, generators=False), cache, executor, workers, scheduler, progress)
-    device = get_device(device)
-    test = split_of(exp.dataset, "test")
-    rows = []
-    for seed in exp.seeds:
-        subset = training_subset(exp.dataset, exp.similarity_per_class, seed)
-        clf = exp.classifier_config(seed)
-        for measure in ("real",) + tuple(exp.losses):
-            base = {"dataset": exp.dataset, "measure": measure,
-                    "label": "real images (Real arm)" if measure == "real" else SIMILARITY_LABELS[measure],
-                    "seed": seed, "train_images": len(subset)}
-            if measure == "vgg16" and not vgg16_available():
-                row = {**base, "available": False, "cas": None, "note": "weights not available"}
-            elif measure == "real":
-                c, cas_s = _timed(lambda: arm_unit("real", subset, test, exp.scola_config(seed), clf,
-                                                   exp.cas_per_class, cache, device, progress))
-                row = {**base, "available": True, "cas": c["accuracy"], "cas_train_images": len(subset),
-                       "cas_train_s": c["train_seconds"], "cas_s_this_run": cas_s, "device": c.get("device", "")}
-            else:
-                cfg = exp.similarity_scola_config(measure, seed)
-                model, fit_s = _timed(lambda: fit_or_load(SCOLA, cfg, subset, cache, device, progress))
-                c, cas_s = _timed(lambda: arm_unit("synthetic", subset, test, cfg, clf, exp.cas_per_class, cache,
-                                                   device, progress))
-                row = {**base, "available": True, "cas": c["accuracy"],
-                       "cas_train_images": exp.cas_per_class * subset.num_classes, "epochs": cfg.epochs,
-                       "final_loss": model.history_[-1] if model.history_ else None,
-                       "scola_train_s": model.train_seconds_, "scola_images_per_s": model.images_per_second_,
-                       "cas_train_s": c["train_seconds"], "fit_s_this_run": fit_s, "cas_s_this_run": cas_s,
-                       "device": c.get("device", "")}
-            rows.append(row)
-            if on_row:
-                on_row(row)
-    return rows
-
-
-def ablation_plan(exp: AblationExperimentConfig, generators: bool = True, similarity: bool = True) -> list:
-    """Notebook 04's units (Table 4.3 when ``generators``, Fig. 5.2 when ``similarity``) with their dependencies: per
-    seed, each generator's sCOLA fit, then its FID and CAS; the Real arm; each similarity measure's fit (VGG16 only
-    with its weights), then its CAS. The same units, with the same keys, as :func:`generator_ablation` and
-    :func:`similarity_ablation`. A unit both parts share (in the quick profile the InfoGAN fit of Table 4.3 is the
-    Laplacian fit of Fig. 5.2) is planned once."""
-    plan = PlanBuilder()
-
-    def add(kind: str, name: str, fn, deps: tuple[str, ...] = (), **kwargs) -> str:
-        return plan.add(f"{kind}/{name}/{kwargs['dataset']}/{kwargs['size']}/{kwargs['seed']}", fn, deps, **kwargs)
-
-    for seed in exp.seeds:
-        clf, common = exp.classifier_config(seed), dict(dataset=exp.dataset, seed=seed)
-        for generator in exp.generators if generators else ():
-            cfg = exp.arch_scola_config(generator, seed)
-            fit = add("fit", generator, fit_task, method="scola", config=cfg, size=exp.arch_per_class, **common)
-            add("fid", generator, fid_task, (fit,), method="scola", config=cfg, exp=exp, size=exp.arch_per_class,
-                **common)
-            add("cas", generator, arm_task, (fit,), arm="synthetic", scola=cfg, clf=clf,
-                synthetic_per_class=exp.arch_cas_per_class, size=exp.arch_per_class, **common)
-        if not similarity:
-            continue
-        add("cas", "real", arm_task, arm="real", scola=exp.scola_config(seed), clf=clf,
-            synthetic_per_class=exp.cas_per_class, size=exp.similarity_per_class, **common)
-        for measure in exp.losses:
-            if measure == "vgg16" and not vgg16_available():
-                continue  # the notebook shows "weights not available"
-            cfg = exp.similarity_scola_config(measure, seed)
-            fit = add("fit", measure, fit_task, method="scola", config=cfg, size=exp.similarity_per_class, **common)
-            add("cas", measure, arm_task, (fit,), arm="synthetic", scola=cfg, clf=clf,
-                synthetic_per_class=exp.cas_per_class, size=exp.similarity_per_class, **common)
-    return plan.tasks
+                        progress: bool = True) -> list[dict]:
+    """Notebook 04's driver of Fig. 5.2: :func:`similarity_rows` of its units."""
+    return run_study(_part("similarity"), similarity_rows, exp, cache, executor, workers=workers,
+                     scheduler=scheduler, device=device, progress=progress)

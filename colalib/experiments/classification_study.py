@@ -2,22 +2,20 @@
 and the sampler variants of the Mix arm."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar
 
 from .. import published
 from ..cache import ArtifactCache
 from ..classification import ClassifierConfig
-from ..cola import SCOLAConfig
 from ..config import StudyConfig
-from ..data import load_dataset, small_sample
 from ..models import build_classifier, count_parameters
 from ..stats import summarise
-from ..utils import get_device
-from .executors import prefill
+from . import steps
+from .graph import Unit, run_study
 from .registry import ProfileRecipes, model_config
-from .tasks import Task, arm_task, fit_task
-from .units import arm_unit
+from .subsets import split_of
 
 
 @dataclass(frozen=True)
@@ -63,80 +61,58 @@ class ClassificationExperimentConfig(StudyConfig, ProfileRecipes):
                             arch=arch or self.arch)
 
 
-def classification_experiment(exp: ClassificationExperimentConfig, cache: ArtifactCache | None = None,
-                              executor: str | None = None, *, workers: int | None = None,
-                              scheduler: str | None = None, device=None, progress: bool = True,
-                              on_row: Callable[[dict], None] | None = None) -> list[dict]:
-    """Notebook 05's driver (Table 5.1, Fig. 5.1): rows ``{dataset, size, seed, arm, accuracy, ...}`` for every
-    size, seed and arm (cached per unit), with ``exp``'s recipes at each seed. ``executor`` (None, ``"local"``,
-    ``"dask"``): :func:`colalib.experiments.executors.prefill` of :func:`classification_plan`."""
-    cache = cache or ArtifactCache()
-    prefill(classification_plan(exp), cache, executor, workers, scheduler, progress)
-    device = get_device(device)
-    train, test = load_dataset(exp.dataset, "train"), load_dataset(exp.dataset, "test")
-    rows = []
+def classification_units(exp: ClassificationExperimentConfig) -> dict[tuple, Unit]:
+    """Notebook 05's units (Table 5.1, Fig. 5.1): per size and subset one sCOLA fit, then its arms, named ``("arm",
+    arm, size, seed, exp.arch)``; the Real arm needs no model. The arms of a config with a classifier ``arch`` are
+    keyed by it."""
+    units: dict[tuple, Unit] = {}
+    tail = f"/{exp.arch}" if exp.arch else ""
     for size in exp.sizes:
         for seed in exp.seeds:
-            subset = small_sample(train, size, seed)
-            shared: dict = {}
+            cfg, clf = exp.scola_config(seed), exp.classifier_config(seed)
+            fitted = steps.fit(f"scola/{exp.dataset}/{size}/{seed}", "scola", exp.dataset, size, seed,
+                               model_config("scola", cfg))
             for arm in exp.arms:
-                result = arm_unit(arm, subset, test, exp.scola_config(seed), exp.classifier_config(seed),
-                                  exp.synthetic_per_class, cache, device, progress, synthetic=shared)
-                row = {"dataset": exp.dataset, "size": size, "seed": seed, **result}
-                rows.append(row)
-                if on_row:
-                    on_row(row)
-    return rows
+                units["arm", arm, size, seed, exp.arch] = steps.arm(
+                    f"{arm}/{exp.dataset}/{size}/{seed}{tail}", arm, exp.dataset, size, seed, clf, cfg,
+                    exp.synthetic_per_class, fitted=fitted)
+    return units
 
 
-def mix_variant_experiment(dataset: str, sizes: tuple[int, ...], seeds: tuple[int, ...], scola: SCOLAConfig,
-                           clf: ClassifierConfig, synthetic_per_class: int,
-                           variants: dict[str, tuple[dict, dict]], cache: ArtifactCache | None = None,
-                           device=None, progress: bool = True,
-                           on_row: Callable[[dict], None] | None = None) -> list[dict]:
-    """Real and Mix accuracy of each variant of step III / mixing on the same subsets (paired by seed): which
-    change closes the gap between our Mix and the thesis's? Rows ``{size, seed, variant, accuracy, ...}``; the
-    variant ``"real"`` is the Real arm. ``variants``: name -> (sCOLA config overrides, ``model.sample`` keyword
-    arguments), e.g. :data:`~colalib.experiments.registry.PEER_SAMPLERS`. Every unit is cached like the
-    classification experiment's."""
-    cache = cache or ArtifactCache()
-    device = get_device(device)
-    train, test = load_dataset(dataset, "train"), load_dataset(dataset, "test")
-    rows = []
-    for size in sizes:
-        for seed in seeds:
-            subset = small_sample(train, size, seed)
-            clf_s = clf.replace(seed=seed)
-            units = [("real", "real", scola.replace(seed=seed), None)]
-            units += [(name, "mix", scola.replace(seed=seed, **over), samp) for name, (over, samp) in variants.items()]
-            for name, arm, cfg, samp in units:
-                result = arm_unit(arm, subset, test, cfg, clf_s, synthetic_per_class, cache, device, progress,
-                                  sampling=samp)
-                row = {"dataset": dataset, "size": size, "seed": seed, "variant": name, **result}
-                rows.append(row)
-                if on_row:
-                    on_row(row)
-    return rows
+def classification_rows(exp: ClassificationExperimentConfig, results: Mapping) -> list[dict]:
+    """Rows ``{dataset, size, seed, arm, accuracy, ...}`` for every size, seed and arm of ``exp``."""
+    return [{"dataset": exp.dataset, "size": size, "seed": seed, **results["arm", arm, size, seed, exp.arch]}
+            for size in exp.sizes for seed in exp.seeds for arm in exp.arms]
 
 
-def classifier_ablation(exp: ClassificationExperimentConfig, cache: ArtifactCache | None = None,
-                        executor: str | None = None, *, workers: int | None = None, scheduler: str | None = None,
-                        device=None, progress: bool = True) -> list[dict]:
-    """Table 5.2: the Mix accuracy of each classifier of ``exp.table5_2_archs`` (:meth:`~ClassificationExperimentConfig.
-    table5_2` runs), its parameter count and the published values (accuracy only at the thesis's 100 per class).
-    ``executor``: as :func:`classification_experiment`'s, over every classifier's runs."""
-    prefill([t for arch in exp.table5_2_archs for t in classification_plan(exp.table5_2(arch))], cache, executor,
-            workers, scheduler, progress)
+def classification_experiment(exp: ClassificationExperimentConfig, cache: ArtifactCache | None = None,
+                              executor: str | None = None, *, workers: int | None = None,
+                              scheduler: str | None = None, device=None, progress: bool = True) -> list[dict]:
+    """Notebook 05's driver (Table 5.1, Fig. 5.1): :func:`classification_rows` of :func:`classification_units`
+    (:func:`.graph.run_study`; ``executor`` None, ``"local"`` or ``"dask"``)."""
+    return run_study(classification_units, classification_rows, exp, cache, executor, workers=workers,
+                     scheduler=scheduler, device=device, progress=progress)
+
+
+def table5_2_units(exp: ClassificationExperimentConfig) -> dict[tuple, Unit]:
+    """Table 5.2's units: the Mix arm of each classifier of ``exp.table5_2_archs`` (:meth:`~ClassificationExperiment
+    Config.table5_2` runs); the resnet20 one is Table 5.1's Mix arm at that size (planned once)."""
+    return {name: u for arch in exp.table5_2_archs for name, u in classification_units(exp.table5_2(arch)).items()}
+
+
+def table5_2_rows(exp: ClassificationExperimentConfig, results: Mapping) -> list[dict]:
+    """Table 5.2: the Mix accuracy of each classifier, its parameter count and the published values (accuracy only
+    at the thesis's 100 per class)."""
     size, rows = exp.table5_2().sizes[0], []
+    classes = split_of(exp.dataset, "test").num_classes
     for arch in exp.table5_2_archs:
-        runs = classification_experiment(exp.table5_2(arch), cache, device=device, progress=progress)
+        runs = classification_rows(exp.table5_2(arch), results)
         s = summarise(runs)[0]
         pub = published.TABLE_5_2.get(arch, {})
         notes = ([] if s["n"] >= 3 else [f"{s['n']} run{'s' if s['n'] > 1 else ''}: not a ranking"]) + (
             [] if pub.get("accuracy") is None or size == 100 else
             [f"the published accuracy is at 100 per class, ours at {size}: not comparable"])
-        rows.append({"classifier": arch,
-                     "params": count_parameters(build_classifier(arch, load_dataset(exp.dataset, "test").num_classes)),
+        rows.append({"classifier": arch, "params": count_parameters(build_classifier(arch, classes)),
                      "params, published": pub.get("params", ""), "size": size, "mix accuracy": 100 * s["mean"],
                      "std": 100 * s["std"], "seeds": s["n"],
                      "accuracy, published (thesis, 100 per class)": pub.get("accuracy") or "",
@@ -145,20 +121,36 @@ def classifier_ablation(exp: ClassificationExperimentConfig, cache: ArtifactCach
     return rows
 
 
-def classification_plan(exp: ClassificationExperimentConfig) -> list[Task]:
-    """Notebook 05's runs (Table 5.1, Fig. 5.1): per size and subset one sCOLA fit, then its arms; the Real arm needs
-    no model. The same units, with the same keys, as :func:`classification_experiment`; the arms of a config with a
-    classifier ``arch`` are keyed by it."""
-    tasks, tail = [], f"/{exp.arch}" if exp.arch else ""
-    for size in exp.sizes:
-        for seed in exp.seeds:
-            cfg, clf_s = exp.scola_config(seed), exp.classifier_config(seed)
-            fit_key = f"scola/{exp.dataset}/{size}/{seed}"
-            tasks.append(Task(fit_key, fit_task, dict(method="scola", dataset=exp.dataset, size=size, seed=seed,
-                                                      config=model_config("scola", cfg))))
-            for arm in exp.arms:
-                tasks.append(Task(f"{arm}/{exp.dataset}/{size}/{seed}{tail}", arm_task,
-                                  dict(arm=arm, dataset=exp.dataset, size=size, seed=seed, scola=cfg, clf=clf_s,
-                                       synthetic_per_class=exp.synthetic_per_class),
-                                  deps=() if arm == "real" else (fit_key,)))
-    return tasks
+def classifier_ablation(exp: ClassificationExperimentConfig, cache: ArtifactCache | None = None,
+                        executor: str | None = None, *, workers: int | None = None, scheduler: str | None = None,
+                        device=None, progress: bool = True) -> list[dict]:
+    """Notebook 05's driver of Table 5.2: :func:`table5_2_rows` of :func:`table5_2_units`."""
+    return run_study(table5_2_units, table5_2_rows, exp, cache, executor, workers=workers, scheduler=scheduler,
+                     device=device, progress=progress)
+
+
+def mix_variant_units(exp: Any, variants: dict[str, tuple[dict, dict]], size: int,
+                      key: Callable[[str, int], str]) -> dict[tuple, Unit]:
+    """The Real arm and the Mix arm of each step-III / mixing variant (``name -> (sCOLA config overrides,
+    model.sample keyword arguments)``, e.g. :data:`~colalib.experiments.registry.PEER_SAMPLERS`) on ``size`` per class
+    and every seed of ``exp`` (a study with ``dataset``, ``seeds``, ``synthetic_per_class`` and the profile's recipes),
+    named ``("variant", name, size, seed)`` (``"real"``: the Real arm); ``key(name, seed)``: a unit's plan key. A
+    variant that changes training gets its own fit."""
+    units: dict[tuple, Unit] = {}
+    for seed in exp.seeds:
+        clf, base = exp.classifier_config(seed), exp.scola_config(seed)
+        units["variant", "real", size, seed] = steps.arm(f"real/{exp.dataset}/{size}/{seed}", "real", exp.dataset,
+                                                         size, seed, clf)
+        for name, (over, sampling) in variants.items():
+            cfg = base.replace(**over)
+            fit_key = (f"fit/scola-{name}" if over else "fit/scola") + f"/{exp.dataset}/{size}/{seed}"
+            fitted = steps.fit(fit_key, "scola", exp.dataset, size, seed, cfg)
+            units["variant", name, size, seed] = steps.arm(key(name, seed), "mix", exp.dataset, size, seed, clf, cfg,
+                                                           exp.synthetic_per_class, sampling or None, fitted=fitted)
+    return units
+
+
+def mix_variant_rows(exp: Any, results: Mapping) -> list[dict]:
+    """Rows ``{size, seed, variant, accuracy, ...}`` of the units of :func:`mix_variant_units` (paired by seed)."""
+    return [{"dataset": exp.dataset, "size": name[2], "seed": name[3], "variant": name[1], **results[name]}
+            for name in results if name[0] == "variant"]

@@ -2,6 +2,7 @@
 unsupervised COLA and GLO on the same images, scored by FID and CAS."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -13,11 +14,10 @@ from ..cola import SCOLAConfig
 from ..config import StudyConfig
 from ..data import ImageDataset
 from ..metrics import clustering_scores
-from ..utils import get_device
-from .executors import prefill
-from .registry import ProfileRecipes, _method_class, method_failure
-from .tasks import Task, arm_task, cluster_task, fid_task, fit_task, split_of, training_subset
-from .units import arm_unit, clustering_unit, fid_unit
+from . import steps
+from .graph import Unit, run_study
+from .registry import ProfileRecipes, method_failure
+from .subsets import split_of, training_subset
 
 FULL_MMDC = "MMDC (RotNet + consistency)"
 
@@ -74,86 +74,99 @@ def _median_speed(history: list[dict], key: str) -> float:
     return float(np.median(values)) if values else float("nan")
 
 
-def clustering_experiment(exp: ClusteringExperimentConfig, cache: ArtifactCache | None = None,
-                          executor: str | None = None, *, workers: int | None = None, scheduler: str | None = None,
-                          device=None, progress: bool = True) -> tuple[dict[int, dict[str, dict]], list[dict]]:
-    """Notebook 02's driver. Step I for every seed of ``exp``: ``{seed: {variant name: clustering_unit result}}`` and
-    one row per seed and method (the MMDC variants with their training time and median throughputs; k-means on
-    pixels and on PCA-50, the non-deep baselines), each with its ``seed``. ``executor`` (None, ``"local"``,
-    ``"dask"``): :func:`colalib.experiments.executors.prefill` of the MMDC fits of :func:`clustering_plan`."""
-    prefill(clustering_plan(exp, with_generation=False), cache, executor, workers, scheduler, progress)
-    results, rows = {}, []
+UNSUPERVISED = ("cola", "glo")  # Fig. 4.1: COLA against GLO, both trained without labels
+
+
+def mmdc_units(exp: ClusteringExperimentConfig) -> dict[tuple, Unit]:
+    """Step I's units: per seed, the three MMDC fits of :meth:`~ClusteringExperimentConfig.mmdc_variants`, named
+    ``("mmdc", variant name, seed)``."""
+    tags = ("mmdc", "mmdc-no-rotnet", "mmdc-no-consistency")
+    units: dict[tuple, Unit] = {}
+    for seed in exp.seeds:
+        at = f"{exp.dataset}/{exp.per_class or 0}/{seed}"
+        for tag, (name, cfg) in zip(tags, exp.mmdc_variants(seed).items()):
+            units["mmdc", name, seed] = steps.clusters(f"{tag}/{at}", cfg, exp.dataset, exp.per_class, seed)
+    return units
+
+
+def unsupervised_units(exp: ClusteringExperimentConfig) -> dict[tuple, Unit]:
+    """Fig. 4.1 without labels: per seed, unsupervised COLA after that seed's MMDC (:func:`colalib.experiments.units.
+    fit_model` runs the same step I) and GLO, then each one's FID and CAS, named ``(kind, method, seed)``."""
+    step_i, protocol = mmdc_units(exp), steps.FIDProtocol.of(exp)
+    units: dict[tuple, Unit] = {}
+    for seed in exp.seeds:
+        gen, clf = exp.generation_config(seed), exp.classifier_config(seed)
+        at = f"{exp.dataset}/{exp.per_class or 0}/{seed}"
+        for method in UNSUPERVISED:
+            fitted = units["fit", method, seed] = steps.fit(
+                f"fit/{method}/{at}", method, exp.dataset, exp.per_class, seed, gen,
+                deps=(step_i["mmdc", FULL_MMDC, seed],) if method == "cola" else ())
+            units["fid", method, seed] = steps.fid(f"fid/{method}/{at}/n{exp.n_fid}", method, exp.dataset,
+                                                   exp.per_class, seed, gen, protocol, fitted=fitted)
+            units["cas", method, seed] = steps.arm(f"cas/{method}/{at}/n{exp.cas_per_class}", "synthetic",
+                                                   exp.dataset, exp.per_class, seed, clf, gen, exp.cas_per_class,
+                                                   method=method, fitted=fitted)
+    return units
+
+
+def clustering_units(exp: ClusteringExperimentConfig) -> dict[tuple, Unit]:
+    """Notebook 02's units: :func:`mmdc_units` and :func:`unsupervised_units`."""
+    return {**mmdc_units(exp), **unsupervised_units(exp)}
+
+
+def clustering_rows(exp: ClusteringExperimentConfig, results: Mapping) -> tuple[dict[int, dict[str, dict]], list[dict]]:
+    """Step I for every seed of ``exp``: ``{seed: {variant name: clustering_unit result}}`` and one row per seed and
+    method (the MMDC variants with their training time and median throughputs; k-means on pixels and on PCA-50, the
+    non-deep baselines), each with its ``seed``."""
+    out, rows = {}, []
     for seed in exp.seeds:
         data = exp.subset(seed)
-        results[seed] = {name: clustering_unit(c, data, cache, device, progress)
-                         for name, c in exp.mmdc_variants(seed).items()}
+        out[seed] = {name: results["mmdc", name, seed] for name in exp.mmdc_variants(seed)}
         k = exp.mmdc_variants(seed)[FULL_MMDC].num_clusters
         rows += [{"seed": seed, "method": name, "images": len(data), **r["scores"], "train_seconds": r["train_seconds"],
                   "assignment_img_per_s": _median_speed(r["history"], "assignment_img_per_s"),
                   "rotation_img_per_s": _median_speed(r["history"], "rotation_img_per_s"), "device": r["device"]}
-                 for name, r in results[seed].items()]
+                 for name, r in out[seed].items()]
         rows.append({"seed": seed, "method": "k-means on pixels", "images": len(data),
                      **clustering_scores(data.labels, kmeans_baseline(data.images, k, seed=seed))})
         rows.append({"seed": seed, "method": "k-means on PCA-50", "images": len(data),
                      **clustering_scores(data.labels, kmeans_baseline(data.images, k, 50, seed))})
-    return results, rows
+    return out, rows
 
 
-UNSUPERVISED = ("cola", "glo")  # Fig. 4.1: COLA against GLO, both trained without labels
+def clustering_experiment(exp: ClusteringExperimentConfig, cache: ArtifactCache | None = None,
+                          executor: str | None = None, *, workers: int | None = None, scheduler: str | None = None,
+                          device=None, progress: bool = True) -> tuple[dict[int, dict[str, dict]], list[dict]]:
+    """Notebook 02's driver of step I: :func:`clustering_rows` of :func:`mmdc_units`
+    (:func:`.graph.run_study`; ``executor`` None, ``"local"`` or ``"dask"``)."""
+    return run_study(mmdc_units, clustering_rows, exp, cache, executor, workers=workers, scheduler=scheduler,
+                     device=device, progress=progress)
 
 
-def unsupervised_generation(exp: ClusteringExperimentConfig, cache: ArtifactCache | None = None,
-                            executor: str | None = None, *, workers: int | None = None, scheduler: str | None = None,
-                            device=None, progress: bool = True) -> list[dict]:
-    """Notebook 02's driver of Fig. 4.1 without labels: on every seed's images, unsupervised COLA (step I: that seed's
-    MMDC) and GLO, each with its FID against the test split and its CAS (classes Hungarian-matched to the clusters or
-    mixture components), one row per seed and method; ``failed`` says why a result is degenerate (CAS at chance,
-    near-copies of training images). ``executor``: :func:`colalib.experiments.executors.prefill` of these units."""
-    cache = cache or ArtifactCache()
-    prefill([t for t in clustering_plan(exp) if t.key.split("/")[0] in ("fit", "fid", "cas", "mmdc")], cache,
-            executor, workers, scheduler, progress)
-    device, test, rows = get_device(device), split_of(exp.dataset, "test"), []
+def unsupervised_rows(exp: ClusteringExperimentConfig, results: Mapping) -> list[dict]:
+    """Fig. 4.1 without labels: on every seed's images, unsupervised COLA (step I: that seed's MMDC) and GLO, each with
+    its FID against the test split and its CAS (classes Hungarian-matched to the clusters or mixture components), one
+    row per seed and method; ``failed`` says why a result is degenerate (CAS at chance, near-copies of training
+    images)."""
+    rows, n_test = [], len(split_of(exp.dataset, "test"))
     for seed in exp.seeds:
-        data, gen, clf = exp.subset(seed), exp.generation_config(seed), exp.classifier_config(seed)
+        data, gen = exp.subset(seed), exp.generation_config(seed)
         for method in UNSUPERVISED:
-            f = fid_unit(method, data, gen, exp, cache, device, progress)
-            c = arm_unit("synthetic", data, test, gen, clf, exp.cas_per_class, cache, device, progress,
-                         model_cls=_method_class(method))
+            f, c = results["fid", method, seed], results["cas", method, seed]
             mem = f.get("memorisation")
             rows.append({"dataset": exp.dataset, "method": method, "seed": seed, "images": len(data),
                          "epochs": gen.epochs, "fid": f["fid"], "n_fake": f["n_fake"], "n_real": f["n_real"],
                          "cas": c["accuracy"], "cas_train_images": exp.cas_per_class * data.num_classes,
                          "copy_fraction": mem["copy_fraction"] if mem else float("nan"),
-                         "failed": method_failure(method, c["accuracy"], {}, data.num_classes, exp.n_fid, mem),
+                         "failed": method_failure(method, c["accuracy"], {}, data.num_classes, exp.n_fid, mem, n_test),
                          "fid_weights": f["weights"], "device": c.get("device", "")})
     return rows
 
 
-def clustering_plan(exp: ClusteringExperimentConfig, with_generation: bool = True) -> list[Task]:
-    """Notebook 02's units with their dependencies: per seed, the three MMDC fits; with ``with_generation``, per seed,
-    unsupervised COLA on the first fit's clusters (:func:`colalib.experiments.units.fit_model` runs the same step I)
-    and GLO, then each one's FID and CAS (Fig. 4.1 without labels). The same units, with the same keys, as
-    :func:`clustering_experiment`, :func:`unsupervised_generation` and the notebook's ``fit_or_load`` calls."""
-    tags = ("mmdc", "mmdc-no-rotnet", "mmdc-no-consistency")
-    tasks, size = [], exp.per_class
-    for seed in exp.seeds:
-        at = f"{exp.dataset}/{exp.per_class or 0}/{seed}"
-        tasks += [Task(f"{tag}/{at}", cluster_task, dict(config=cfg, dataset=exp.dataset, size=size, seed=seed))
-                  for tag, cfg in zip(tags, exp.mmdc_variants(seed).values())]
-    if not with_generation:
-        return tasks
-    fits, scored = [], []
-    for seed in exp.seeds:
-        gen, clf = exp.generation_config(seed), exp.classifier_config(seed)
-        at = f"{exp.dataset}/{exp.per_class or 0}/{seed}"
-        common = dict(dataset=exp.dataset, size=size, seed=seed)
-        for method in UNSUPERVISED:
-            fit = f"fit/{method}/{at}"
-            fits.append(Task(fit, fit_task, dict(method=method, config=gen, **common),
-                             deps=(f"mmdc/{at}",) if method == "cola" else ()))
-            scored.append(Task(f"fid/{method}/{at}/n{exp.n_fid}", fid_task,
-                               dict(method=method, config=gen, exp=exp, **common), deps=(fit,)))
-            scored.append(Task(f"cas/{method}/{at}/n{exp.cas_per_class}", arm_task,
-                               dict(arm="synthetic", scola=gen, clf=clf, synthetic_per_class=exp.cas_per_class,
-                                    method=method, **common), deps=(fit,)))
-    return tasks + fits + scored
+def unsupervised_generation(exp: ClusteringExperimentConfig, cache: ArtifactCache | None = None,
+                            executor: str | None = None, *, workers: int | None = None, scheduler: str | None = None,
+                            device=None, progress: bool = True) -> list[dict]:
+    """Notebook 02's driver of Fig. 4.1 without labels: :func:`unsupervised_rows` of :func:`unsupervised_units`
+    (COLA's MMDC fits come with them as dependencies)."""
+    return run_study(unsupervised_units, unsupervised_rows, exp, cache, executor, workers=workers,
+                     scheduler=scheduler, device=device, progress=progress)

@@ -1,7 +1,8 @@
-"""Executors: a plan of cached units (:class:`~colalib.experiments.tasks.Task`) filled in parallel, dependencies first.
+"""Executors: a plan of cached units (:class:`Task`) filled in parallel, dependencies first.
 
 A :class:`Task` names one cached unit (a module-level function of picklable arguments: configs, dataset names,
-sizes, seeds) and the tasks it depends on (a classifier's Mix arm needs its trained sCOLA). :func:`fill` computes the
+sizes, seeds) and the tasks it depends on (a classifier's Mix arm needs its trained sCOLA); the studies declare their
+units (:mod:`.graph`) and :func:`colalib.experiments.graph.plan` turns them into tasks. :func:`fill` computes the
 tasks whose results are missing from the cache, dependencies first, with
 
 * ``executor="local"``: a process pool (:mod:`concurrent.futures`, ``spawn`` start method) of ``workers`` processes of
@@ -24,17 +25,29 @@ import os
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import torch
 
 from ..cache import saved_in_this_process
 from ..utils import progress_bar
-from .tasks import Task
 
-__all__ = ["EXECUTORS", "check_plan", "fill", "fill_report", "prefill", "run_task", "seconds_by_task"]
+__all__ = ["EXECUTORS", "Task", "check_plan", "fill", "fill_report", "prefill", "run_task", "seconds_by_task"]
 
 EXECUTORS = ("local", "dask")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One entry of a plan as the executors see it: ``fn(**kwargs)`` (module-level, picklable) after the tasks whose
+    keys are ``deps``. :func:`colalib.experiments.graph.plan` makes them from the studies' units."""
+
+    key: str
+    fn: Callable[..., Any]
+    kwargs: dict = field(default_factory=dict, hash=False, compare=False)
+    deps: tuple[str, ...] = ()
+    identity: str = field(default="", compare=False)  # what it computes: :attr:`.graph.Unit.identity`
 
 
 def run_task(task: Task, *_deps: Any, cache_dir: str | None = None) -> dict:
@@ -153,7 +166,7 @@ def fill_report(tasks: list[Task], results: list[dict], commit: str = "",
 
 
 def seconds_by_task(report: list[dict]) -> dict[str, float]:
-    """Worker seconds of a :func:`fill_report` per task kind (fit_task, arm_task, fid_task, ...), largest first."""
+    """Worker seconds of a :func:`fill_report` per run step (fit_step, arm_step, fid_step, ...), largest first."""
     totals: dict[str, float] = {}
     for row in report:
         totals[row["task"]] = totals.get(row["task"], 0.0) + row["seconds"]

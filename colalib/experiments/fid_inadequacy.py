@@ -1,20 +1,18 @@
 """Appendix A (notebook 06): one sCOLA sampled at several spreads, scored by FID, CAS and intra-class diversity."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..cache import ArtifactCache
-from ..classification import ClassifierConfig
 from ..cola import SCOLAConfig
 from ..config import StudyConfig
 from ..data import ImageDataset
-from ..utils import get_device
-from .executors import prefill
+from . import steps
+from .graph import Unit, run_study
 from .registry import ProfileRecipes
-from .subsets import split_of, training_subset
-from .tasks import Task, fit_task, spread_task
-from .units import _sweep_model, spread_unit
+from .subsets import training_subset
 
 
 @dataclass(frozen=True)
@@ -81,55 +79,47 @@ class FIDInadequacyConfig(StudyConfig, ProfileRecipes):
         return scola.replace(generator="cgan_res", generator_width=self.transfer_generator_width, **epochs)
 
 
-def spread_sweep(dataset: str, per_class: int | None, spreads: tuple[float, ...], scola: SCOLAConfig,
-                 clf: ClassifierConfig, n_fid: int, n_real_fid: int | None, cas_per_class: int,
-                 cache: ArtifactCache | None = None, device=None, progress: bool = True) -> tuple[Any, list[dict]]:
-    """Appendix A (FID inadequacy): one sCOLA trained on ``per_class`` images per class (None: the whole training
-    split), sampled at every ``spread``; returns the model and one row per spread (see :func:`spread_unit`)."""
-    cache = cache or ArtifactCache()
-    device = get_device(device)
-    model, model_key = _sweep_model(dataset, per_class, scola, cache, device, progress)
-    test = split_of(dataset, "test")
-    rows = [spread_unit(model, model_key, s, dataset, n_fid, n_real_fid, cas_per_class, clf, cache, device, test,
-                        progress) for s in spreads]
-    return model, rows
+def fid_inadequacy_units(exp: FIDInadequacyConfig) -> dict[tuple, Unit]:
+    """Notebook 06's units: per seed, the swept sCOLA's fit (``("fit", seed)``), then one FID + CAS + diversity unit
+    per spread (``("spread", spread, seed)``; App. A); the conditional-batch-norm sCOLA of the class-content transfer
+    (``("transfer",)``; App. B, first seed)."""
+    units: dict[tuple, Unit] = {}
+    first = exp.scola_config(exp.seeds[0])
+    for seed in exp.seeds:
+        at = f"{exp.dataset}/{exp.per_class or 0}/{seed}"
+        units["fit", seed] = steps.fit(f"fit/scola/{at}", "scola", exp.dataset, exp.per_class, seed,
+                                       exp.scola_config(seed))
+        if seed == exp.seeds[0]:
+            units["transfer",] = steps.fit(f"fit/scola-cgan_res/{exp.dataset}/{exp.transfer_per_class or 0}/"
+                                           f"{first.seed}", "scola", exp.dataset, exp.transfer_per_class, first.seed,
+                                           exp.transfer_config(first))
+    for seed in exp.seeds:
+        at, fitted = f"{exp.dataset}/{exp.per_class or 0}/{seed}", units["fit", seed]
+        for s in exp.spreads:
+            units["spread", s, seed] = steps.spread(f"spread/{s}/{at}", exp.dataset, exp.per_class, s,
+                                                    exp.scola_config(seed), exp.classifier_config(seed), exp.n_fid,
+                                                    exp.n_real_fid, exp.cas_per_class, fitted)
+    return units
+
+
+def _sweep_units(exp: FIDInadequacyConfig) -> dict[tuple, Unit]:
+    """App. A's units (:func:`fid_inadequacy_units` without the transfer model)."""
+    return {name: u for name, u in fid_inadequacy_units(exp).items() if name[0] != "transfer"}
+
+
+def fid_inadequacy_rows(exp: FIDInadequacyConfig, results: Mapping) -> tuple[dict[int, Any], list[dict]]:
+    """Appendix A for every seed of ``exp``: the swept sCOLA of each seed (``{seed: model}``) and one row per seed and
+    spread (:func:`colalib.experiments.units.spread_unit`), seed by seed."""
+    models = {seed: results["fit", seed] for seed in exp.seeds}
+    rows = [{"seed": seed, **results["spread", s, seed]} for seed in exp.seeds for s in exp.spreads]
+    return models, rows
 
 
 def fid_inadequacy_experiment(exp: FIDInadequacyConfig, cache: ArtifactCache | None = None,
                               executor: str | None = None, *, workers: int | None = None,
                               scheduler: str | None = None, device=None,
                               progress: bool = True) -> tuple[dict[int, Any], list[dict]]:
-    """Notebook 06's driver. Appendix A for every seed of ``exp``: the swept sCOLA of each seed (``{seed: model}``)
-    and the rows of :func:`spread_sweep`, each with its ``seed``, seed by seed. ``executor`` (None, ``"local"``,
-    ``"dask"``): :func:`colalib.experiments.executors.prefill` of App. A's part of :func:`fid_inadequacy_plan`."""
-    cache = cache or ArtifactCache()
-    prefill(fid_inadequacy_plan(exp, with_transfer=False), cache, executor, workers, scheduler, progress)
-    models, rows = {}, []
-    for seed in exp.seeds:
-        models[seed], seed_rows = spread_sweep(exp.dataset, exp.per_class, exp.spreads, exp.scola_config(seed),
-                                               exp.classifier_config(seed), exp.n_fid, exp.n_real_fid,
-                                               exp.cas_per_class, cache, device, progress)
-        rows += [{"seed": seed, **r} for r in seed_rows]
-    return models, rows
-
-
-def fid_inadequacy_plan(exp: FIDInadequacyConfig, with_transfer: bool = True) -> list:
-    """Notebook 06's units with their dependencies: per seed, the swept sCOLA's fit, then one FID + CAS + diversity
-    unit per spread (App. A); with ``with_transfer``, the conditional-batch-norm sCOLA of the class-content transfer
-    (App. B, first seed). The same units, with the same keys, as :func:`fid_inadequacy_experiment` and the notebook's
-    transfer cell."""
-    fits, spreads = [], []
-    for seed in exp.seeds:
-        scola, clf = exp.scola_config(seed), exp.classifier_config(seed)
-        at = f"{exp.dataset}/{exp.per_class or 0}/{seed}"
-        fits.append(Task(f"fit/scola/{at}", fit_task, dict(method="scola", dataset=exp.dataset, size=exp.per_class,
-                                                           seed=seed, config=scola)))
-        spreads += [Task(f"spread/{s}/{at}", spread_task,
-                         dict(dataset=exp.dataset, per_class=exp.per_class, spread=s, scola=scola, clf=clf,
-                              n_fid=exp.n_fid, n_real_fid=exp.n_real_fid, cas_per_class=exp.cas_per_class),
-                         deps=(fits[-1].key,)) for s in exp.spreads]
-    first = exp.scola_config(exp.seeds[0])
-    transfer = Task(f"fit/scola-cgan_res/{exp.dataset}/{exp.transfer_per_class or 0}/{first.seed}", fit_task,
-                    dict(method="scola", dataset=exp.dataset, size=exp.transfer_per_class, seed=first.seed,
-                         config=exp.transfer_config(first)))
-    return fits[:1] + ([transfer] if with_transfer else []) + fits[1:] + spreads
+    """Notebook 06's driver: :func:`fid_inadequacy_rows` of App. A's units (:func:`.graph.run_study`; ``executor``
+    None, ``"local"`` or ``"dask"``)."""
+    return run_study(_sweep_units, fid_inadequacy_rows, exp, cache, executor, workers=workers, scheduler=scheduler,
+                     device=device, progress=progress)

@@ -9,70 +9,73 @@ classifier changes, so Mix - Real is always paired on one subset and one recipe.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Mapping
 
 import numpy as np
 import torch
 
 from ..cache import ArtifactCache
-from ..classification import ClassifierConfig
-from ..cola import SCOLA, SCOLAConfig
-from ..data import ImageDataset, load_dataset, small_sample
+from ..cola import SCOLA
 from ..stats import interval95, verdict
-from ..utils import get_device
-from .executors import prefill
-from .gap_plan import gap_readings_plan, planned, step_iii_plan
+from . import steps
+from .graph import Results, Unit, run_study
 from .readings import COMBINED, DEFAULT, READINGS, GapStudyConfig, combined_reading, reading_configs
-from .units import arm_unit, reference_classifier, step_iii_quality_unit
 
 
-def _mix_and_real(name: str, subset: ImageDataset, test: ImageDataset, scola: SCOLAConfig, clf: ClassifierConfig,
-                  exp: GapStudyConfig, cache: ArtifactCache, device, progress: bool) -> dict:
+def _reading_units(exp: GapStudyConfig, name: str, size: int, seed: int,
+                   overrides: tuple[dict, dict] | None = None) -> dict[str, Unit]:
+    """The Real and Mix arms of reading ``name`` (or of explicit ``overrides``) on subset ``seed`` of ``size`` per
+    class. The Real arm depends only on the classifier, so readings that keep it share one."""
+    s_cfg, c_cfg = reading_configs(name, exp.scola_config().replace(seed=seed),
+                                   exp.classifier_config().replace(seed=seed), exp, overrides)
     sampling = READINGS[name][3] if name in READINGS and len(READINGS[name]) > 3 else None
-    real = arm_unit("real", subset, test, scola, clf, exp.synthetic_per_class, cache, device, progress)
-    mix = arm_unit("mix", subset, test, scola, clf, exp.synthetic_per_class, cache, device, progress,
-                   sampling=sampling)
-    return {"reading": name, "mix": mix["accuracy"], "real": real["accuracy"],
-            "mix_minus_real": mix["accuracy"] - real["accuracy"], "iterations": mix["iterations"],
-            "mix_seconds": mix["train_seconds"], "device": mix.get("device", "")}
+    at = f"{exp.dataset}/{size}/{seed}/{name}"
+    fitted = steps.fit(f"fit/scola/{at}", "scola", exp.dataset, size, seed, s_cfg)
+    return {"real": steps.arm(f"real/{at}", "real", exp.dataset, size, seed, c_cfg),
+            "mix": steps.arm(f"mix/{at}", "mix", exp.dataset, size, seed, c_cfg, s_cfg, exp.synthetic_per_class,
+                             sampling, fitted=fitted)}
 
 
-def gap_study(exp: GapStudyConfig, cache: ArtifactCache | None = None, executor: str | None = None, *,
-              workers: int | None = None, scheduler: str | None = None, device=None, progress: bool = True,
-              combine: bool = True, on_row: Callable[[dict], None] | None = None) -> list[dict]:
-    """Mix, Real and Mix - Real of every reading at every size and seed (units cached), then, with ``combine``,
-    of :func:`combined_reading` (chosen from these rows, per size). Rows carry ``size``, ``seed``, ``reading``,
-    ``kind`` and the accuracies. ``executor`` (None, ``"local"``, ``"dask"``):
-    :func:`colalib.experiments.executors.prefill` of the readings' units (the combination is chosen from their
-    results, so it runs in this process)."""
-    cache = cache or ArtifactCache()
-    prefill(planned(gap_readings_plan, exp), cache, executor, workers, scheduler, progress)
-    scola, clf = exp.scola_config(), exp.classifier_config()
-    device = get_device(device)
-    train, test = load_dataset(exp.dataset, "train"), load_dataset(exp.dataset, "test")
-    rows: list[dict] = []
+def gap_units(exp: GapStudyConfig) -> dict[tuple, Unit]:
+    """The gap study's units: per size, subset and reading the Real and Mix arms, named ``(arm, reading, size,
+    seed)``. The combination of the readings that beat the default is chosen from their results, so it is not
+    planned: :func:`gap_rows` runs it when there is one."""
+    return {(arm, name, size, seed): unit for size in exp.mix_sizes for seed in exp.seeds for name in exp.readings
+            for arm, unit in _reading_units(exp, name, size, seed).items()}
 
-    def run(name: str, kind: str, overrides: tuple[dict, dict] | None, size: int, seed: int) -> None:
-        subset = small_sample(train, size, seed)
-        s_cfg, c_cfg = reading_configs(name, scola.replace(seed=seed), clf.replace(seed=seed), exp, overrides)
-        row = {"dataset": exp.dataset, "size": size, "seed": seed, "kind": kind,
-               **_mix_and_real(name, subset, test, s_cfg, c_cfg, exp, cache, device, progress)}
-        rows.append(row)
-        if on_row:
-            on_row(row)
 
-    for size in exp.mix_sizes:
-        for seed in exp.seeds:
-            for name in exp.readings:
-                run(name, READINGS[name][0], None, size, seed)
+def _reading_row(exp: GapStudyConfig, name: str, kind: str, size: int, seed: int, real: dict, mix: dict) -> dict:
+    return {"dataset": exp.dataset, "size": size, "seed": seed, "kind": kind, "reading": name,
+            "mix": mix["accuracy"], "real": real["accuracy"], "mix_minus_real": mix["accuracy"] - real["accuracy"],
+            "iterations": mix["iterations"], "mix_seconds": mix["train_seconds"], "device": mix.get("device", "")}
+
+
+def gap_rows(exp: GapStudyConfig, results: Results, combine: bool = True) -> list[dict]:
+    """Mix, Real and Mix - Real of every reading at every size and seed, then, with ``combine``, of
+    :func:`combined_reading` (chosen from these rows, per size; its units run in this process). Rows carry ``size``,
+    ``seed``, ``reading``, ``kind`` and the accuracies."""
+    rows = [_reading_row(exp, name, READINGS[name][0], size, seed, results["real", name, size, seed],
+                         results["mix", name, size, seed])
+            for size in exp.mix_sizes for seed in exp.seeds for name in exp.readings]
     if combine:
         for size in exp.mix_sizes:
             label, overrides, chosen = combined_reading(summarise_readings(rows), size)
             if len(chosen) > 1:  # one reading alone is already measured
                 for seed in exp.seeds:
-                    run(COMBINED, "combined", overrides, size, seed)
-                    rows[-1]["combines"] = label
+                    both = Results(_reading_units(exp, COMBINED, size, seed, overrides), results.cache,
+                                   results.device, results.progress)
+                    rows.append({**_reading_row(exp, COMBINED, "combined", size, seed, both["real"], both["mix"]),
+                                 "combines": label})
     return rows
+
+
+def gap_study(exp: GapStudyConfig, cache: ArtifactCache | None = None, executor: str | None = None, *,
+              workers: int | None = None, scheduler: str | None = None, device=None, progress: bool = True,
+              combine: bool = True) -> list[dict]:
+    """Notebook 08's driver of the gap study: :func:`gap_rows` of :func:`gap_units` (:func:`.graph.run_study`;
+    ``executor`` None, ``"local"`` or ``"dask"``)."""
+    return run_study(gap_units, gap_rows, exp, cache, executor, workers=workers, scheduler=scheduler, device=device,
+                     progress=progress, combine=combine)
 
 
 def summarise_readings(rows: list[dict]) -> list[dict]:
@@ -199,46 +202,50 @@ def summarise_quality(rows: list[dict]) -> list[dict]:
     return out
 
 
-def step_iii_study(exp: GapStudyConfig, cache: ArtifactCache | None = None, executor: str | None = None, *,
-                   workers: int | None = None, scheduler: str | None = None, device=None, progress: bool = True,
-                   on_row: Callable[[dict], None] | None = None) -> list[dict]:
-    """Every step-III reading in ``exp.readings`` at ``exp.quality_sizes`` x ``exp.quality_seeds``: GAN-test,
-    diversity, memorisation (one trained sCOLA per subset, sampled each way); CAS for ``exp.cas_readings`` at
-    ``exp.mix_sizes`` x ``exp.cas_seeds``. The judge is a ResNet trained on ``exp.judge_per_class`` real images per
-    class (the classifier recipe of the profile, seed 0). ``executor``: as :func:`gap_study`'s."""
-    cache = cache or ArtifactCache()
-    prefill(planned(step_iii_plan, exp), cache, executor, workers, scheduler, progress)
+def step_iii_units(exp: GapStudyConfig) -> dict[tuple, Unit]:
+    """The step-III study's units: the judge (a ResNet trained on ``exp.judge_per_class`` real images per class, the
+    profile's classifier recipe with seed 0); per size of ``exp.quality_sizes``, seed of ``exp.quality_seeds`` and
+    step-III reading of ``exp.quality_readings``, the sample scores of one sCOLA sampled that way (``("quality",
+    reading, size, seed)``); per size of ``exp.mix_sizes``, seed of ``exp.cas_seeds`` and reading of
+    ``exp.cas_readings``, the Synthetic arm (``("cas", reading, size, seed)``)."""
     scola, clf = exp.scola_config(), exp.classifier_config()
-    device = get_device(device)
-    judge_clf = clf.replace(seed=0)
-    judge, judge_acc = reference_classifier(exp.dataset, exp.judge_per_class, judge_clf, cache, device, progress)
-    judge_key = {"per_class": exp.judge_per_class, "clf": judge_clf.to_dict()}
-    train, test = load_dataset(exp.dataset, "train"), load_dataset(exp.dataset, "test")
-    names = [r for r in exp.quality_readings if READINGS[r][0] in ("default", "step III")]
-    rows = []
+    judge = steps.judge(exp.dataset, exp.judge_per_class, clf.replace(seed=0))
+    units: dict[tuple, Unit] = {("judge",): judge}
     for size in exp.quality_sizes:
         for seed in exp.quality_seeds:
-            subset = small_sample(train, size, seed)
-            for name in names:
+            for name in (r for r in exp.quality_readings if READINGS[r][0] in ("default", "step III")):
                 s_cfg, _ = reading_configs(name, scola.replace(seed=seed), clf, exp)
-                q = step_iii_quality_unit(name, subset, s_cfg, judge, judge_key, exp.n_quality, cache, device,
-                                          progress)
-                rows.append({"size": size, "seed": seed, "reading": name, "metric_set": "quality",
-                             "judge_accuracy": judge_acc, **q})
-                if on_row:
-                    on_row(rows[-1])
+                at = f"{exp.dataset}/{size}/{seed}/{name}"
+                fitted = steps.fit(f"fit/scola/{at}", "scola", exp.dataset, size, seed, s_cfg)
+                units["quality", name, size, seed] = steps.step_iii_quality(f"quality/{at}", name, exp.dataset, size,
+                                                                            seed, s_cfg, judge, exp.n_quality, fitted)
     for size in exp.mix_sizes:
         for seed in exp.cas_seeds:
-            subset = small_sample(train, size, seed)
             for name in exp.cas_readings:
                 s_cfg, c_cfg = reading_configs(name, scola.replace(seed=seed), clf.replace(seed=seed), exp)
-                cas = arm_unit("synthetic", subset, test, s_cfg, c_cfg, exp.synthetic_per_class, cache, device,
-                               progress)
-                rows.append({"size": size, "seed": seed, "reading": name, "metric_set": "cas", "cas": cas["accuracy"],
-                             "device": cas.get("device", "")})
-                if on_row:
-                    on_row(rows[-1])
-    return rows
+                at = f"{exp.dataset}/{size}/{seed}/{name}"
+                fitted = steps.fit(f"fit/scola/{at}", "scola", exp.dataset, size, seed, s_cfg)
+                units["cas", name, size, seed] = steps.arm(f"synthetic/{at}", "synthetic", exp.dataset, size, seed,
+                                                           c_cfg, s_cfg, exp.synthetic_per_class, fitted=fitted)
+    return units
+
+
+def step_iii_rows(exp: GapStudyConfig, results: Mapping) -> list[dict]:
+    """Every step-III reading's GAN-test, diversity and memorisation scores (one trained sCOLA per subset, sampled
+    each way), then the CAS readings' Synthetic arms, one row each (``metric_set`` "quality" or "cas")."""
+    _, judge_acc = results["judge",]
+    rows = [{"size": n[2], "seed": n[3], "reading": n[1], "metric_set": "quality", "judge_accuracy": judge_acc,
+             **results[n]} for n in results if n[0] == "quality"]
+    return rows + [{"size": n[2], "seed": n[3], "reading": n[1], "metric_set": "cas", "cas": results[n]["accuracy"],
+                    "device": results[n].get("device", "")} for n in results if n[0] == "cas"]
+
+
+def step_iii_study(exp: GapStudyConfig, cache: ArtifactCache | None = None, executor: str | None = None, *,
+                   workers: int | None = None, scheduler: str | None = None, device=None,
+                   progress: bool = True) -> list[dict]:
+    """Notebook 08's driver of the step-III study: :func:`step_iii_rows` of :func:`step_iii_units`."""
+    return run_study(step_iii_units, step_iii_rows, exp, cache, executor, workers=workers, scheduler=scheduler,
+                     device=device, progress=progress)
 
 
 def spread_diversity(model: SCOLA, spreads: tuple[float, ...], n_per_class: int = 20, classes: tuple[int, ...] = (0,),

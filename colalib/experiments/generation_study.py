@@ -1,20 +1,20 @@
 """Chapter 4 (Fig. 4.1, 4.5; notebook 03): FID and CAS per method and training size, and the t/v scale study."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..cache import ArtifactCache
 from ..classification import ClassifierConfig, evaluate
-from ..cola import SCOLA
 from ..config import StudyConfig
-from ..data import load_dataset, small_sample
 from ..stats import summarise
 from ..utils import get_device
-from .executors import prefill
-from .registry import ProfileRecipes, _method_class, method_failure, model_config
-from .tasks import Task, arm_task, fid_task, fit_task, judge_task, quality_task
-from .units import arm_unit, fid_unit, fit_or_load, method_model, reference_classifier, sample_quality_unit
+from . import steps
+from .graph import Results, Unit, run_study
+from .registry import ProfileRecipes, method_failure, model_config
+from .subsets import split_of
+from .units import reference_classifier
 
 
 @dataclass(frozen=True)
@@ -67,86 +67,120 @@ class GenerationExperimentConfig(StudyConfig, ProfileRecipes):
         return reference_classifier(self.dataset, self.judge_per_class, self.judge_config(), cache or ArtifactCache(),
                                     get_device(device), progress)
 
-    def equal_n_fid(self, num_classes: int, size: int) -> "GenerationExperimentConfig":
-        """This protocol with ``n_fid`` equal to the real subset's image count at ``size`` per class: the generated
-        FID that can be set against the real subset's own (FID is biased upwards at small n)."""
-        return self.replace(n_fid=size * num_classes)
+
+
+# the slowest fits first, so that two workers finish together (CGAN-PD and COLA's MMDC + fit dominate notebook 03)
+_FIT_ORDER = ("cgan_pd", "cola", "glo", "scola")
+
+
+def generation_units(exp: GenerationExperimentConfig) -> dict[tuple, Unit]:
+    """Notebook 03's units (Fig. 4.1, 4.5) on ``exp.dataset``: per size, subset and method one fit (the slowest
+    methods first), then its FID and CAS units; sCOLA's FID at the real subset's sample count (``fid_equal_n``); with
+    ``n_quality``, the judge and its scores of each generator's samples. The real subset's FID and Real arm need no
+    model. Named ``(kind, method, size, seed)``."""
+    units: dict[tuple, Unit] = {}
+    judge = steps.judge(exp.dataset, exp.judge_per_class, exp.judge_config())
+    if exp.n_quality:
+        units["judge"] = judge
+    methods = sorted(exp.methods, key=lambda m: _FIT_ORDER.index(m) if m in _FIT_ORDER else 0)
+    runs = [(size, seed) for size in sorted(exp.sizes, reverse=True) for seed in exp.seeds]
+    for method in methods:
+        for size, seed in runs:
+            cfg = model_config(method, exp.scola_config(seed), exp.gan_config(seed))
+            units["fit", method, size, seed] = steps.fit(f"fit/{method}/{exp.dataset}/{size}/{seed}", method,
+                                                         exp.dataset, size, seed, cfg)
+    protocol = steps.FIDProtocol.of(exp)
+    for size, seed in runs:
+        at, clf = f"{exp.dataset}/{size}/{seed}", exp.classifier_config(seed)
+        for method in ("real",) + tuple(exp.methods):
+            fitted = units.get(("fit", method, size, seed))
+            cfg = fitted.kwargs["config"] if fitted else None
+            units["fid", method, size, seed] = steps.fid(f"fid/{method}/{at}/n{exp.n_fid}", method, exp.dataset, size,
+                                                         seed, cfg, protocol, fitted=fitted)
+            units["cas", method, size, seed] = steps.arm(
+                f"cas/{method}/{at}/n{exp.cas_per_class}", "real" if method == "real" else "synthetic", exp.dataset,
+                size, seed, clf, cfg, exp.cas_per_class, method="scola" if method == "real" else method,
+                fitted=fitted)
+            if method == "scola":
+                units["fid_equal_n", method, size, seed] = steps.fid(f"fid/{method}/{at}/n_real", method, exp.dataset,
+                                                                     size, seed, cfg, protocol, equal_n=True,
+                                                                     fitted=fitted)
+            if method != "real" and exp.n_quality:
+                units["quality", method, size, seed] = steps.quality(f"quality/{method}/{at}/n{exp.n_quality}",
+                                                                     method, exp.dataset, size, seed, cfg, judge,
+                                                                     exp.n_quality, fitted)
+    return units
+
+
+def generation_rows(exp: GenerationExperimentConfig, results: Mapping) -> list[dict]:
+    """Notebook 03's table from the results of :func:`generation_units`: one row ``{method, size, seed, fid, cas,
+    ...}`` per method and the real subset (``method="real"``). ``failed`` says why a generator's result is degenerate
+    (:func:`colalib.metrics.degenerate_reason`: CAS at chance, collapsed samples, near-copies of training images,
+    or, for a class-conditional generator, samples whose class the judge does not recognise; Fig. 4.4's collapse is
+    measured, not assumed). sCOLA's rows also hold ``fid_equal_n``: its FID at the real subset's sample count (Fig.
+    4.5: sCOLA against the real images "by both scores")."""
+    classes, n_test, rows = split_of(exp.dataset, "train").num_classes, len(split_of(exp.dataset, "test")), []
+    for size in exp.sizes:
+        for seed in exp.seeds:
+            for method in ("real",) + tuple(exp.methods):
+                f, c = results["fid", method, size, seed], results["cas", method, size, seed]
+                row = {"dataset": exp.dataset, "method": method, "size": size, "seed": seed,
+                       "fid": f["fid"], "n_fake": f["n_fake"], "n_real": f["n_real"], "cas": c["accuracy"],
+                       "cas_train_images": size * classes if method == "real" else exp.cas_per_class * classes,
+                       "fid_weights": f["weights"], "diversity": f.get("diversity", float("nan")),
+                       "real_diversity": f.get("real_diversity", float("nan")), "device": c.get("device", "")}
+                if method == "scola":
+                    row["fid_equal_n"] = results["fid_equal_n", method, size, seed]["fid"]
+                if method != "real":
+                    q = results["quality", method, size, seed] if exp.n_quality else {}
+                    if q:
+                        row["gan_test"], row["mmgan_diversity"] = q["gan_test"], q["diversity"]
+                    mem = f.get("memorisation")
+                    row["copy_fraction"] = mem["copy_fraction"] if mem else float("nan")
+                    row["failed"] = method_failure(method, row["cas"], q, classes, exp.n_quality, mem, n_test)
+                rows.append(row)
+    return rows
 
 
 def generation_experiment(exp: GenerationExperimentConfig, cache: ArtifactCache | None = None,
                           executor: str | None = None, *, workers: int | None = None, scheduler: str | None = None,
                           device=None, progress: bool = True) -> list[dict]:
-    """Notebook 03's driver. Rows ``{method, size, seed, fid, cas, ...}`` for each method and the real subset
-    (``method="real"``), each run trained with ``exp``'s recipes at its seed. ``executor`` (None, ``"local"``,
-    ``"dask"``): :func:`colalib.experiments.executors.prefill` of :func:`generation_plan` (this dataset's units).
+    """Notebook 03's driver: :func:`generation_rows` of :func:`generation_units` (:func:`.graph.run_study`;
+    ``executor`` None, ``"local"`` or ``"dask"``: compute in this process, or fill the units in parallel first)."""
+    return run_study(generation_units, generation_rows, exp, cache, executor, workers=workers, scheduler=scheduler,
+                     device=device, progress=progress)
 
-    With ``exp.n_quality``, each generator's samples are also scored by the GAN-test judge
-    (:func:`colalib.experiments.units.sample_quality_unit`: ``gan_test``, MM-GAN's ``mmgan_diversity``), and
-    ``failed`` says why a generator's result is degenerate (:func:`colalib.metrics.degenerate_reason`: CAS at chance,
-    collapsed samples, or, for a class-conditional generator, samples whose class the judge does not recognise;
-    Fig. 4.4's collapse is measured, not assumed). sCOLA's rows also hold ``fid_equal_n``: its FID at the real
-    subset's sample count (Fig. 4.5: sCOLA against the real images "by both scores")."""
-    cache = cache or ArtifactCache()
-    prefill(generation_plan(exp, with_beside=False, with_t_scale=False), cache, executor, workers, scheduler, progress)
-    device = get_device(device)
-    train, test = load_dataset(exp.dataset, "train"), load_dataset(exp.dataset, "test")
-    judge = judge_key = None
-    if exp.n_quality:
-        judge, _ = exp.judge(cache, device, progress)
-        judge_key = {"per_class": exp.judge_per_class, "clf": exp.judge_config().to_dict()}
-    rows = []
-    for size in exp.sizes:
-        for seed in exp.seeds:
-            subset = small_sample(train, size, seed)
-            cfg, clf_s, gan_s = exp.scola_config(seed), exp.classifier_config(seed), exp.gan_config(seed)
-            for method in ("real",) + tuple(exp.methods):
-                cfg_m = model_config(method, cfg, gan_s)
-                f = fid_unit(method, subset, cfg_m, exp, cache, device, progress)
-                arm = "real" if method == "real" else "synthetic"
-                c = arm_unit(arm, subset, test, cfg_m, clf_s, exp.cas_per_class, cache, device, progress,
-                             model_cls=SCOLA if method == "real" else _method_class(method))
-                row = {"dataset": exp.dataset, "method": method, "size": size, "seed": seed,
-                       "fid": f["fid"], "n_fake": f["n_fake"], "n_real": f["n_real"], "cas": c["accuracy"],
-                       "cas_train_images": size * subset.num_classes if method == "real"
-                       else exp.cas_per_class * subset.num_classes, "fid_weights": f["weights"],
-                       "diversity": f.get("diversity", float("nan")),
-                       "real_diversity": f.get("real_diversity", float("nan")),
-                       "device": c.get("device", "")}
-                if method == "scola":
-                    row["fid_equal_n"] = fid_unit(method, subset, cfg_m, exp.equal_n_fid(subset.num_classes, size),
-                                                  cache, device, progress)["fid"]
-                if method != "real":
-                    q = (sample_quality_unit(method, subset, cfg_m, judge, judge_key, exp.n_quality, cache, device,
-                                             progress) if judge is not None else {})
-                    if q:
-                        row["gan_test"], row["mmgan_diversity"] = q["gan_test"], q["diversity"]
-                    mem = f.get("memorisation")
-                    row["copy_fraction"] = mem["copy_fraction"] if mem else float("nan")
-                    row["failed"] = method_failure(method, row["cas"], q, subset.num_classes, exp.n_quality, mem)
-                rows.append(row)
+
+def t_scale_units(exp: GenerationExperimentConfig) -> dict[Any, Unit]:
+    """The t/v scale study's units: the judge, and one sCOLA fit per ``exp.t_scales`` (seed 0, the smallest size)."""
+    small, scola = min(exp.sizes), exp.scola_config(0)
+    units: dict[Any, Unit] = {"judge": steps.judge(exp.dataset, exp.judge_per_class, exp.judge_config())}
+    for t_scale in exp.t_scales:
+        units["fit", t_scale] = steps.fit(f"fit/scola-t{t_scale}/{exp.dataset}/{small}/{scola.seed}", "scola",
+                                          exp.dataset, small, scola.seed, scola.replace(t_scale=t_scale))
+    return units
+
+
+def t_scale_rows(exp: GenerationExperimentConfig, results: Mapping) -> list[dict]:
+    """Per t scale: sCOLA's final reconstruction loss and the GAN-test accuracy of ``min(exp.n_fid, 1000)`` samples
+    (how often the judge recognises the intended class)."""
+    judge, _ = results["judge"]
+    n_samples, rows = min(exp.n_fid, 1000), []
+    for t_scale in exp.t_scales:
+        model = results["fit", t_scale]
+        images, labels = model.sample(n_samples, seed=exp.scola_config(0).seed)
+        rows.append({"t_scale": t_scale, "final_reconstruction_loss": model.history_[-1],
+                     "gan_test_accuracy": evaluate(judge, images, labels, device=results.device)})
     return rows
 
 
 def t_scale_experiment(exp: GenerationExperimentConfig, cache: ArtifactCache | None = None,
                        executor: str | None = None, *, workers: int | None = None, scheduler: str | None = None,
                        device=None, progress: bool = True) -> list[dict]:
-    """Settles the relative scale of the t and v parts of the code (Sec. 3.2 is ambiguous) by experiment: for
-    each of ``exp.t_scales``, sCOLA (seed 0, on the smallest size of ``exp``) with its final reconstruction loss and
-    the GAN-test accuracy of ``min(exp.n_fid, 1000)`` samples (how often :meth:`~GenerationExperimentConfig.judge`
-    recognises the intended class). ``executor``: as :func:`generation_experiment`'s (the judge and the fits)."""
-    cache = cache or ArtifactCache()
-    prefill(t_scale_plan(exp), cache, executor, workers, scheduler, progress)
-    judge, _ = exp.judge(cache, device, progress)
-    scola, n_samples = exp.scola_config(0), min(exp.n_fid, 1000)
-    subset = small_sample(load_dataset(exp.dataset, "train"), min(exp.sizes), scola.seed)
-    rows = []
-    for t_scale in exp.t_scales:
-        cfg = scola.replace(t_scale=t_scale)
-        model = fit_or_load(SCOLA, cfg, subset, cache, device, progress)
-        images, labels = model.sample(n_samples, seed=cfg.seed)
-        rows.append({"t_scale": t_scale, "final_reconstruction_loss": model.history_[-1],
-                     "gan_test_accuracy": evaluate(judge, images, labels, device=device)})
-    return rows
+    """Settles the relative scale of the t and v parts of the code (Sec. 3.2 is ambiguous) by experiment:
+    :func:`t_scale_rows` of :func:`t_scale_units`."""
+    return run_study(t_scale_units, t_scale_rows, exp, cache, executor, workers=workers, scheduler=scheduler,
+                     device=device, progress=progress)
 
 
 def generation_summary(row_sets: list[list[dict]]) -> list[dict]:
@@ -158,90 +192,9 @@ def generation_summary(row_sets: list[list[dict]]) -> list[dict]:
 
 def train_times(exp: GenerationExperimentConfig, cache: ArtifactCache | None = None) -> list[dict]:
     """Each trained model's own training time and speed (images per second where the model records it), per method,
-    size and subset of ``exp``; the models come from the cache (:func:`colalib.experiments.units.method_model`)."""
-    train, out = load_dataset(exp.dataset, "train"), []
-    for size in sorted(exp.sizes):
-        for seed in exp.seeds:
-            subset = small_sample(train, size, seed)
-            for method in exp.methods:
-                m = method_model(method, subset, exp.scola_config(seed), exp.gan_config(seed), cache, progress=False)
-                out.append({"method": method, "size": size, "seed": seed, "train_seconds": round(m.train_seconds_, 1),
-                            "images_per_second": round(getattr(m, "images_per_second_", float("nan")), 1)})
-    return out
-
-
-# the slowest fits first, so that two workers finish together (CGAN-PD and COLA's MMDC + fit dominate notebook 03)
-_FIT_ORDER = ("cgan_pd", "cola", "glo", "scola")
-
-
-def generation_plan(exp: GenerationExperimentConfig, with_beside: bool = True, with_t_scale: bool = True) -> list[Task]:
-    """Notebook 03's runs (Fig. 4.1, 4.5; the t/v scale study): per dataset (``exp`` and, when ``with_beside``, each of
-    ``exp.beside_configs()``), size, subset and method one fit, then its FID and CAS units (and, with ``n_quality``,
-    the judge's scores of its samples; for sCOLA its FID at the real subset's sample count); the real subset's FID and
-    Real arm need no model; the judge and, when ``with_t_scale``, the t-scale fits of the scale study. The same units,
-    with the same keys, as :func:`generation_experiment` and :func:`t_scale_experiment`."""
-    fits, scored = [], []
-    judges = [_judge_task(exp)]
-    for e in [exp] + (exp.beside_configs() if with_beside else []):
-        e_judge = _judge_task(e).key
-        if e.n_quality and e_judge != judges[0].key:
-            judges.append(_judge_task(e))
-        for size in sorted(e.sizes, reverse=True):
-            for seed in e.seeds:
-                cfg, clf_s, gan_s = e.scola_config(seed), e.classifier_config(seed), e.gan_config(seed)
-                at = f"{e.dataset}/{size}/{seed}"
-                for method in ("real",) + tuple(e.methods):
-                    cfg_m = model_config(method, cfg, gan_s)
-                    deps: tuple[str, ...] = ()
-                    if method != "real":
-                        deps = (f"fit/{method}/{at}",)
-                        fits.append((_FIT_ORDER.index(method) if method in _FIT_ORDER else 0,
-                                     Task(deps[0], fit_task, dict(method=method, dataset=e.dataset, size=size,
-                                                                  seed=seed, config=cfg_m))))
-                    scored.append(Task(f"fid/{method}/{at}/n{e.n_fid}", fid_task, dict(method=method, dataset=e.dataset,
-                                                                           size=size, seed=seed, config=cfg_m, exp=e),
-                                       deps=deps))
-                    scored.append(Task(f"cas/{method}/{at}/n{e.cas_per_class}", arm_task,
-                                       dict(arm="real" if method == "real" else "synthetic", dataset=e.dataset,
-                                            size=size, seed=seed, scola=cfg_m, clf=clf_s,
-                                            synthetic_per_class=e.cas_per_class,
-                                            method="scola" if method == "real" else method), deps=deps))
-                    if method == "scola":
-                        scored.append(Task(f"fid/{method}/{at}/n_real", fid_task,
-                                           dict(method=method, dataset=e.dataset, size=size, seed=seed, config=cfg_m,
-                                                exp=e, equal_n=True), deps=deps))
-                    if method != "real" and e.n_quality:
-                        scored.append(Task(f"quality/{method}/{at}/n{e.n_quality}", quality_task,
-                                           dict(method=method, dataset=e.dataset, size=size, seed=seed, config=cfg_m,
-                                                judge_per_class=e.judge_per_class, judge_clf=e.judge_config(),
-                                                n=e.n_quality), deps=deps + (e_judge,)))
-    def once(ts):  # a dataset beside itself: the same units (keys name everything that differs), planned once
-        kept: dict[str, Task] = {}
-        for t in ts:
-            kept.setdefault(t.key, t)
-        return list(kept.values())
-
-    tasks = once(t for _, t in sorted(fits, key=lambda p: p[0]))
-    scored = once(scored)
-    if with_t_scale:
-        known, default = {t.key for t in tasks}, exp.scola_config(0)
-        own_fit = f"fit/scola/{exp.dataset}/{min(exp.sizes)}/{default.seed}"  # the default scale's fit, when planned
-        tasks += [t for t in t_scale_plan(exp) if t.fn is fit_task
-                  and not (t.kwargs["config"].t_scale == default.t_scale and own_fit in known)]
-    return judges + tasks + scored
-
-
-def _judge_task(exp: GenerationExperimentConfig) -> Task:
-    """The plan task of ``exp``'s GAN-test judge (:meth:`GenerationExperimentConfig.judge`)."""
-    return Task(f"judge/{exp.dataset}/{exp.judge_per_class}", judge_task,
-                dict(dataset=exp.dataset, per_class=exp.judge_per_class, clf=exp.judge_config()))
-
-
-def t_scale_plan(exp: GenerationExperimentConfig) -> list[Task]:
-    """The units of :func:`t_scale_experiment`: the judge, and one sCOLA fit per ``exp.t_scales`` (seed 0, the
-    smallest size)."""
-    small, scola = min(exp.sizes), exp.scola_config(0)
-    return [_judge_task(exp)] + [Task(f"fit/scola-t{t_scale}/{exp.dataset}/{small}/{scola.seed}", fit_task,
-                           dict(method="scola", dataset=exp.dataset, size=small, seed=scola.seed,
-                                config=scola.replace(t_scale=t_scale)))
-                      for t_scale in exp.t_scales]
+    size and subset of ``exp``: the fits of :func:`generation_units`, from the cache."""
+    results = Results(generation_units(exp), cache or ArtifactCache(), progress=False)
+    return [{"method": method, "size": size, "seed": seed, "train_seconds": round(m.train_seconds_, 1),
+             "images_per_second": round(getattr(m, "images_per_second_", float("nan")), 1)}
+            for size in sorted(exp.sizes) for seed in exp.seeds for method in exp.methods
+            for m in [results["fit", method, size, seed]]]

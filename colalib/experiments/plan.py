@@ -1,64 +1,77 @@
 """Plans: the units of work each notebook needs, with their dependencies, filled in parallel before the notebook runs
-(``make figures``; ``python -m colalib.experiments fill NN``). Each driver module holds its notebook's plan beside its
-driver (the same units, with the same keys); :mod:`.executors` fills a plan; :func:`notebook_plan` names each
-notebook's plan in a profile.
+(``make figures``; ``python -m colalib.experiments fill NN``). Each study module declares its units once
+(``*_units(exp)``, :mod:`.graph`); :func:`notebook_plan` names the studies of each notebook in a profile, and
+:func:`colalib.experiments.graph.plan` flattens them (a unit two studies share is planned once); :mod:`.executors`
+fills the plan.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from ..toy import ToyConfig
-from .ablations import AblationExperimentConfig, ablation_plan
-from .classification_study import ClassificationExperimentConfig, classification_plan
-from .clustering_study import ClusteringExperimentConfig, clustering_plan
-from .executors import EXECUTORS, check_plan, fill, fill_report, prefill, run_task, seconds_by_task
-from .fid_inadequacy import FIDInadequacyConfig, fid_inadequacy_plan
-from .gap_plan import classification_notebook_plan, gap_plan, planned
-from .generation_study import GenerationExperimentConfig, generation_plan, t_scale_plan
-from .peers_study import PeersExperimentConfig, peers_plan
+from . import steps
+from .ablations import AblationExperimentConfig, ablation_units
+from .classification_study import ClassificationExperimentConfig, classification_units, table5_2_units
+from .clustering_study import ClusteringExperimentConfig, clustering_units
+from .executors import EXECUTORS, Task, check_plan, fill, fill_report, prefill, run_task, seconds_by_task
+from .fid_inadequacy import FIDInadequacyConfig, fid_inadequacy_units
+from .gap_study import gap_units, step_iii_units
+from .generation_study import GenerationExperimentConfig, generation_units, t_scale_units
+from .graph import Unit, plan
+from .peers_study import PeersExperimentConfig, peers_units, sampler_units
 from .readings import GapStudyConfig
-from .tasks import PlanBuilder, Task, training_subset
 
-__all__ = ["EXECUTORS", "Task", "check_plan", "classification_plan", "fill", "fill_report", "generation_plan",
-           "notebook_plan", "peers_plan", "prefill", "run_task", "seconds_by_task", "training_subset"]
-
-
-def _classification_plan(profile: str, dataset: str | None, seeds: tuple[int, ...] | None = None) -> list[Task]:
-    """Notebook 05's plan: Table 5.1 / Fig. 5.1 (with ``seeds``, the notebook's ``SEEDS``, when given) and, on
-    CIFAR-10 (the notebook's ``DATASET``; digits in the smoke profile), Table 5.2."""
-    over = {"dataset": dataset} if dataset else {}
-    main = ClassificationExperimentConfig.for_profile(profile, **over, **({"seeds": seeds} if seeds else {}))
-    return classification_notebook_plan(main, table5_2=dataset in (None, "cifar10"))
+__all__ = ["EXECUTORS", "Task", "check_plan", "fill", "fill_report", "notebook_plan", "plan", "prefill", "run_task",
+           "seconds_by_task"]
 
 
-def _gap_study_plan(profile: str, dataset: str | None, seeds: tuple[int, ...] | None = None) -> list[Task]:
-    """Notebook 08's plan (beyond the thesis): the gap study (on ``seeds``, the notebook's ``SEEDS``, when given),
-    the step-III study and the t-scale study (:func:`.generation_study.t_scale_plan`) on CIFAR-10."""
-    over = {"dataset": dataset} if dataset else {}
-    t_scale = t_scale_plan(GenerationExperimentConfig.for_profile(profile, **over))
-    if seeds:
-        over["seeds"] = tuple(seeds)
-    plan = PlanBuilder()  # a unit both studies need (the judge, the default scale's fit) is planned once
-    plan.extend(planned(gap_plan, GapStudyConfig.for_profile(profile, **over)))
-    plan.extend(t_scale)
-    return plan.tasks
+def _studies(notebook: str, profile: str, over: dict) -> Iterable[Unit]:
+    """The units of notebook ``notebook``'s studies in ``profile`` (``over``: its DATASET and SEEDS)."""
+    dataset = over.get("dataset")
+
+    def units(study: Callable, exp) -> Iterable[Unit]:
+        return study(exp).values()
+
+    if notebook == "02":
+        yield from units(clustering_units, ClusteringExperimentConfig.for_profile(profile, **over))
+    elif notebook == "03":
+        exp = GenerationExperimentConfig.for_profile(profile, **over)
+        for e in [exp] + exp.beside_configs():  # the datasets drawn beside this one (CIFAR-100 beside CIFAR-10)
+            yield from units(generation_units, e)
+    elif notebook == "04":
+        yield from units(ablation_units, AblationExperimentConfig.for_profile(profile, **over))
+    elif notebook == "05":
+        exp = ClassificationExperimentConfig.for_profile(profile, **over)
+        yield from units(classification_units, exp)
+        if dataset in (None, "cifar10"):
+            yield from units(table5_2_units, exp)
+    elif notebook == "06":
+        yield from units(fid_inadequacy_units, FIDInadequacyConfig.for_profile(profile, **over))
+    elif notebook == "07":
+        exp = PeersExperimentConfig.for_profile(profile, **over)
+        yield from units(peers_units, exp)
+        yield from units(sampler_units, exp)
+        yield steps.toy(ToyConfig.for_profile(profile), (1.0, 0.5, 2.0))
+    elif notebook == "08":
+        gap = GapStudyConfig.for_profile(profile, **over)
+        yield from units(gap_units, gap)
+        yield from units(step_iii_units, gap)
+        yield from units(t_scale_units, GenerationExperimentConfig.for_profile(
+            profile, **{k: v for k, v in over.items() if k != "seeds"}))
+
+
+NOTEBOOKS_WITH_PLANS = ("02", "03", "04", "05", "06", "07", "08")
 
 
 def notebook_plan(notebook: str, profile: str, dataset: str | None = None,
                   seeds: tuple[int, ...] | None = None) -> list[Task]:
     """The plan of notebook ``notebook`` (its number, e.g. ``"05"``) in ``profile``, on ``dataset`` (None: the
     notebook's default), with ``seeds`` (the notebook's ``SEEDS``; None: the profile's)."""
+    number = notebook.zfill(2)[:2]
+    if number not in NOTEBOOKS_WITH_PLANS:
+        raise ValueError(f"no plan for notebook {notebook!r}; plans exist for {list(NOTEBOOKS_WITH_PLANS)} (notebook "
+                         "01 computes its Monte Carlo simulations when it runs)")
     over: dict = {"dataset": dataset} if dataset else {}
     if seeds:
         over["seeds"] = tuple(seeds)
-    plans = {"02": lambda: clustering_plan(ClusteringExperimentConfig.for_profile(profile, **over)),
-             "03": lambda: generation_plan(GenerationExperimentConfig.for_profile(profile, **over), with_t_scale=False),
-             "04": lambda: ablation_plan(AblationExperimentConfig.for_profile(profile, **over)),
-             "05": lambda: _classification_plan(profile, dataset, over.get("seeds")),
-             "06": lambda: fid_inadequacy_plan(FIDInadequacyConfig.for_profile(profile, **over)),
-             "08": lambda: _gap_study_plan(profile, dataset, over.get("seeds")),
-             "07": lambda: peers_plan(PeersExperimentConfig.for_profile(profile, **over),
-                                      toy=ToyConfig.for_profile(profile))}
-    number = notebook.zfill(2)[:2]
-    if number not in plans:
-        raise ValueError(f"no plan for notebook {notebook!r}; plans exist for {sorted(plans)} (notebook 01 computes "
-                         "its Monte Carlo simulations when it runs)")
-    return plans[number]()
+    return plan(_studies(number, profile, over))

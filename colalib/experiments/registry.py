@@ -74,15 +74,16 @@ UNSUPERVISED_METHODS: tuple[str, ...] = ("glo", "cola")
 
 
 def method_failure(method: str, cas: float, quality: dict, num_classes: int, n_samples: int,
-                   memorisation: dict | None = None) -> str:
+                   memorisation: dict | None = None, cas_n: int | None = None) -> str:
     """Why ``method``'s result is degenerate, or "" (:func:`colalib.metrics.degenerate_reason`) from its CAS, its
     judged samples (``quality``: a :func:`colalib.experiments.units.sample_quality_unit` result, or {} when no judge
     ran) and the memorisation check of its samples (``memorisation``, from its FID unit; any method); the GAN-test
-    rule applies to class-conditional methods only (not :data:`UNSUPERVISED_METHODS`)."""
+    rule applies to class-conditional methods only (not :data:`UNSUPERVISED_METHODS`). ``cas_n``: the test images the
+    CAS was measured on (its binomial test against chance)."""
     conditional = method not in UNSUPERVISED_METHODS
     return degenerate_reason(cas, quality.get("diversity"), num_classes,
                              gan_test=quality.get("gan_test") if conditional else None, n_samples=n_samples,
-                             memorisation=memorisation)
+                             memorisation=memorisation, cas_n=cas_n)
 
 
 # Step-III samplers of the related methods, applied to one trained sCOLA (scored by Mix accuracy).
