@@ -209,7 +209,7 @@ def step_iii_units(exp: GapStudyConfig) -> dict[tuple, Unit]:
     reading, size, seed)``); per size of ``exp.mix_sizes``, seed of ``exp.cas_seeds`` and reading of
     ``exp.cas_readings``, the Synthetic arm (``("cas", reading, size, seed)``)."""
     scola, clf = exp.scola_config(), exp.classifier_config()
-    judge = steps.judge(exp.dataset, exp.judge_per_class, clf.replace(seed=0))
+    judge = steps.judge(exp.dataset, exp.judge_per_class, exp.judge_config())
     units: dict[tuple, Unit] = {("judge",): judge}
     for size in exp.quality_sizes:
         for seed in exp.quality_seeds:

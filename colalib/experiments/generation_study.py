@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..cache import ArtifactCache
-from ..classification import ClassifierConfig, evaluate
+from ..classification import evaluate
 from ..config import StudyConfig
 from ..stats import summarise
 from ..utils import get_device
@@ -56,11 +56,6 @@ class GenerationExperimentConfig(StudyConfig, ProfileRecipes):
         """The same protocol on each dataset of ``beside`` other than this one, with that dataset's profile settings
         (and nothing beside)."""
         return [type(self).for_profile(self.profile, dataset=d, beside=()) for d in self.beside if d != self.dataset]
-
-    def judge_config(self) -> ClassifierConfig:
-        """The GAN-test judge's recipe: the profile's classifier with seed 0, trained on ``judge_per_class`` real
-        images per class (:func:`colalib.experiments.units.reference_classifier`; the same judge as notebook 07's)."""
-        return self.classifier_config(seed=0)
 
     def judge(self, cache: ArtifactCache | None = None, device=None, progress: bool = True) -> tuple[Any, float]:
         """The GAN-test judge (cached) and its test accuracy."""

@@ -53,13 +53,12 @@ def peers_units(exp: PeersExperimentConfig) -> dict[tuple, Unit]:
     """Notebook 07's units: the judge; per size, subset and method one fit, then its FID, CAS, Mix and sample-quality
     units, named ``(kind, method, size, seed)``; the Real arm of each subset (``("real", size, seed)``) needs no
     model."""
-    scola, clf = exp.scola_config(), exp.classifier_config()
-    judge = steps.judge(exp.dataset, exp.judge_per_class, clf.replace(seed=0))
+    judge = steps.judge(exp.dataset, exp.judge_per_class, exp.judge_config())
     units: dict[tuple, Unit] = {("judge",): judge}
     protocol = steps.FIDProtocol.of(exp.generation())
     for size in sorted(exp.sizes, reverse=True):
         for seed in exp.seeds:
-            cfg, clf_s, at = scola.replace(seed=seed), clf.replace(seed=seed), f"{exp.dataset}/{size}/{seed}"
+            cfg, clf_s, at = exp.scola_config(seed), exp.classifier_config(seed), f"{exp.dataset}/{size}/{seed}"
             units["real", size, seed] = steps.arm(f"real/{at}", "real", exp.dataset, size, seed, clf_s)
             for method in exp.methods:
                 cfg_m = model_config(method, cfg)

@@ -35,6 +35,11 @@ class ProfileRecipes:
     def gan_config(self, seed: int = 0) -> GANConfig:
         return GANConfig.for_profile(self.profile, seed=seed)
 
+    def judge_config(self) -> ClassifierConfig:
+        """The GAN-test judge's recipe: this profile's classifier with seed 0, trained on real images (the one judge
+        of notebooks 03, 07 and 08; :func:`colalib.experiments.steps.judge`)."""
+        return self.classifier_config(seed=0)
+
 
 def _method_classes() -> dict[str, tuple[type, type | None]]:
     """Method name -> (estimator class, its own config class or None when it is trained with the sCOLA config)."""
