@@ -29,6 +29,7 @@ sys.path.insert(0, str(REPO))
 
 from colalib.experiments import ClassificationExperimentConfig  # noqa: E402
 from colalib.experiments.classification_study import classification_units  # noqa: E402
+from colalib.experiments.executors import unit_kind  # noqa: E402
 from colalib.experiments.plan import fill, notebook_plan, plan  # noqa: E402
 
 
@@ -81,7 +82,7 @@ def report_fill_units(results: Path) -> None:
         rows = [r for r in csv.DictReader(open(path)) if r["cached"] == "False"]
         by_task: dict[str, list[float]] = {}
         for r in rows:
-            by_task.setdefault(r["task"], []).append(float(r["seconds"]))
+            by_task.setdefault(unit_kind(r["task"]), []).append(float(r["seconds"]))
         commits = sorted({r["commit"][:7] for r in rows})
         for task, secs in sorted(by_task.items(), key=lambda kv: -sum(kv[1])):
             secs.sort()

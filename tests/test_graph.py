@@ -22,12 +22,20 @@ def add(x: int, y: int, cache=None, device=None, progress=False) -> int:
 
 
 def test_a_unit_declared_twice_is_planned_once_and_its_dependants_follow_it():
-    first, again = Unit("fit/a", square, {"x": 3}), Unit("fit/b", square, {"x": 3})   # same computation
+    first, again = Unit("fit/a", square, {"x": 3}, rank=0), Unit("fit/b", square, {"x": 3}, rank=0)   # same unit
     scored = Unit("score/b", add, {"x": 1, "y": 2}, (again,))
-    other = Unit("fit/c", square, {"x": 4})
-    tasks = plan([other, first, scored])
-    assert [t.key for t in tasks] == ["fit/a", "fit/c", "score/b"]   # the fit others wait for first
-    assert tasks[-1].deps == ("fit/a",) and len({t.identity for t in tasks}) == 3
+    other = Unit("fit/c", square, {"x": 4}, rank=-1)   # slower: starts first
+    plain = Unit("real/d", square, {"x": 5})            # waits for none, but is no training unit
+    tasks = plan([plain, other, first, scored])
+    assert [t.key for t in tasks] == ["fit/c", "fit/a", "real/d", "score/b"]
+    assert tasks[-1].deps == ("fit/a",) and len({t.identity for t in tasks}) == 4
+
+
+def test_a_unit_declared_twice_waits_for_the_dependencies_of_both_declarations():
+    step_i = Unit("mmdc", square, {"x": 2}, rank=0)
+    with_dep, without = Unit("fit/cola", add, {"x": 1, "y": 1}, (step_i,)), Unit("fit/x", add, {"x": 1, "y": 1})
+    tasks = plan([without, with_dep])
+    assert [(t.key, t.deps) for t in tasks] == [("mmdc", ()), ("fit/x", ("mmdc",))]
 
 
 def test_keyed_on_makes_two_units_that_differ_only_outside_their_cache_key_one():

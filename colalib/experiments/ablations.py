@@ -184,19 +184,24 @@ def similarity_rows(exp: AblationExperimentConfig, results: Results) -> list[dic
             if ("cas", "similarity", measure, seed) not in results:
                 rows.append({**base, "available": False, "cas": None, "note": "weights not available"})
                 continue
-            c = results["cas", "similarity", measure, seed]
-            row = {**base, "available": True, "cas": c["accuracy"], "cas_train_s": c["train_seconds"],
-                   "cas_s_this_run": results.seconds["cas", "similarity", measure, seed],
-                   "device": c.get("device", "")}
             if measure == "real":
-                row["cas_train_images"] = base["train_images"]
+                c = results["cas", "similarity", "real", seed]
+                row = {**base, "available": True, "cas": c["accuracy"], "cas_train_images": base["train_images"],
+                       "cas_train_s": c["train_seconds"],
+                       "cas_s_this_run": results.seconds["cas", "similarity", "real", seed],
+                       "device": c.get("device", "")}
             else:
-                model = results["fit", "similarity", measure, seed]
-                row.update({"cas_train_images": exp.cas_per_class * classes,
-                            "epochs": exp.similarity_scola_config(measure, seed).epochs,
-                            "final_loss": model.history_[-1] if model.history_ else None,
-                            "scola_train_s": model.train_seconds_, "scola_images_per_s": model.images_per_second_,
-                            "fit_s_this_run": results.seconds["fit", "similarity", measure, seed]})
+                model = results["fit", "similarity", measure, seed]   # the fit first: each unit's own seconds
+                c = results["cas", "similarity", measure, seed]
+                row = {**base, "available": True, "cas": c["accuracy"],
+                       "cas_train_images": exp.cas_per_class * classes,
+                       "epochs": exp.similarity_scola_config(measure, seed).epochs,
+                       "final_loss": model.history_[-1] if model.history_ else None,
+                       "scola_train_s": model.train_seconds_, "scola_images_per_s": model.images_per_second_,
+                       "cas_train_s": c["train_seconds"],
+                       "fit_s_this_run": results.seconds["fit", "similarity", measure, seed],
+                       "cas_s_this_run": results.seconds["cas", "similarity", measure, seed],
+                       "device": c.get("device", "")}
             rows.append(row)
     return rows
 

@@ -33,7 +33,8 @@ import torch
 from ..cache import saved_in_this_process
 from ..utils import progress_bar
 
-__all__ = ["EXECUTORS", "Task", "check_plan", "fill", "fill_report", "prefill", "run_task", "seconds_by_task"]
+__all__ = ["EXECUTORS", "Task", "check_plan", "fill", "fill_report", "prefill", "run_task", "seconds_by_task",
+           "unit_kind"]
 
 EXECUTORS = ("local", "dask")
 
@@ -165,11 +166,22 @@ def fill_report(tasks: list[Task], results: list[dict], commit: str = "",
     return sorted(rows, key=lambda r: -r["seconds"])
 
 
+def unit_kind(task_name: str) -> str:
+    """The kind of unit a recorded task name stands for: ``fit`` for the run step ``fit_step`` and for ``fit_task``,
+    its name in the records written before 2026-12-06, so that old and new records add up."""
+    for suffix in ("_step", "_task"):
+        if task_name.endswith(suffix):
+            return task_name[:-len(suffix)]
+    return task_name
+
+
 def seconds_by_task(report: list[dict]) -> dict[str, float]:
-    """Worker seconds of a :func:`fill_report` per run step (fit_step, arm_step, fid_step, ...), largest first."""
+    """Worker seconds of a :func:`fill_report` per kind of unit (fit, arm, fid, ...: :func:`unit_kind`), largest
+    first."""
     totals: dict[str, float] = {}
     for row in report:
-        totals[row["task"]] = totals.get(row["task"], 0.0) + row["seconds"]
+        kind = unit_kind(str(row["task"]))
+        totals[kind] = totals.get(kind, 0.0) + float(row["seconds"])
     return dict(sorted(totals.items(), key=lambda kv: -kv[1]))
 
 

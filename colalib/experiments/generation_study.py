@@ -68,6 +68,12 @@ class GenerationExperimentConfig(StudyConfig, ProfileRecipes):
 _FIT_ORDER = ("cgan_pd", "cola", "glo", "scola")
 
 
+def _fit_rank(method: str) -> float:
+    """A fit's place in a fill (:attr:`.graph.Unit.rank`): the slowest methods of :data:`_FIT_ORDER` first, across
+    every dataset of the plan."""
+    return -(len(_FIT_ORDER) - _FIT_ORDER.index(method)) if method in _FIT_ORDER else 0.0
+
+
 def generation_units(exp: GenerationExperimentConfig) -> dict[tuple, Unit]:
     """Notebook 03's units (Fig. 4.1, 4.5) on ``exp.dataset``: per size, subset and method one fit (the slowest
     methods first), then its FID and CAS units; sCOLA's FID at the real subset's sample count (``fid_equal_n``); with
@@ -77,13 +83,13 @@ def generation_units(exp: GenerationExperimentConfig) -> dict[tuple, Unit]:
     judge = steps.judge(exp.dataset, exp.judge_per_class, exp.judge_config())
     if exp.n_quality:
         units["judge"] = judge
-    methods = sorted(exp.methods, key=lambda m: _FIT_ORDER.index(m) if m in _FIT_ORDER else 0)
+    methods = sorted(exp.methods, key=_fit_rank)
     runs = [(size, seed) for size in sorted(exp.sizes, reverse=True) for seed in exp.seeds]
     for method in methods:
         for size, seed in runs:
             cfg = model_config(method, exp.scola_config(seed), exp.gan_config(seed))
             units["fit", method, size, seed] = steps.fit(f"fit/{method}/{exp.dataset}/{size}/{seed}", method,
-                                                         exp.dataset, size, seed, cfg)
+                                                         exp.dataset, size, seed, cfg, rank=_fit_rank(method))
     protocol = steps.FIDProtocol.of(exp)
     for size, seed in runs:
         at, clf = f"{exp.dataset}/{size}/{seed}", exp.classifier_config(seed)
@@ -156,7 +162,7 @@ def t_scale_units(exp: GenerationExperimentConfig) -> dict[Any, Unit]:
     return units
 
 
-def t_scale_rows(exp: GenerationExperimentConfig, results: Mapping) -> list[dict]:
+def t_scale_rows(exp: GenerationExperimentConfig, results: Results) -> list[dict]:
     """Per t scale: sCOLA's final reconstruction loss and the GAN-test accuracy of ``min(exp.n_fid, 1000)`` samples
     (how often the judge recognises the intended class)."""
     judge, _ = results["judge"]
@@ -187,9 +193,12 @@ def generation_summary(row_sets: list[list[dict]]) -> list[dict]:
 
 def train_times(exp: GenerationExperimentConfig, cache: ArtifactCache | None = None) -> list[dict]:
     """Each trained model's own training time and speed (images per second where the model records it), per method,
-    size and subset of ``exp``: the fits of :func:`generation_units`, from the cache."""
-    results = Results(generation_units(exp), cache or ArtifactCache(), progress=False)
-    return [{"method": method, "size": size, "seed": seed, "train_seconds": round(m.train_seconds_, 1),
-             "images_per_second": round(getattr(m, "images_per_second_", float("nan")), 1)}
-            for size in sorted(exp.sizes) for seed in exp.seeds for method in exp.methods
-            for m in [results["fit", method, size, seed]]]
+    size and subset of ``exp``: the fits of :func:`generation_units`, loaded from the cache one at a time."""
+    units, cache, out = generation_units(exp), cache or ArtifactCache(), []
+    for size in sorted(exp.sizes):
+        for seed in exp.seeds:
+            for method in exp.methods:
+                m = units["fit", method, size, seed](cache)
+                out.append({"method": method, "size": size, "seed": seed, "train_seconds": round(m.train_seconds_, 1),
+                            "images_per_second": round(getattr(m, "images_per_second_", float("nan")), 1)})
+    return out

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator
 
 from ..cache import ArtifactCache
@@ -48,6 +48,7 @@ class Unit:
     kwargs: dict = field(default_factory=dict)
     deps: tuple["Unit", ...] = ()
     keyed_on: dict | None = None  # the arguments its cache key holds, where not all of kwargs (a fit: no sampling)
+    rank: float = 1.0  # scheduling: a unit with rank < 1 that waits for none (a fit) starts first, lowest first
 
     @property
     def identity(self) -> str:
@@ -62,22 +63,26 @@ class Unit:
 
 def plan(units: Iterable[Unit]) -> list[Task]:
     """The executors' tasks of ``units`` and of everything they depend on, each unit once (by :attr:`Unit.identity`,
-    under the first key it comes with): the units that others wait for and that wait for none (the fits and judges,
-    the slowest) first, then the rest, each in the order given."""
+    under the first key it comes with; a unit declared twice waits for the dependencies of both declarations). The
+    training units that wait for none (fits, clusterings, judges: :attr:`Unit.rank` below 1) come first, lowest rank
+    (the slowest) first, then the rest, each in the order given."""
     chosen: dict[str, Task] = {}
+    ranks: dict[str, float] = {}
 
     def visit(unit: Unit) -> str:
-        if unit.identity not in chosen:
-            deps = tuple(dict.fromkeys(visit(d) for d in unit.deps))
-            chosen[unit.identity] = Task(unit.key, unit.fn, unit.kwargs, deps, unit.identity)
+        deps = tuple(visit(d) for d in unit.deps)
+        known = chosen.get(unit.identity)
+        if known is None:
+            chosen[unit.identity] = Task(unit.key, unit.fn, unit.kwargs, tuple(dict.fromkeys(deps)), unit.identity)
+            ranks[unit.identity] = unit.rank
+        elif not set(deps) <= set(known.deps):
+            chosen[unit.identity] = replace(known, deps=tuple(dict.fromkeys(known.deps + deps)))
         return chosen[unit.identity].key
 
     for unit in units:
         visit(unit)
-    tasks = list(chosen.values())
-    needed = {d for t in tasks for d in t.deps}
-    first = [t for t in tasks if not t.deps and t.key in needed]   # the fits and judges others wait for
-    return first + [t for t in tasks if t.deps or t.key not in needed]
+    first = sorted((i for i, t in chosen.items() if not t.deps and ranks[i] < 1), key=lambda i: ranks[i])
+    return [chosen[i] for i in first] + [t for i, t in chosen.items() if i not in set(first)]
 
 
 class Results(Mapping):

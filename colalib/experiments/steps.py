@@ -96,10 +96,12 @@ def quality_step(method: str, dataset: str, size: int, seed: int, config: Any, j
                  judge_clf: ClassifierConfig, n: int, cache: ArtifactCache | None = None, device=None,
                  progress: bool = False) -> dict:
     """GAN-test, quality / diversity and memorisation scores of ``n`` samples of ``method``
-    (:func:`colalib.experiments.units.sample_quality_unit`), judged by the cached reference classifier."""
+    (:func:`colalib.experiments.units.sample_quality_unit`), judged by the cached reference classifier (loaded only
+    when the unit is computed)."""
     cache, device = _context(cache, device)
-    model, _ = reference_classifier(dataset, judge_per_class, judge_clf, cache, device, progress)
-    return sample_quality_unit(method, training_subset(dataset, size, seed), config, model,
+    return sample_quality_unit(method, training_subset(dataset, size, seed), config,
+                               lambda: reference_classifier(dataset, judge_per_class, judge_clf, cache, device,
+                                                            progress)[0],
                                {"per_class": judge_per_class, "clf": judge_clf.to_dict()}, n, cache, device, progress)
 
 
@@ -109,8 +111,9 @@ def step_iii_quality_step(reading: str, dataset: str, size: int, seed: int, conf
     """The sample scores of one step-III reading (:func:`colalib.experiments.units.step_iii_quality_unit`) of the
     sCOLA ``config``, judged by the cached reference classifier."""
     cache, device = _context(cache, device)
-    model, _ = reference_classifier(dataset, judge_per_class, judge_clf, cache, device, progress)
-    return step_iii_quality_unit(reading, training_subset(dataset, size, seed), config, model,
+    return step_iii_quality_unit(reading, training_subset(dataset, size, seed), config,
+                                 lambda: reference_classifier(dataset, judge_per_class, judge_clf, cache, device,
+                                                              progress)[0],
                                  {"per_class": judge_per_class, "clf": judge_clf.to_dict()}, n, cache, device,
                                  progress)
 
@@ -140,14 +143,15 @@ def toy_step(config: Any, spreads: tuple[float, ...], cache: ArtifactCache | Non
 # ---- constructors -------------------------------------------------------------------------------------------------
 
 def fit(key: str, method: str, dataset: str, size: int | None, seed: int, config: Any,
-        deps: tuple[Unit, ...] = ()) -> Unit:
+        deps: tuple[Unit, ...] = (), rank: float = 0.0) -> Unit:
     """The unit that trains ``method`` with ``config`` on subset ``seed`` of ``size`` per class (``deps``: e.g. the
     MMDC run unsupervised COLA starts from). It is keyed without the config's sampling-only fields
     (:meth:`colalib.cola_config.SCOLAConfig.fit_key`), so every step-III reading of one training is one unit; its
-    result samples with ``config``'s reading."""
+    result samples with ``config``'s reading. ``rank``: where it starts in a fill (lower first: the slowest fits).
+    """
     args = dict(method=method, dataset=dataset, size=size, seed=seed, config=config)
     fit_key = config.fit_key() if getattr(config, "SAMPLING_FIELDS", ()) else config
-    return Unit(key, fit_step, args, deps, keyed_on={**args, "config": fit_key})
+    return Unit(key, fit_step, args, deps, keyed_on={**args, "config": fit_key}, rank=rank)
 
 
 def arm(key: str, arm_name: str, dataset: str, size: int, seed: int, clf: ClassifierConfig, scola: Any = None,
@@ -174,7 +178,8 @@ def fid(key: str, method: str, dataset: str, size: int, seed: int, config: Any, 
 
 def judge(dataset: str, per_class: int, clf: ClassifierConfig) -> Unit:
     """The GAN-test judge: a classifier trained on ``per_class`` real images per class."""
-    return Unit(f"judge/{dataset}/{per_class}", judge_step, dict(dataset=dataset, per_class=per_class, clf=clf))
+    return Unit(f"judge/{dataset}/{per_class}", judge_step, dict(dataset=dataset, per_class=per_class, clf=clf),
+                rank=0.0)
 
 
 def quality(key: str, method: str, dataset: str, size: int, seed: int, config: Any, judge_unit: Unit, n: int,
@@ -197,7 +202,7 @@ def step_iii_quality(key: str, reading: str, dataset: str, size: int, seed: int,
 
 def clusters(key: str, config: Any, dataset: str, size: int | None, seed: int) -> Unit:
     """Step I, MMDC with ``config``, on subset ``seed`` of ``size`` per class."""
-    return Unit(key, cluster_step, dict(config=config, dataset=dataset, size=size, seed=seed))
+    return Unit(key, cluster_step, dict(config=config, dataset=dataset, size=size, seed=seed), rank=0.0)
 
 
 def spread(key: str, dataset: str, per_class: int | None, spread_value: float, scola: Any, clf: ClassifierConfig,
@@ -210,4 +215,4 @@ def spread(key: str, dataset: str, per_class: int | None, spread_value: float, s
 
 def toy(config: Any, spreads: tuple[float, ...]) -> Unit:
     """The MM-GAN toy."""
-    return Unit("toy", toy_step, dict(config=config, spreads=tuple(spreads)))
+    return Unit("toy", toy_step, dict(config=config, spreads=tuple(spreads)), rank=0.0)

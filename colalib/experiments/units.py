@@ -219,17 +219,19 @@ def sample_quality_unit(method: str, subset: ImageDataset, config: RunConfig, ju
     diversity and combined scores (paper 003 Eqs. 3.2-3.7, features and predictions of the same judge) and, for
     memorisation, the mean Euclidean distance of each sample to its nearest training image (``nn_distance``: the norm
     over all pixel values in [0, 1], 3,072 of them for CIFAR; 0 = a copy) beside the training images' own mean
-    nearest-other distance (``train_nn_distance``), of ``n`` samples of ``method`` trained on ``subset`` (cached)."""
+    nearest-other distance (``train_nn_distance``), of ``n`` samples of ``method`` trained on ``subset`` (cached).
+    ``judge``: the judge, or a function that loads it, called only when the unit is computed."""
     key = _unit_key(unit="sample_quality", method=method, data=dataset_fingerprint(subset), config=config,
                     judge=judge_key, n=n)
 
     def compute() -> dict:
+        judge_net = _loaded(judge)
         model = fit_model(_method_class(method), config, subset, cache, device, progress)
         images, labels = model.sample(n, seed=config.seed + 2)
-        qd = quality_diversity_scores(judge, images, subset.images, subset.num_classes, device=device)
+        qd = quality_diversity_scores(judge_net, images, subset.images, subset.num_classes, device=device)
         _, dist = nearest_training_neighbours(images, subset.images)
         _, real_dist = nearest_training_neighbours(subset.images, subset.images, k=2)
-        return {"gan_test": gan_test_accuracy(judge, images, labels, device=device)["gan_test"],
+        return {"gan_test": gan_test_accuracy(judge_net, images, labels, device=device)["gan_test"],
                 **{k: qd[k] for k in ("quality", "diversity", "diversity_intra", "diversity_inter", "combined",
                                       "alpha")},
                 "nn_distance": float(dist[:, 0].mean()), "train_nn_distance": float(real_dist[:, 1].mean()),
@@ -274,6 +276,11 @@ def spread_unit(model: Any, model_key: dict, spread: float, dataset: str, n_fid:
     return cache.get_or_compute("fid", key, compute)
 
 
+def _loaded(judge: Any) -> Any:
+    """A judge passed as a network, or as a function that loads it (so that a cached unit never loads it)."""
+    return judge if isinstance(judge, torch.nn.Module) or not callable(judge) else judge()
+
+
 def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     start = time.perf_counter()
     out = fn()
@@ -297,16 +304,18 @@ def step_iii_quality_unit(name: str, subset: ImageDataset, scola: SCOLAConfig, j
                           cache: ArtifactCache, device, progress: bool = True) -> dict:
     """Scores of ``n`` samples of one step-III reading of the sCOLA trained on ``subset`` (cached): GAN-test
     accuracy (realism), intra-class MS-SSIM diversity, mean pixel distance to the nearest training image
-    (memorisation; the training set's own nearest-other distance is ``train_nn_distance``)."""
+    (memorisation; the training set's own nearest-other distance is ``train_nn_distance``). ``judge``: the judge, or a
+    function that loads it, called only when the unit is computed."""
     key = _unit_key(unit="step_iii_quality", data=dataset_fingerprint(subset), scola=scola, judge=judge_key, n=n)
 
     def compute() -> dict:
+        judge_net = _loaded(judge)
         start = time.perf_counter()
         model = fit_model(SCOLA, scola, subset, cache, device, progress)
         images, labels = model.sample(n, seed=scola.seed + 2)
         _, dist = nearest_training_neighbours(images, subset.images)
         _, own = nearest_training_neighbours(subset.images, subset.images, k=2)
-        return {"gan_test": gan_test_accuracy(judge, images, labels, device=device)["gan_test"],
+        return {"gan_test": gan_test_accuracy(judge_net, images, labels, device=device)["gan_test"],
                 "diversity_ms_ssim": intra_class_ms_ssim_diversity(images, labels, seed=scola.seed),
                 "nn_distance": float(dist[:, 0].mean()), "train_nn_distance": float(own[:, 1].mean()),
                 "seconds": time.perf_counter() - start, "device": str(device)}
