@@ -22,6 +22,7 @@ ENTRY_POINTS = {
     "benchmarks/bench_gan.py": ["benchmarks/bench_gan.py"],
     "benchmarks/bench_scola.py": ["benchmarks/bench_scola.py"],
     "benchmarks/compare_recipes.py": ["benchmarks/compare_recipes.py"],
+    "benchmarks/budget.py": ["benchmarks/budget.py"],
     "benchmarks/calibrate_memorisation.py": ["benchmarks/calibrate_memorisation.py"],
     "scripts/build_docs.py": ["scripts/build_docs.py"],
     "scripts/build_book.py": ["scripts/build_book.py"],

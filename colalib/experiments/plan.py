@@ -25,42 +25,56 @@ __all__ = ["EXECUTORS", "Task", "check_plan", "fill", "fill_report", "notebook_p
            "seconds_by_task"]
 
 
-def _studies(notebook: str, profile: str, over: dict) -> Iterable[Unit]:
-    """The units of notebook ``notebook``'s studies in ``profile`` (``over``: its DATASET and SEEDS)."""
-    dataset = over.get("dataset")
-
-    def units(study: Callable, exp) -> Iterable[Unit]:
-        return study(exp).values()
-
-    if notebook == "02":
-        yield from units(clustering_units, ClusteringExperimentConfig.for_profile(profile, **over))
-    elif notebook == "03":
-        exp = GenerationExperimentConfig.for_profile(profile, **over)
-        for e in [exp] + exp.beside_configs():  # the datasets drawn beside this one (CIFAR-100 beside CIFAR-10)
-            yield from units(generation_units, e)
-    elif notebook == "04":
-        yield from units(ablation_units, AblationExperimentConfig.for_profile(profile, **over))
-    elif notebook == "05":
-        exp = ClassificationExperimentConfig.for_profile(profile, **over)
-        yield from units(classification_units, exp)
-        if dataset in (None, "cifar10"):
-            yield from units(table5_2_units, exp)
-    elif notebook == "06":
-        yield from units(fid_inadequacy_units, FIDInadequacyConfig.for_profile(profile, **over))
-    elif notebook == "07":
-        exp = PeersExperimentConfig.for_profile(profile, **over)
-        yield from units(peers_units, exp)
-        yield from units(sampler_units, exp)
-        yield steps.toy(ToyConfig.for_profile(profile), (1.0, 0.5, 2.0))
-    elif notebook == "08":
-        gap = GapStudyConfig.for_profile(profile, **over)
-        yield from units(gap_units, gap)
-        yield from units(step_iii_units, gap)
-        yield from units(t_scale_units, GenerationExperimentConfig.for_profile(
-            profile, **{k: v for k, v in over.items() if k != "seeds"}))
+def _units(study: Callable[..., dict[str, Unit]], exp) -> Iterable[Unit]:
+    return study(exp).values()
 
 
-NOTEBOOKS_WITH_PLANS = ("02", "03", "04", "05", "06", "07", "08")
+def _generation(profile: str, over: dict) -> Iterable[Unit]:
+    exp = GenerationExperimentConfig.for_profile(profile, **over)
+    for e in [exp] + exp.beside_configs():  # the datasets drawn beside this one (CIFAR-100 beside CIFAR-10)
+        yield from _units(generation_units, e)
+
+
+def _classification(profile: str, over: dict) -> Iterable[Unit]:
+    exp = ClassificationExperimentConfig.for_profile(profile, **over)
+    yield from _units(classification_units, exp)
+    if over.get("dataset") in (None, "cifar10"):
+        yield from _units(table5_2_units, exp)
+
+
+def _peers(profile: str, over: dict) -> Iterable[Unit]:
+    exp = PeersExperimentConfig.for_profile(profile, **over)
+    yield from _units(peers_units, exp)
+    yield from _units(sampler_units, exp)
+    yield steps.toy(ToyConfig.for_profile(profile), (1.0, 0.5, 2.0))
+
+
+def _gap(profile: str, over: dict) -> Iterable[Unit]:
+    gap = GapStudyConfig.for_profile(profile, **over)
+    yield from _units(gap_units, gap)
+    yield from _units(step_iii_units, gap)
+    yield from _units(t_scale_units, GenerationExperimentConfig.for_profile(
+        profile, **{k: v for k, v in over.items() if k != "seeds"}))
+
+
+def _one_study(study: Callable[..., dict[str, Unit]], config) -> Callable[[str, dict], Iterable[Unit]]:
+    """A notebook whose plan is one study on the profile's config."""
+    return lambda profile, over: _units(study, config.for_profile(profile, **over))
+
+
+#: notebook number -> the units of its studies, given the profile and ``over`` (its DATASET and SEEDS)
+STUDIES_OF_NOTEBOOK: dict[str, Callable[[str, dict], Iterable[Unit]]] = {
+    "02": _one_study(clustering_units, ClusteringExperimentConfig),
+    "03": _generation,
+    "04": _one_study(ablation_units, AblationExperimentConfig),
+    "05": _classification,
+    "06": _one_study(fid_inadequacy_units, FIDInadequacyConfig),
+    "07": _peers,
+    "08": _gap,
+}
+
+
+NOTEBOOKS_WITH_PLANS = tuple(STUDIES_OF_NOTEBOOK)
 
 
 def notebook_plan(notebook: str, profile: str, dataset: str | None = None,
@@ -74,4 +88,4 @@ def notebook_plan(notebook: str, profile: str, dataset: str | None = None,
     over: dict = {"dataset": dataset} if dataset else {}
     if seeds:
         over["seeds"] = tuple(seeds)
-    return plan(_studies(number, profile, over))
+    return plan(STUDIES_OF_NOTEBOOK[number](profile, over))

@@ -1,0 +1,125 @@
+#!/usr/bin/env python
+"""What ``make figures`` costs from an empty cache, measured (a benchmark: it computes nothing). Every unit of each
+thesis notebook's plan (``--group figures``, with notebook 05's CIFAR-100 run) is priced at the worker-seconds its
+last fill recorded (``results/*/fill_units.csv`` and the journals of killed fills, ``.cache/fill_journals/``), and
+the plan is scheduled on ``--workers`` single-thread workers as the local executor runs it (plan order, a unit starts
+once its dependencies are done). Notebook 01 has no plan: its price is its recorded run time (``run.json``).
+
+Prints, per notebook: units, units never measured, worker-hours by kind of unit and the scheduled wall hours; then
+the total against the 3-hour goal, and the same for the one-subset tutorial pass (``SEEDS=0``). Writes
+``results/budget/budget.csv`` and ``run.json``.
+
+The recorded seconds were measured with both cores busy (two workers, sometimes beside the tests), so the figures are
+what a fill on this 2-core machine takes, not a single unit on an idle core.
+
+    python benchmarks/budget.py
+    python benchmarks/budget.py --seeds 0          # the tutorial pass alone
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import heapq
+import json
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from colalib.cache import default_cache_dir  # noqa: E402
+from colalib.experiments.executors import Task, unit_kind  # noqa: E402
+from colalib.experiments.plan import notebook_plan  # noqa: E402
+from colalib.runner import NotebookRun  # noqa: E402
+
+GOAL_HOURS = {"all subsets": 3.0, "SEEDS=0": 1.25}  # issue #25: make figures <= 3 h; the tutorial pass <= 75 min
+THESIS_RUNS = [("01", None), ("02", None), ("03", None), ("04", None), ("05", None), ("05", "cifar100"), ("06", None)]
+
+
+def recorded_seconds(repo: Path, cache: Path) -> dict[str, float]:
+    """Unit key -> worker-seconds of its last recorded computation (killed fills' journals, then fill records)."""
+    seconds: dict[str, float] = {}
+    for path in sorted((cache / "fill_journals").glob("*.csv")) + sorted(repo.glob("results/*/fill_units.csv")):
+        for row in csv.DictReader(path.open()):
+            if row.get("cached", "False") != "True" and row.get("seconds"):
+                seconds[row["key"]] = float(row["seconds"])
+    return seconds
+
+
+def scheduled_wall_seconds(tasks: list[Task], price: dict[str, float], workers: int) -> float:
+    """Wall seconds of ``tasks`` on ``workers`` workers when the first ready unit in plan order starts whenever a
+    worker is free (:func:`colalib.experiments.executors.fill`'s local executor)."""
+    done_at: dict[str, float] = {}
+    free = [0.0] * workers
+    pending = list(tasks)
+    while pending:
+        now = heapq.heappop(free)
+        ready = [t for t in pending if all(d in done_at and done_at[d] <= now for d in t.deps)]
+        if not ready:   # wait for the earliest dependency still running
+            later = [done_at[d] for t in pending for d in t.deps if d in done_at and done_at[d] > now]
+            heapq.heappush(free, min(later) if later else now)
+            continue
+        task = ready[0]
+        pending.remove(task)
+        done_at[task.key] = now + price.get(task.key, 0.0)
+        heapq.heappush(free, done_at[task.key])
+    return max(done_at.values(), default=0.0)
+
+
+def notebook_01_seconds(repo: Path) -> float:
+    return float(json.loads((repo / "results" / "01_theory" / "run.json").read_text())["wall_time_s"])
+
+
+def price_runs(seeds: tuple[int, ...] | None, workers: int, seconds: dict[str, float]) -> list[dict]:
+    rows = []
+    for notebook, dataset in THESIS_RUNS:
+        name = notebook + ("" if dataset is None else f" on {dataset}")
+        if notebook == "01":
+            s = notebook_01_seconds(REPO)
+            rows.append(dict(run=name, units=0, unmeasured=0, worker_hours=s / 3600, wall_hours=s / 3600, by_kind="{}"))
+            continue
+        tasks = notebook_plan(notebook, "quick", dataset, seeds)
+        by_kind: dict[str, float] = {}
+        for t in tasks:
+            by_kind[unit_kind(t.fn.__name__)] = by_kind.get(unit_kind(t.fn.__name__), 0.0) + seconds.get(t.key, 0.0)
+        rows.append(dict(run=name, units=len(tasks), unmeasured=sum(t.key not in seconds for t in tasks),
+                         worker_hours=sum(by_kind.values()) / 3600,
+                         wall_hours=scheduled_wall_seconds(tasks, seconds, workers) / 3600,
+                         by_kind=json.dumps({k: round(v / 3600, 2) for k, v in sorted(by_kind.items(),
+                                                                                     key=lambda kv: -kv[1])})))
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seeds", type=int, nargs="*", default=None,
+                        help="the notebooks' SEEDS (default: both the profile's and the tutorial pass's [0])")
+    args = parser.parse_args()
+    run = NotebookRun("budget", "quick", dict(workers=args.workers, seeds=args.seeds))
+    seconds = recorded_seconds(REPO, default_cache_dir())
+    passes = {"all subsets": None, "SEEDS=0": (0,)} if args.seeds is None else {f"SEEDS={args.seeds}": tuple(args.seeds)}
+    table = []
+    for label, seeds in passes.items():
+        rows = price_runs(seeds, args.workers, seconds)
+        print(f"\n== make figures, {label}: units priced at their recorded worker-seconds, {args.workers} workers")
+        print(f"{'run':<16}{'units':>6}{'unmeasured':>11}{'worker h':>9}{'wall h':>8}  worker h by kind")
+        for r in rows:
+            print(f"{r['run']:<16}{r['units']:>6}{r['unmeasured']:>11}{r['worker_hours']:>9.2f}{r['wall_hours']:>8.2f}"
+                  f"  {r['by_kind']}")
+        wall = sum(r["wall_hours"] for r in rows)
+        unmeasured = sum(r["unmeasured"] for r in rows)
+        goal = GOAL_HOURS.get(label)
+        print(f"{'total':<16}{sum(r['units'] for r in rows):>6}{unmeasured:>11}"
+              f"{sum(r['worker_hours'] for r in rows):>9.2f}{wall:>8.2f}"
+              + (f"  (goal: at most {goal:g} h; {wall / goal:.1f}x the goal)" if goal else ""))
+        if unmeasured:
+            print(f"   {unmeasured} units were never measured (priced at 0 s): the total is a lower bound")
+        table += [{"pass": label, **r} for r in rows]
+    run.save_table(table, "budget")
+    run.finish()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,38 @@
+"""The budget benchmark's schedule: the local executor's order (plan order, a unit after its dependencies)."""
+import importlib.util
+from pathlib import Path
+
+from colalib.experiments.executors import Task
+
+_spec = importlib.util.spec_from_file_location("budget", Path(__file__).resolve().parents[1] / "benchmarks" / "budget.py")
+budget = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(budget)
+
+
+def _noop() -> None:
+    return None
+
+
+def _tasks(*specs: tuple[str, tuple[str, ...]]) -> list[Task]:
+    return [Task(key, _noop, {}, deps) for key, deps in specs]
+
+
+def test_independent_units_share_the_workers():
+    tasks = _tasks(("a", ()), ("b", ()), ("c", ()), ("d", ()))
+    assert budget.scheduled_wall_seconds(tasks, dict(a=10, b=10, c=10, d=10), workers=2) == 20
+    assert budget.scheduled_wall_seconds(tasks, dict(a=10, b=10, c=10, d=10), workers=1) == 40
+
+
+def test_a_dependent_waits_for_its_dependency_while_a_later_unit_runs():
+    tasks = _tasks(("fit", ()), ("arm", ("fit",)), ("other", ()))
+    # worker 1: fit 0-30, arm 30-35; worker 2: other 0-5 (the arm is not ready at 0 nor at 5)
+    assert budget.scheduled_wall_seconds(tasks, dict(fit=30, arm=5, other=5), workers=2) == 35
+
+
+def test_a_chain_takes_the_sum_of_its_units():
+    tasks = _tasks(("a", ()), ("b", ("a",)), ("c", ("b",)))
+    assert budget.scheduled_wall_seconds(tasks, dict(a=1, b=2, c=3), workers=2) == 6
+
+
+def test_unmeasured_units_cost_nothing():
+    assert budget.scheduled_wall_seconds(_tasks(("a", ()), ("b", ())), {"a": 7}, workers=2) == 7
