@@ -98,7 +98,8 @@ def main() -> int:
     args = parser.parse_args()
     run = NotebookRun("budget", "quick", dict(workers=args.workers, seeds=args.seeds))
     seconds = recorded_seconds(REPO, default_cache_dir())
-    passes = {"all subsets": None, "SEEDS=0": (0,)} if args.seeds is None else {f"SEEDS={args.seeds}": tuple(args.seeds)}
+    passes = ({"all subsets": None, "SEEDS=0": (0,)} if args.seeds is None else
+              {f"SEEDS={args.seeds}": tuple(args.seeds)})
     table = []
     for label, seeds in passes.items():
         rows = price_runs(seeds, args.workers, seconds)

@@ -4,7 +4,8 @@ from pathlib import Path
 
 from colalib.experiments.executors import Task
 
-_spec = importlib.util.spec_from_file_location("budget", Path(__file__).resolve().parents[1] / "benchmarks" / "budget.py")
+BUDGET = Path(__file__).resolve().parents[1] / "benchmarks" / "budget.py"
+_spec = importlib.util.spec_from_file_location("budget", BUDGET)
 budget = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(budget)
 
