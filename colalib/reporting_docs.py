@@ -29,6 +29,7 @@ VERDICT_COLUMNS = (("claim", "claim"), ("published", "published"), ("ours", "our
                    ("subsets", "subsets"), ("subsets_needed", "subsets needed"),
                    ("cpu_hours_needed", "CPU hours needed"))
 SLOWEST = 5
+NOTEBOOK_FOLDER = re.compile(r"^\d\d_")  # results/NN_name*: a notebook's run (not a benchmark's)
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,7 @@ def timings_page(repo: Path) -> str:
              "", "## Notebook runs (`run.json`)", "",
              "`wall time` is the notebook's own run, after its fill (a notebook without a plan, such as 01, computes "
              "its units inside it).", ""]
-    runs = [(f, read_run(f)) for f in results_folders(repo, "run.json")]
+    runs = [(f, read_run(f)) for f in results_folders(repo, "run.json") if NOTEBOOK_FOLDER.match(f.name)]
     lines += markdown_table(["results folder", "wall time (s)", "device", "finished at", "run commit", "profile"],
                             [[f"`{f.name}`", r.get("wall_time_s", "?"), r.get("device", "?"),
                               r.get("finished_at", "?"), f"`{short_commit(r.get('git_commit'))}`",
@@ -253,7 +254,31 @@ def timings_page(repo: Path) -> str:
         lines += markdown_table(["unit", "task", "seconds", "cached", "commit"],
                                 [[f"`{u['key']}`", u.get("task", ""), u["seconds"], u["cached"],
                                   f"`{short_commit(u.get('commit'))}`"] for u in slowest])
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + budget_section(repo)) + "\n"
+
+
+def budget_section(repo: Path) -> list[str]:
+    """The measured budget of ``make figures`` (``results/budget/budget.csv``, written by ``benchmarks/budget.py``)."""
+    path = repo / "results" / "budget" / "budget.csv"
+    if not path.exists():
+        return []
+    rows, run = read_csv(path), read_run(path.parent)
+    lines = ["", "## Budget of `make figures` from an empty cache (`benchmarks/budget.py`)", "",
+             "Every unit of each thesis notebook's plan priced at the worker-seconds its last fill recorded, scheduled "
+             "on 2 single-thread workers as the local executor runs them; notebook 01 at its recorded run time. "
+             "Units never measured count 0 s, so a total with unmeasured units is a lower bound. Goals: "
+             "at most 3 h with every subset, at most 75 min for the one-subset tutorial pass (`SEEDS=0`). "
+             f"Priced at commit `{short_commit(run.get('git_commit'))}` ({run.get('finished_at', '?')}).", ""]
+    for name in dict.fromkeys(r["pass"] for r in rows):
+        part = [r for r in rows if r["pass"] == name]
+        hours = [sum(float(r[k]) for r in part) for k in ("worker_hours", "wall_hours")]
+        total = [f"**total, {name}**", sum(int(r["units"]) for r in part), sum(int(r["unmeasured"]) for r in part),
+                 f"{hours[0]:.2f}", f"{hours[1]:.2f}", ""]
+        lines += markdown_table(["run", "units", "unmeasured", "worker hours", "wall hours (2 workers)",
+                                 "worker hours by kind of unit"],
+                                [[r["run"], r["units"], r["unmeasured"], f"{float(r['worker_hours']):.2f}",
+                                  f"{float(r['wall_hours']):.2f}", r["by_kind"]] for r in part] + [total]) + [""]
+    return lines
 
 
 def figure_files(repo: Path, pattern: str) -> list[str]:

@@ -110,3 +110,20 @@ def test_saved_figures_carry_their_title_and_the_figure_index_lists_them(tmp_pat
     page = figures_index_page(tmp_path)
     assert "| [`clustering_scores.png`](02_clustering/clustering_scores.png) | MMDC \\| k-means | Sec. 3.1 |" in page
     assert "| step I against k-means | beyond the thesis |" in page
+
+
+def test_the_budget_section_totals_the_budget_csv(tmp_path):
+    from colalib.reporting_docs import budget_section
+    folder = tmp_path / "results" / "budget"
+    folder.mkdir(parents=True)
+    rows = [("all subsets", "02", 27, 0, 1.5, 0.75), ("all subsets", "03", 10, 2, 2.0, 1.25),
+            ("SEEDS=0", "02", 9, 0, 0.5, 0.25)]
+    with (folder / "budget.csv").open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["pass", "run", "units", "unmeasured", "worker_hours", "wall_hours", "by_kind"])
+        w.writerows([*r, "{}"] for r in rows)
+    (folder / "run.json").write_text('{"git_commit": "0123456789abcdef", "finished_at": "now"}')
+    text = "\n".join(budget_section(tmp_path))
+    assert "| **total, all subsets** | 37 | 2 | 3.50 | 2.00 |" in text
+    assert "| **total, SEEDS=0** | 9 | 0 | 0.50 | 0.25 |" in text
+    assert budget_section(tmp_path / "elsewhere") == []
