@@ -132,3 +132,16 @@ def test_memorisation_check_with_duplicated_training_images():
     near = np.repeat(training[:1], 20, 0)
     near = (near + rng.normal(0, 5, near.shape)).clip(0, 255).astype(np.uint8)
     assert memorisation_check(near, training)["memorising"]   # copies of the duplicated image are still flagged
+
+
+def test_memorisation_distances_are_zero_for_copies_and_euclidean_over_all_pixels():
+    from colalib.data import ImageDataset
+    from colalib.experiments.units import _nearest_distances
+    train = np.zeros((2, 4, 4, 3), np.uint8)
+    train[1] = 255                       # two images at distance sqrt(48) (48 values, each 1 apart in [0, 1])
+    subset = ImageDataset(train, np.array([0, 1]), ["a", "b"], "toy", "train")
+    copies = _nearest_distances(train.copy(), subset)
+    assert copies["nn_distance"] == 0.0
+    assert copies["train_nn_distance"] == pytest.approx(np.sqrt(48))
+    grey = np.full((1, 4, 4, 3), 51, np.uint8)  # 0.2 from black in every value
+    assert _nearest_distances(grey, subset)["nn_distance"] == pytest.approx(0.2 * np.sqrt(48))

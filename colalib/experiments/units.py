@@ -213,13 +213,21 @@ def clustering_unit(config: Any, subset: ImageDataset, cache: ArtifactCache | No
     return cache.get_or_compute("mmdc", key, compute, kind="torch")
 
 
+def _nearest_distances(images: np.ndarray, subset: ImageDataset) -> dict[str, float]:
+    """Memorisation: ``nn_distance``, the mean over samples of the Euclidean distance to the nearest training image
+    (the norm over all pixel values in [0, 1], 3,072 of them for CIFAR; 0 = a copy), beside the training images' own
+    mean nearest-other distance, ``train_nn_distance``."""
+    _, dist = nearest_training_neighbours(images, subset.images)
+    _, own = nearest_training_neighbours(subset.images, subset.images, k=2)
+    return {"nn_distance": float(dist[:, 0].mean()), "train_nn_distance": float(own[:, 1].mean())}
+
+
 def sample_quality_unit(method: str, subset: ImageDataset, config: RunConfig, judge: Any, judge_key: dict,
                         n: int, cache: ArtifactCache, device, progress: bool = True) -> dict:
     """GAN-test accuracy (ReGene's measure: the real-data ``judge`` classifies the samples), MM-GAN's quality,
-    diversity and combined scores (paper 003 Eqs. 3.2-3.7, features and predictions of the same judge) and, for
-    memorisation, the mean Euclidean distance of each sample to its nearest training image (``nn_distance``: the norm
-    over all pixel values in [0, 1], 3,072 of them for CIFAR; 0 = a copy) beside the training images' own mean
-    nearest-other distance (``train_nn_distance``), of ``n`` samples of ``method`` trained on ``subset`` (cached).
+    diversity and combined scores (paper 003 Eqs. 3.2-3.7, features and predictions of the same judge) and the
+    memorisation distances of :func:`_nearest_distances`, of ``n`` samples of ``method`` trained on ``subset``
+    (cached).
     ``judge``: the judge, or a function that loads it, called only when the unit is computed."""
     key = _unit_key(unit="sample_quality", method=method, data=dataset_fingerprint(subset), config=config,
                     judge=judge_key, n=n)
@@ -229,12 +237,10 @@ def sample_quality_unit(method: str, subset: ImageDataset, config: RunConfig, ju
         model = fit_model(_method_class(method), config, subset, cache, device, progress)
         images, labels = model.sample(n, seed=config.seed + 2)
         qd = quality_diversity_scores(judge_net, images, subset.images, subset.num_classes, device=device)
-        _, dist = nearest_training_neighbours(images, subset.images)
-        _, real_dist = nearest_training_neighbours(subset.images, subset.images, k=2)
         return {"gan_test": gan_test_accuracy(judge_net, images, labels, device=device)["gan_test"],
                 **{k: qd[k] for k in ("quality", "diversity", "diversity_intra", "diversity_inter", "combined",
                                       "alpha")},
-                "nn_distance": float(dist[:, 0].mean()), "train_nn_distance": float(real_dist[:, 1].mean()),
+                **_nearest_distances(images, subset),
                 "train_seconds": float(getattr(model, "train_seconds_", float("nan")))}
 
     return cache.get_or_compute("sample_quality", key, compute)
@@ -303,9 +309,8 @@ def intra_class_ms_ssim_diversity(images: np.ndarray, labels: np.ndarray, max_pa
 def step_iii_quality_unit(name: str, subset: ImageDataset, scola: SCOLAConfig, judge: Any, judge_key: dict, n: int,
                           cache: ArtifactCache, device, progress: bool = True) -> dict:
     """Scores of ``n`` samples of one step-III reading of the sCOLA trained on ``subset`` (cached): GAN-test
-    accuracy (realism), intra-class MS-SSIM diversity, mean pixel distance to the nearest training image
-    (memorisation; the training set's own nearest-other distance is ``train_nn_distance``). ``judge``: the judge, or a
-    function that loads it, called only when the unit is computed."""
+    accuracy (realism), intra-class MS-SSIM diversity and the memorisation distances of :func:`_nearest_distances`.
+    ``judge``: the judge, or a function that loads it, called only when the unit is computed."""
     key = _unit_key(unit="step_iii_quality", data=dataset_fingerprint(subset), scola=scola, judge=judge_key, n=n)
 
     def compute() -> dict:
@@ -313,12 +318,9 @@ def step_iii_quality_unit(name: str, subset: ImageDataset, scola: SCOLAConfig, j
         start = time.perf_counter()
         model = fit_model(SCOLA, scola, subset, cache, device, progress)
         images, labels = model.sample(n, seed=scola.seed + 2)
-        _, dist = nearest_training_neighbours(images, subset.images)
-        _, own = nearest_training_neighbours(subset.images, subset.images, k=2)
         return {"gan_test": gan_test_accuracy(judge_net, images, labels, device=device)["gan_test"],
                 "diversity_ms_ssim": intra_class_ms_ssim_diversity(images, labels, seed=scola.seed),
-                "nn_distance": float(dist[:, 0].mean()), "train_nn_distance": float(own[:, 1].mean()),
-                "seconds": time.perf_counter() - start, "device": str(device)}
+                **_nearest_distances(images, subset), "seconds": time.perf_counter() - start, "device": str(device)}
 
     return cache.get_or_compute("step_iii_quality", key, compute)
 
