@@ -14,6 +14,7 @@ what a fill on this 2-core machine takes, not a single unit on an idle core.
 
     python benchmarks/budget.py
     python benchmarks/budget.py --seeds 0          # the tutorial pass alone
+    python benchmarks/budget.py --scale arm=0.33   # what-if: a classifier recipe 3x cheaper (prints only)
 """
 from __future__ import annotations
 
@@ -70,7 +71,11 @@ def notebook_01_seconds(repo: Path) -> float:
     return float(json.loads((repo / "results" / "01_theory" / "run.json").read_text())["wall_time_s"])
 
 
-def price_runs(seeds: tuple[int, ...] | None, workers: int, seconds: dict[str, float]) -> list[dict]:
+def price_runs(seeds: tuple[int, ...] | None, workers: int, seconds: dict[str, float],
+               scale: dict[str, float] | None = None) -> list[dict]:
+    """Per run of ``make figures``: units, units never measured, worker-hours (by kind) and scheduled wall hours, with
+    each kind of unit's recorded seconds times ``scale[kind]`` (a what-if: a cheaper recipe for that kind)."""
+    scale = scale or {}
     rows = []
     for notebook, dataset in THESIS_RUNS:
         name = notebook + ("" if dataset is None else f" on {dataset}")
@@ -79,12 +84,13 @@ def price_runs(seeds: tuple[int, ...] | None, workers: int, seconds: dict[str, f
             rows.append(dict(run=name, units=0, unmeasured=0, worker_hours=s / 3600, wall_hours=s / 3600, by_kind="{}"))
             continue
         tasks = notebook_plan(notebook, "quick", dataset, seeds)
+        price = {t.key: seconds.get(t.key, 0.0) * scale.get(unit_kind(t.fn.__name__), 1.0) for t in tasks}
         by_kind: dict[str, float] = {}
         for t in tasks:
-            by_kind[unit_kind(t.fn.__name__)] = by_kind.get(unit_kind(t.fn.__name__), 0.0) + seconds.get(t.key, 0.0)
+            by_kind[unit_kind(t.fn.__name__)] = by_kind.get(unit_kind(t.fn.__name__), 0.0) + price[t.key]
         rows.append(dict(run=name, units=len(tasks), unmeasured=sum(t.key not in seconds for t in tasks),
                          worker_hours=sum(by_kind.values()) / 3600,
-                         wall_hours=scheduled_wall_seconds(tasks, seconds, workers) / 3600,
+                         wall_hours=scheduled_wall_seconds(tasks, price, workers) / 3600,
                          by_kind=json.dumps({k: round(v / 3600, 2) for k, v in sorted(by_kind.items(),
                                                                                      key=lambda kv: -kv[1])})))
     return rows
@@ -95,15 +101,24 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seeds", type=int, nargs="*", default=None,
                         help="the notebooks' SEEDS (default: both the profile's and the tutorial pass's [0])")
+    parser.add_argument("--scale", nargs="*", default=[], metavar="KIND=FACTOR",
+                        help="what-if: price every unit of KIND (arm, fit, fid, cluster, spread, ...) at FACTOR times "
+                             "its recorded seconds, e.g. arm=0.33 for a classifier recipe 3x cheaper (nothing is "
+                             "written)")
     args = parser.parse_args()
+    try:
+        scale = {k: float(v) for k, v in (item.split("=") for item in args.scale)}
+    except ValueError:
+        parser.error(f"--scale takes KIND=FACTOR pairs such as arm=0.5, got {args.scale}")
     run = NotebookRun("budget", "quick", dict(workers=args.workers, seeds=args.seeds))
     seconds = recorded_seconds(REPO, default_cache_dir())
     passes = ({"all subsets": None, "SEEDS=0": (0,)} if args.seeds is None else
               {f"SEEDS={args.seeds}": tuple(args.seeds)})
     table = []
     for label, seeds in passes.items():
-        rows = price_runs(seeds, args.workers, seconds)
-        print(f"\n== make figures, {label}: units priced at their recorded worker-seconds, {args.workers} workers")
+        rows = price_runs(seeds, args.workers, seconds, scale)
+        print(f"\n== make figures, {label}: units priced at their recorded worker-seconds"
+              + (f" times {scale}" if scale else "") + f", {args.workers} workers")
         print(f"{'run':<16}{'units':>6}{'unmeasured':>11}{'worker h':>9}{'wall h':>8}  worker h by kind")
         for r in rows:
             print(f"{r['run']:<16}{r['units']:>6}{r['unmeasured']:>11}{r['worker_hours']:>9.2f}{r['wall_hours']:>8.2f}"
@@ -117,8 +132,9 @@ def main() -> int:
         if unmeasured:
             print(f"   {unmeasured} units were never measured (priced at 0 s): the total is a lower bound")
         table += [{"pass": label, **r} for r in rows]
-    run.save_table(table, "budget")
-    run.finish()
+    if not scale:   # a what-if is printed, never recorded as the measured budget
+        run.save_table(table, "budget")
+        run.finish()
     return 0
 
 
