@@ -16,6 +16,8 @@ scores (:func:`quality_diversity_scores`, paper 003 Sec. 3.3) and the memorisati
 """
 from __future__ import annotations
 
+import contextlib
+
 import hashlib
 import os
 from functools import lru_cache
@@ -89,15 +91,23 @@ def _inception(device_str: str) -> torch.nn.Module:
 
 @torch.no_grad()
 def inception_features(images: np.ndarray, batch_size: int = 100, device: str | torch.device | None = None,
-                       progress: bool = True) -> np.ndarray:
-    """Pool3 (2048-d) Inception features of uint8 NHWC images (pytorch-fid resizes to 299 internally)."""
+                       progress: bool = True, precision: str = "fp32") -> np.ndarray:
+    """Pool3 (2048-d) Inception features of uint8 NHWC images (pytorch-fid resizes to 299 internally).
+    ``precision="bf16"``: under bfloat16 autocast, a candidate cheaper FID that no unit uses
+    (``benchmarks/compare_fid_precision.py`` measures what it changes)."""
+    if precision not in ("fp32", "bf16"):
+        raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
     device = get_device(device)
     model = _inception(str(device))
+    autocast = (torch.autocast(device.type, dtype=torch.bfloat16) if precision == "bf16"
+                else contextlib.nullcontext())
     feats = []
     for s in progress_bar(range(0, len(images), batch_size), "Inception features", progress):
         x = torch.from_numpy(np.ascontiguousarray(images[s:s + batch_size])).to(device)
         x = x.permute(0, 3, 1, 2).float() / 255.0
-        feats.append(model(x)[0].flatten(1).cpu().numpy().astype(np.float64))
+        with autocast:
+            out = model(x)[0]
+        feats.append(out.flatten(1).float().cpu().numpy().astype(np.float64))
     return np.concatenate(feats)
 
 

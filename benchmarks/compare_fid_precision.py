@@ -1,0 +1,106 @@
+#!/usr/bin/env python
+"""Evidence for a cheaper FID (a benchmark, not a test): does bfloat16 autocast in Inception keep the orderings of
+notebook 03's FID claims? For each method of notebook 03 at ``--size`` images per class on the subsets ``--seeds``,
+the committed FID unit (fp32 Inception, read from the cache: it is computed first if missing) beside the FID of the
+very same samples (the model's cached fit, sampled with the unit's seed) with Inception under bf16 autocast, against
+the same test images, whose statistics are also taken under bf16. Prints both FIDs and Inception's speed under
+each, the paired differences of notebook 03's orderings (GLO − COLA, CGAN-PD − sCOLA: > 0 means the second is
+lower) with their 95 % intervals, and whether bf16 keeps each one: the same sign, and bf16's mean inside fp32's
+interval. Writes ``results/recipes/fid_bf16/fid_bf16_vs_fp32.csv`` and its ``run.json``.
+
+    python benchmarks/compare_fid_precision.py                   # CIFAR-10, 10 per class, seeds 0 1 2
+    python benchmarks/compare_fid_precision.py --size 50
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from colalib.cache import ArtifactCache  # noqa: E402
+from colalib.data import load_dataset  # noqa: E402
+from colalib.experiments.generation_study import GenerationExperimentConfig, generation_units  # noqa: E402
+from colalib.experiments.graph import Results  # noqa: E402
+from colalib.metrics import frechet_distance, frechet_stats, inception_features  # noqa: E402
+from colalib.runner import NotebookRun  # noqa: E402
+from colalib.stats import interval95  # noqa: E402
+
+ORDERINGS = (("glo", "cola"), ("cgan_pd", "scola"))  # notebook 03's FID claims: (worse, better) per the thesis
+
+
+def real_images(dataset: str, n: int | None, seed: int = 0) -> np.ndarray:
+    """The test images :func:`colalib.metrics.real_stats` scores (``n`` of them drawn with ``seed``)."""
+    images = load_dataset(dataset, "test").images
+    if n is not None and n < len(images):
+        images = images[np.sort(np.random.default_rng(seed).choice(len(images), n, replace=False))]
+    return images
+
+
+def timed_features(images: np.ndarray, precision: str) -> tuple[np.ndarray, float]:
+    start = time.perf_counter()
+    features = inception_features(images, precision=precision, progress=False)
+    return features, len(images) / (time.perf_counter() - start)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, default=10)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--profile", default="quick", help="quick (the evidence) or smoke (digits, seconds: a check)")
+    args = parser.parse_args()
+    if len(args.seeds) < 3:
+        raise SystemExit("an ordering needs at least 3 subsets: pass --seeds with 3 or more")
+    exp = GenerationExperimentConfig.for_profile(args.profile, sizes=(args.size,), seeds=tuple(args.seeds), beside=())
+    methods = [m for m in exp.methods if any(m in pair for pair in ORDERINGS)]
+    run = NotebookRun("recipes/fid_bf16", args.profile, dict(size=args.size, seeds=list(exp.seeds), methods=methods,
+                                                             n_fid=exp.n_fid, n_real_fid=exp.n_real_fid))
+    results = Results(generation_units(exp), ArtifactCache(), "cpu", progress=False)
+    real16, real_speed = timed_features(real_images(exp.dataset, exp.n_real_fid), "bf16")
+    real_bf16 = frechet_stats(real16)
+    rows, fid = [], {}
+    for seed in exp.seeds:
+        for method in methods:
+            unit = results["fid", method, args.size, seed]     # fp32, the committed unit
+            model = results["fit", method, args.size, seed]
+            images, _ = model.sample(exp.n_fid, seed=seed + 1)  # the unit's samples (fid_unit: config.seed + 1)
+            features, speed = timed_features(images, "bf16")
+            fid[seed, method, "fp32"], fid[seed, method, "bf16"] = unit["fid"], frechet_distance(
+                frechet_stats(features), real_bf16)
+            rows.append({"kind": "fid", "seed": seed, "method": method, "fid fp32": round(unit["fid"], 2),
+                         "fid bf16": round(fid[seed, method, "bf16"], 2),
+                         "bf16 − fp32": round(fid[seed, method, "bf16"] - unit["fid"], 2),
+                         "bf16 images per second": round(speed, 1)})
+            print(f"seed {seed} {method}: FID fp32 {unit['fid']:.2f}, bf16 {fid[seed, method, 'bf16']:.2f} "
+                  f"({speed:.1f} images/s under bf16)", flush=True)
+    keeps_all = True
+    for worse, better in ORDERINGS:
+        if worse not in methods or better not in methods:
+            continue
+        d = {p: np.array([fid[s, worse, p] - fid[s, better, p] for s in exp.seeds]) for p in ("fp32", "bf16")}
+        ci = {p: interval95(d[p]) for p in d}
+        keeps = bool(np.sign(d["fp32"].mean()) == np.sign(d["bf16"].mean())
+                     and abs(d["bf16"].mean() - d["fp32"].mean()) <= ci["fp32"])
+        keeps_all &= keeps
+        rows.append({"kind": "ordering", "method": f"{worse} − {better}",
+                     "fid fp32": f"{d['fp32'].mean():+.2f} ± {ci['fp32']:.2f} (95 %, {len(d['fp32'])} subsets)",
+                     "fid bf16": f"{d['bf16'].mean():+.2f} ± {ci['bf16']:.2f} (95 %, {len(d['bf16'])} subsets)",
+                     "keeps the ordering": keeps})
+        print(f"FID {worse} − {better}: fp32 {d['fp32'].mean():+.2f} ± {ci['fp32']:.2f}, bf16 "
+              f"{d['bf16'].mean():+.2f} ± {ci['bf16']:.2f} (95 %, {len(exp.seeds)} subsets): "
+              f"{'kept' if keeps else 'NOT kept'} (same sign, bf16's mean inside fp32's interval)")
+    run.save_table(rows, "fid_bf16_vs_fp32")
+    run.note(keeps_every_ordering=keeps_all, real_bf16_images_per_second=round(real_speed, 1))
+    record = run.finish()
+    print(f"bf16 keeps every ordering: {keeps_all}; Inception under bf16 {real_speed:.1f} images/s on the real "
+          f"images; wall time {record['wall_time_s']} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
