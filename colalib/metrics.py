@@ -17,7 +17,6 @@ scores (:func:`quality_diversity_scores`, paper 003 Sec. 3.3) and the memorisati
 from __future__ import annotations
 
 import contextlib
-
 import hashlib
 import os
 from functools import lru_cache

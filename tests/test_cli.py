@@ -23,6 +23,7 @@ ENTRY_POINTS = {
     "benchmarks/bench_scola.py": ["benchmarks/bench_scola.py"],
     "benchmarks/compare_recipes.py": ["benchmarks/compare_recipes.py"],
     "benchmarks/budget.py": ["benchmarks/budget.py"],
+    "benchmarks/compare_fid_precision.py": ["benchmarks/compare_fid_precision.py"],
     "benchmarks/calibrate_memorisation.py": ["benchmarks/calibrate_memorisation.py"],
     "scripts/build_docs.py": ["scripts/build_docs.py"],
     "scripts/build_book.py": ["scripts/build_book.py"],

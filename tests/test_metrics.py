@@ -145,3 +145,8 @@ def test_memorisation_distances_are_zero_for_copies_and_euclidean_over_all_pixel
     assert copies["train_nn_distance"] == pytest.approx(np.sqrt(48))
     grey = np.full((1, 4, 4, 3), 51, np.uint8)  # 0.2 from black in every value
     assert _nearest_distances(grey, subset)["nn_distance"] == pytest.approx(0.2 * np.sqrt(48))
+
+
+def test_inception_precision_is_checked_before_any_compute():
+    with pytest.raises(ValueError, match="precision must be"):
+        M.inception_features(np.zeros((1, 8, 8, 3), np.uint8), precision="fp16")
