@@ -29,7 +29,7 @@ from colalib.experiments.generation_study import GenerationExperimentConfig, gen
 from colalib.experiments.graph import Results  # noqa: E402
 from colalib.metrics import frechet_distance, frechet_stats, inception_features  # noqa: E402
 from colalib.runner import NotebookRun  # noqa: E402
-from colalib.stats import interval95  # noqa: E402
+from colalib.stats import interval95, ordering_kept  # noqa: E402
 
 ORDERINGS = (("glo", "cola"), ("cgan_pd", "scola"))  # notebook 03's FID claims: (worse, better) per the thesis
 
@@ -84,8 +84,7 @@ def main() -> int:
             continue
         d = {p: np.array([fid[s, worse, p] - fid[s, better, p] for s in exp.seeds]) for p in ("fp32", "bf16")}
         ci = {p: interval95(d[p]) for p in d}
-        keeps = bool(np.sign(d["fp32"].mean()) == np.sign(d["bf16"].mean())
-                     and abs(d["bf16"].mean() - d["fp32"].mean()) <= ci["fp32"])
+        keeps = ordering_kept(d["fp32"], d["bf16"])
         keeps_all &= keeps
         rows.append({"kind": "ordering", "method": f"{worse} − {better}",
                      "fid fp32": f"{d['fp32'].mean():+.2f} ± {ci['fp32']:.2f} (95 %, {len(d['fp32'])} subsets)",

@@ -34,7 +34,7 @@ from colalib.experiments.classification_study import classification_units  # noq
 from colalib.experiments.graph import Results, Unit, plan  # noqa: E402
 from colalib.experiments.plan import fill  # noqa: E402
 from colalib.runner import NotebookRun  # noqa: E402
-from colalib.stats import interval95  # noqa: E402
+from colalib.stats import interval95, ordering_kept  # noqa: E402
 from colalib.verdicts import NOTABLE_PP, margin_claim  # noqa: E402
 
 # the committed recipe (fp32, the profile's steps) and the cheaper candidates, as changes to the classifier config
@@ -117,7 +117,7 @@ def main() -> int:
                               upper=NOTABLE_PP, lower=-NOTABLE_PP)
         same = bool(np.sign(d32.mean()) == np.sign(d16.mean()) and change["status"] == "holds")
         # the weaker test: the same sign, and the candidate's mean inside the committed recipe's interval
-        inside = bool(np.sign(d32.mean()) == np.sign(d16.mean()) and abs(d16.mean() - d32.mean()) <= ci32)
+        inside = ordering_kept(d32, d16)
         agree &= same
         for recipe, (d, ci) in stats.items():
             rows.append({"kind": "difference", "recipe": recipe, "seed": "all", "arm": f"mix − {other}",

@@ -106,3 +106,11 @@ def above_chance(accuracy: float, n: int, num_classes: int, alpha: float = 0.05)
     marks its generator's samples as failed, :func:`colalib.metrics.degenerate_reason`)."""
     k = int(round(accuracy * n))
     return stats.binomtest(k, int(n), 1.0 / num_classes, alternative="greater").pvalue < alpha
+
+
+def ordering_kept(committed: np.ndarray, cheaper: np.ndarray) -> bool:
+    """Whether a cheaper recipe keeps an ordering (issue #25's test of a cut): its paired differences (one per subset)
+    have a mean of the same sign as the committed recipe's, inside the committed recipe's 95 % interval."""
+    committed, cheaper = np.asarray(committed, float), np.asarray(cheaper, float)
+    return bool(np.sign(committed.mean()) == np.sign(cheaper.mean())
+                and abs(cheaper.mean() - committed.mean()) <= interval95(committed))

@@ -187,7 +187,8 @@ def fill_plan(number: str, profile: str, dataset: str | None = None, report_dir:
     resumed = (f"; resumed {sum(r['resumed'] for r in report)} units of a killed fill that ran {earlier_wall:.0f} s"
                if earlier_wall else "")
     print(f"   filled in {seconds + earlier_wall:.0f} s ({len(computed)} of {len(tasks)} units computed{resumed}; "
-          "worker seconds per task: " + ", ".join(f"{k} {v:,.0f}" for k, v in seconds_by_task(report).items()) + ")",
+          "their worker seconds per task: " + ", ".join(f"{k} {v:,.0f}" for k, v in seconds_by_task(
+              [r for r in report if r["key"] in {c["key"] for c in computed}]).items()) + ")",
           flush=True)
     if report_dir is not None and computed:  # a fill that only found cached units keeps the last record
         report_dir.mkdir(parents=True, exist_ok=True)

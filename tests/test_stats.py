@@ -29,3 +29,11 @@ def test_above_chance_is_a_one_sided_binomial_test_on_the_test_split():
     assert not above_chance(0.1011, 10_000, 10) and not above_chance(0.0971, 10_000, 10)
     assert not above_chance(0.12, 100, 10)      # 12 of 100: not distinguishable from chance on so few images
     assert above_chance(0.02, 10_000, 100)      # 2 % on 100 classes is twice chance
+
+
+def test_ordering_kept_needs_the_same_sign_inside_the_committed_interval():
+    from colalib.stats import ordering_kept
+    committed = np.array([2.0, 3.0, 4.0])                 # mean 3, 95 % half-width 2.48
+    assert ordering_kept(committed, np.array([1.0, 2.0, 3.0]))        # mean 2: inside
+    assert not ordering_kept(committed, np.array([0.0, 0.2, 0.4]))    # mean 0.2: same sign, outside the interval
+    assert not ordering_kept(committed, -committed)                   # the sign flips
