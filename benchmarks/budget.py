@@ -6,14 +6,14 @@ the plan is scheduled on ``--workers`` single-thread workers as the local execut
 once its dependencies are done). Notebook 01 has no plan: its price is its recorded run time (``run.json``).
 
 Prints, per notebook: units, units never measured, worker-hours by kind of unit and the scheduled wall hours; then
-the total against the 3-hour goal, and the same for the one-subset tutorial pass (``SEEDS=0``). Writes
-``results/budget/budget.csv`` and ``run.json``.
+the total against the 3-hour goal, and the same for the one-subset tutorial pass (``SEEDS=0``). The default
+pricing writes ``results/budget/budget.csv`` and ``run.json``.
 
 The recorded seconds were measured with both cores busy (two workers, sometimes beside the tests), so the figures are
 what a fill on this 2-core machine takes, not a single unit on an idle core.
 
     python benchmarks/budget.py
-    python benchmarks/budget.py --seeds 0          # the tutorial pass alone
+    python benchmarks/budget.py --seeds 0          # the tutorial pass alone (prints only)
     python benchmarks/budget.py --scale arm=0.33   # what-if: a classifier recipe 3x cheaper (prints only)
 """
 from __future__ import annotations
@@ -33,12 +33,26 @@ from colalib.experiments.executors import Task, unit_kind  # noqa: E402
 from colalib.experiments.plan import notebook_plan  # noqa: E402
 from colalib.runner import NotebookRun  # noqa: E402
 
+sys.path.insert(0, str(REPO / "scripts"))
+from run_notebooks import EXTRA_RUNS, GROUPS  # noqa: E402  (what make figures runs, from its own script)
+
 GOAL_HOURS = {"all subsets": 3.0, "SEEDS=0": 1.25}  # issue #25: make figures <= 3 h; the tutorial pass <= 75 min
-THESIS_RUNS = [("01", None), ("02", None), ("03", None), ("04", None), ("05", None), ("05", "cifar100"), ("06", None)]
+
+
+def thesis_runs(seeds: tuple[int, ...] | None) -> list[tuple[str, str | None]]:
+    """(notebook, dataset) of each run of ``make figures``: the figures group, and the extra runs (notebook 05 on
+    CIFAR-100) that ``run_notebooks.py`` adds only when no parameter is changed (not with ``SEEDS``)."""
+    runs: list[tuple[str, str | None]] = []
+    for notebook in GROUPS["figures"]:
+        runs.append((notebook, None))
+        if seeds is None:
+            runs += [(notebook, extra["DATASET"]) for extra in EXTRA_RUNS.get(notebook, ())]
+    return runs
 
 
 def recorded_seconds(repo: Path, cache: Path) -> dict[str, float]:
-    """Unit key -> worker-seconds of its last recorded computation (killed fills' journals, then fill records)."""
+    """Unit key -> worker-seconds of its recorded computation: the journals of killed fills (``<cache>/fill_journals``,
+    local to the machine that ran them), overridden by the committed fill records (``results/*/fill_units.csv``)."""
     seconds: dict[str, float] = {}
     for path in sorted((cache / "fill_journals").glob("*.csv")) + sorted(repo.glob("results/*/fill_units.csv")):
         for row in csv.DictReader(path.open()):
@@ -77,7 +91,7 @@ def price_runs(seeds: tuple[int, ...] | None, workers: int, seconds: dict[str, f
     each kind of unit's recorded seconds times ``scale[kind]`` (a what-if: a cheaper recipe for that kind)."""
     scale = scale or {}
     rows = []
-    for notebook, dataset in THESIS_RUNS:
+    for notebook, dataset in thesis_runs(seeds):
         name = notebook + ("" if dataset is None else f" on {dataset}")
         if notebook == "01":
             s = notebook_01_seconds(REPO)
@@ -99,7 +113,7 @@ def price_runs(seeds: tuple[int, ...] | None, workers: int, seconds: dict[str, f
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--seeds", type=int, nargs="*", default=None,
+    parser.add_argument("--seeds", type=int, nargs="+", default=None,
                         help="the notebooks' SEEDS (default: both the profile's and the tutorial pass's [0])")
     parser.add_argument("--scale", nargs="*", default=[], metavar="KIND=FACTOR",
                         help="what-if: price every unit of KIND (arm, fit, fid, cluster, spread, ...) at FACTOR times "
@@ -110,10 +124,18 @@ def main() -> int:
         scale = {k: float(v) for k, v in (item.split("=") for item in args.scale)}
     except ValueError:
         parser.error(f"--scale takes KIND=FACTOR pairs such as arm=0.5, got {args.scale}")
-    run = NotebookRun("budget", "quick", dict(workers=args.workers, seeds=args.seeds))
+    if args.workers < 1:
+        parser.error(f"--workers must be at least 1, got {args.workers}")
+    kinds = {unit_kind(t.fn.__name__) for notebook, dataset in thesis_runs(None) if notebook != "01"
+             for t in notebook_plan(notebook, "quick", dataset)}
+    bad = {k: v for k, v in scale.items() if k not in kinds or v < 0}
+    if bad:
+        parser.error(f"--scale: {bad} is not a kind of unit with a factor >= 0; the kinds are {sorted(kinds)}")
+    record = args.seeds is None and not scale   # only the default pricing is the committed budget
+    run = NotebookRun("budget", "quick", dict(workers=args.workers, seeds=args.seeds)) if record else None
     seconds = recorded_seconds(REPO, default_cache_dir())
     passes = ({"all subsets": None, "SEEDS=0": (0,)} if args.seeds is None else
-              {f"SEEDS={args.seeds}": tuple(args.seeds)})
+              {"SEEDS=" + ",".join(map(str, args.seeds)): tuple(args.seeds)})
     table = []
     for label, seeds in passes.items():
         rows = price_runs(seeds, args.workers, seconds, scale)
@@ -132,7 +154,7 @@ def main() -> int:
         if unmeasured:
             print(f"   {unmeasured} units were never measured (priced at 0 s): the total is a lower bound")
         table += [{"pass": label, **r} for r in rows]
-    if not scale:   # a what-if is printed, never recorded as the measured budget
+    if run is not None:   # a what-if or another SEEDS is printed, never recorded as the measured budget
         run.save_table(table, "budget")
         run.finish()
     return 0

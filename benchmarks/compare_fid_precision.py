@@ -4,9 +4,11 @@ notebook 03's FID claims? For each method of notebook 03 at ``--size`` images pe
 the committed FID unit (fp32 Inception, read from the cache: it is computed first if missing) beside the FID of the
 very same samples (the model's cached fit, sampled with the unit's seed) with Inception under bf16 autocast, against
 the same test images, whose statistics are also taken under bf16. Prints both FIDs and Inception's speed under
-each, the paired differences of notebook 03's orderings (GLO − COLA, CGAN-PD − sCOLA: > 0 means the second is
-lower) with their 95 % intervals, and whether bf16 keeps each one: the same sign, and bf16's mean inside fp32's
-interval. Writes ``results/recipes/fid_bf16/fid_bf16_vs_fp32.csv`` and its ``run.json``.
+each (paired: the same real images timed under both, one after the other), the paired differences of notebook
+03's orderings (GLO − COLA, CGAN-PD − sCOLA: > 0 means the second is lower, as the thesis has it) with their 95 %
+intervals and verdicts, what bf16 shifts each by, and whether bf16 keeps each one
+(:func:`colalib.stats.ordering_kept`: same sign, inside fp32's interval, same verdict). Writes
+``results/recipes/fid_bf16/fid_bf16_vs_fp32.csv`` and its ``run.json``.
 
     python benchmarks/compare_fid_precision.py                   # CIFAR-10, 10 per class, seeds 0 1 2
     python benchmarks/compare_fid_precision.py --size 50
@@ -19,6 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -29,9 +32,10 @@ from colalib.experiments.generation_study import GenerationExperimentConfig, gen
 from colalib.experiments.graph import Results  # noqa: E402
 from colalib.metrics import frechet_distance, frechet_stats, inception_features  # noqa: E402
 from colalib.runner import NotebookRun  # noqa: E402
-from colalib.stats import interval95, ordering_kept  # noqa: E402
+from colalib.stats import interval95, ordering_kept, verdict  # noqa: E402
 
 ORDERINGS = (("glo", "cola"), ("cgan_pd", "scola"))  # notebook 03's FID claims: (worse, better) per the thesis
+SPEED_IMAGES = 200   # the paired timing of Inception under fp32 and bf16
 
 
 def real_images(dataset: str, n: int | None, seed: int = 0) -> np.ndarray:
@@ -54,6 +58,7 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--profile", default="quick", help="quick (the evidence) or smoke (digits, seconds: a check)")
     args = parser.parse_args()
+    torch.set_num_threads(1)   # one thread, as a fill's worker: the speeds below are per worker
     if len(args.seeds) < 3:
         raise SystemExit("an ordering needs at least 3 subsets: pass --seeds with 3 or more")
     exp = GenerationExperimentConfig.for_profile(args.profile, sizes=(args.size,), seeds=tuple(args.seeds), beside=())
@@ -61,23 +66,24 @@ def main() -> int:
     run = NotebookRun("recipes/fid_bf16", args.profile, dict(size=args.size, seeds=list(exp.seeds), methods=methods,
                                                              n_fid=exp.n_fid, n_real_fid=exp.n_real_fid))
     results = Results(generation_units(exp), ArtifactCache(), "cpu", progress=False)
-    real16, real_speed = timed_features(real_images(exp.dataset, exp.n_real_fid), "bf16")
-    real_bf16 = frechet_stats(real16)
+    real = real_images(exp.dataset, exp.n_real_fid)
+    # Inception's speed under each precision, paired: the same images, one after the other, in this process
+    speed = {p: timed_features(real[:SPEED_IMAGES], p)[1] for p in ("fp32", "bf16")}
+    real_bf16 = frechet_stats(timed_features(real, "bf16")[0])
     rows, fid = [], {}
     for seed in exp.seeds:
         for method in methods:
             unit = results["fid", method, args.size, seed]     # fp32, the committed unit
             model = results["fit", method, args.size, seed]
             images, _ = model.sample(exp.n_fid, seed=seed + 1)  # the unit's samples (fid_unit: config.seed + 1)
-            features, speed = timed_features(images, "bf16")
+            features, _ = timed_features(images, "bf16")
             fid[seed, method, "fp32"], fid[seed, method, "bf16"] = unit["fid"], frechet_distance(
                 frechet_stats(features), real_bf16)
             rows.append({"kind": "fid", "seed": seed, "method": method, "fid fp32": round(unit["fid"], 2),
                          "fid bf16": round(fid[seed, method, "bf16"], 2),
-                         "bf16 − fp32": round(fid[seed, method, "bf16"] - unit["fid"], 2),
-                         "bf16 images per second": round(speed, 1)})
-            print(f"seed {seed} {method}: FID fp32 {unit['fid']:.2f}, bf16 {fid[seed, method, 'bf16']:.2f} "
-                  f"({speed:.1f} images/s under bf16)", flush=True)
+                         "bf16 − fp32": round(fid[seed, method, "bf16"] - unit["fid"], 2)})
+            print(f"seed {seed} {method}: FID fp32 {unit['fid']:.2f}, bf16 {fid[seed, method, 'bf16']:.2f}",
+                  flush=True)
     keeps_all = True
     for worse, better in ORDERINGS:
         if worse not in methods or better not in methods:
@@ -86,18 +92,25 @@ def main() -> int:
         ci = {p: interval95(d[p]) for p in d}
         keeps = ordering_kept(d["fp32"], d["bf16"])
         keeps_all &= keeps
-        rows.append({"kind": "ordering", "method": f"{worse} − {better}",
-                     "fid fp32": f"{d['fp32'].mean():+.2f} ± {ci['fp32']:.2f} (95 %, {len(d['fp32'])} subsets)",
-                     "fid bf16": f"{d['bf16'].mean():+.2f} ± {ci['bf16']:.2f} (95 %, {len(d['bf16'])} subsets)",
+        shift = d["bf16"] - d["fp32"]   # what bf16 does to the difference, paired by subset
+        reading = {p: verdict(d[p].mean(), ci[p], len(d[p])) for p in d}
+        rows.append({"kind": "ordering", "method": f"{worse} − {better} (> 0: {better} lower, as the thesis has it)",
+                     "fid fp32": f"{d['fp32'].mean():+.2f} ± {ci['fp32']:.2f} (95 %, {len(d['fp32'])} subsets); "
+                                 f"{reading['fp32']}",
+                     "fid bf16": f"{d['bf16'].mean():+.2f} ± {ci['bf16']:.2f} (95 %, {len(d['bf16'])} subsets); "
+                                 f"{reading['bf16']}",
+                     "bf16 − fp32": f"{shift.mean():+.2f} ± {interval95(shift):.2f} (95 %)",
                      "keeps the ordering": keeps})
-        print(f"FID {worse} − {better}: fp32 {d['fp32'].mean():+.2f} ± {ci['fp32']:.2f}, bf16 "
-              f"{d['bf16'].mean():+.2f} ± {ci['bf16']:.2f} (95 %, {len(exp.seeds)} subsets): "
-              f"{'kept' if keeps else 'NOT kept'} (same sign, bf16's mean inside fp32's interval)")
+        print(f"FID {worse} − {better} (> 0: {better} lower): fp32 {d['fp32'].mean():+.2f} ± {ci['fp32']:.2f} "
+              f"({reading['fp32']}), bf16 {d['bf16'].mean():+.2f} ± {ci['bf16']:.2f} ({reading['bf16']}) "
+              f"(95 %, {len(exp.seeds)} subsets); bf16 shifts it by {shift.mean():+.2f} ± {interval95(shift):.2f}: "
+              f"{'kept' if keeps else 'NOT kept'} (same sign, inside fp32's interval, same verdict)")
     run.save_table(rows, "fid_bf16_vs_fp32")
-    run.note(keeps_every_ordering=keeps_all, real_bf16_images_per_second=round(real_speed, 1))
+    run.note(keeps_every_ordering=keeps_all, **{f"inception_{p}_images_per_second": round(v, 1)
+                                                 for p, v in speed.items()})
     record = run.finish()
-    print(f"bf16 keeps every ordering: {keeps_all}; Inception under bf16 {real_speed:.1f} images/s on the real "
-          f"images; wall time {record['wall_time_s']} s")
+    print(f"bf16 keeps every ordering: {keeps_all}; Inception on {SPEED_IMAGES} real images, one thread: fp32 "
+          f"{speed['fp32']:.1f}, bf16 {speed['bf16']:.1f} images/s; wall time {record['wall_time_s']} s")
     return 0
 
 

@@ -6,9 +6,9 @@ very units notebook 05 uses) and under the candidate, filled in parallel (2 work
 every arm's accuracy and training speed, the paired differences (Mix − Real, and Mix − Synthetic when that arm runs)
 with their 95 % intervals, and what the candidate changes, paired by subset: each arm's accuracy and each difference,
 judged against a ±2 pp margin (``margin_claim``). The recipes agree on an ordering when its mean difference has the
-same sign under both and the candidate's paired change of it lies inside the margin (the whole 95 % interval); the
-weaker test of issue #25 (same sign, the candidate's mean inside the committed recipe's interval) is printed beside
-it. Writes ``results/recipes/<candidate>/<candidate>_vs_fp32.csv`` and its ``run.json`` (config, seeds, commit,
+same sign under both and the candidate's paired change of it lies inside the margin (the whole 95 % interval);
+:func:`colalib.stats.ordering_kept` (same sign, inside the committed recipe's interval, same verdict) is printed
+beside it. Writes ``results/recipes/<candidate>/<candidate>_vs_fp32.csv`` and its ``run.json`` (config, seeds, commit,
 device, wall time).
 
     python benchmarks/compare_recipes.py                          # bf16, 10 per class, seeds 0 1 2, Real and Mix
@@ -21,6 +21,7 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from colalib.cache import ArtifactCache  # noqa: E402
+from colalib.classification import ClassifierConfig  # noqa: E402
 from colalib.experiments import ClassificationExperimentConfig  # noqa: E402
 from colalib.experiments.classification_study import classification_units  # noqa: E402
 from colalib.experiments.graph import Results, Unit, plan  # noqa: E402
@@ -37,20 +39,28 @@ from colalib.runner import NotebookRun  # noqa: E402
 from colalib.stats import interval95, ordering_kept  # noqa: E402
 from colalib.verdicts import NOTABLE_PP, margin_claim  # noqa: E402
 
-# the committed recipe (fp32, the profile's steps) and the cheaper candidates, as changes to the classifier config
-CANDIDATES = {"bf16": {"precision": "bf16"},
-              # half the steps with the same schedule shape: 30 epochs of 10 iterations, lr halved every 5 epochs
-              "bf16-half": {"precision": "bf16", "epochs": 30, "lr_step_epochs": 5}}
-RECIPES: dict[str, dict] = {"fp32": {}, **CANDIDATES}  # unit keys of a candidate end in /<its name>
+
+def _half_steps(clf: ClassifierConfig) -> dict:
+    """Half the profile's epochs with the same schedule shape (quick: 30 epochs of 10 iterations, lr halved every 5)."""
+    return {"epochs": max(1, clf.epochs // 2), "lr_step_epochs": max(1, clf.lr_step_epochs // 2)}
+
+
+# the committed recipe (fp32, the profile's steps) and the cheaper candidates: each a change of the classifier config
+CANDIDATES: dict[str, Callable[[ClassifierConfig], dict]] = {
+    "bf16": lambda clf: {"precision": "bf16"},
+    "bf16-half": lambda clf: {"precision": "bf16", **_half_steps(clf)},
+}
+RECIPES: dict[str, Callable[[ClassifierConfig], dict]] = {"fp32": lambda clf: {}, **CANDIDATES}  # keys end in /<name>
 
 
 def recipe_units(exp: ClassificationExperimentConfig, recipe: str) -> dict[tuple, Unit]:
     """Notebook 05's units for ``exp`` with the classifier of ``recipe`` (fp32: the units themselves, same keys)."""
     units = classification_units(exp)
-    if not RECIPES[recipe]:
+    if recipe == "fp32":
         return units
-    return {name: Unit(f"{u.key}/{recipe}", u.fn, {**u.kwargs, "clf": u.kwargs["clf"].replace(**RECIPES[recipe])},
-                       u.deps) for name, u in units.items()}
+    return {name: Unit(f"{u.key}/{recipe}", u.fn,
+                       {**u.kwargs, "clf": u.kwargs["clf"].replace(**RECIPES[recipe](u.kwargs["clf"]))}, u.deps)
+            for name, u in units.items()}
 
 
 def arm_results(exp: ClassificationExperimentConfig, recipe: str) -> dict[tuple[int, str], dict]:
@@ -81,7 +91,7 @@ def main() -> int:
     exp = ClassificationExperimentConfig.for_profile(args.profile, sizes=(args.size,), seeds=tuple(args.seeds),
                                                      arms=tuple(args.arms))
     new = args.recipe
-    recipes = {"fp32": RECIPES["fp32"], new: RECIPES[new]}
+    recipes = {"fp32": {}, new: RECIPES[new](exp.classifier_config(0))}  # what each changes, for the record
     run = NotebookRun(f"recipes/{new}", args.profile, dict(size=args.size, seeds=list(exp.seeds), arms=list(exp.arms),
                                                classifier=exp.classifier_config(0).to_dict(), recipes=recipes))
     tasks = plan(u for recipe in recipes for u in recipe_units(exp, recipe).values())
@@ -116,8 +126,7 @@ def main() -> int:
         change = margin_claim(f"{new} changes Mix − {other} by less than {NOTABLE_PP:g} pp", "", (d16 - d32) / 100,
                               upper=NOTABLE_PP, lower=-NOTABLE_PP)
         same = bool(np.sign(d32.mean()) == np.sign(d16.mean()) and change["status"] == "holds")
-        # the issue's weaker test: the same sign, and the candidate's mean inside the committed recipe's interval
-        inside = ordering_kept(d32, d16)
+        kept = ordering_kept(d32, d16)   # same sign, inside fp32's interval, same verdict
         agree &= same
         for recipe, (d, ci) in stats.items():
             rows.append({"kind": "difference", "recipe": recipe, "seed": "all", "arm": f"mix − {other}",
@@ -125,11 +134,11 @@ def main() -> int:
                          "per subset (pp)": " ".join(f"{v:+.2f}" for v in d)})
         rows.append({"kind": "recipe change", "recipe": f"{new} − fp32", "seed": "all", "arm": f"mix − {other}",
                      "accuracy (%)": change["ours"], "status": change["status"], "recipes agree": same,
-                     "same sign, inside fp32's interval": inside})
+                     "ordering kept (sign, interval, verdict)": kept})
         print(f"Mix − {other.capitalize()}: fp32 {d32.mean():+.2f} ± {ci32:.2f} pp, "
               f"{new} {d16.mean():+.2f} ± {ci16:.2f} pp (95 %, {len(d32)} subsets); paired change "
               f"{change['ours']}: {change['status']}; {'agree' if same else 'do NOT agree'} (within a "
-              f"{NOTABLE_PP:g}-pp margin); same sign and inside fp32's interval: {inside}")
+              f"{NOTABLE_PP:g}-pp margin); ordering kept (same sign, inside fp32's interval, same verdict): {kept}")
     for recipe in recipes:
         speed = [r["images per second"] for r in rows if r["kind"] == "arm" and r["recipe"] == recipe]
         secs = [r["train seconds"] for r in rows if r["kind"] == "arm" and r["recipe"] == recipe]

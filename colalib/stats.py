@@ -109,8 +109,12 @@ def above_chance(accuracy: float, n: int, num_classes: int, alpha: float = 0.05)
 
 
 def ordering_kept(committed: np.ndarray, cheaper: np.ndarray) -> bool:
-    """Whether a cheaper recipe keeps an ordering (issue #25's test of a cut): its paired differences (one per subset)
-    have a mean of the same sign as the committed recipe's, inside the committed recipe's 95 % interval."""
+    """Whether a cheaper recipe keeps an ordering (the test of a cut): its paired differences (one per subset) have a
+    mean of the same sign as the committed recipe's, inside the committed recipe's 95 % interval, **and** the same
+    :func:`verdict` (a cut that turns "better" into "no difference resolved" does not keep the claim). A wide
+    committed interval makes the first two easy to pass; the third is what a reader's verdict sees."""
     committed, cheaper = np.asarray(committed, float), np.asarray(cheaper, float)
+    same_verdict = (verdict(committed.mean(), interval95(committed), len(committed))
+                    == verdict(cheaper.mean(), interval95(cheaper), len(cheaper)))
     return bool(np.sign(committed.mean()) == np.sign(cheaper.mean())
-                and abs(cheaper.mean() - committed.mean()) <= interval95(committed))
+                and abs(cheaper.mean() - committed.mean()) <= interval95(committed) and same_verdict)

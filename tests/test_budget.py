@@ -37,3 +37,10 @@ def test_a_chain_takes_the_sum_of_its_units():
 
 def test_unmeasured_units_cost_nothing():
     assert budget.scheduled_wall_seconds(_tasks(("a", ()), ("b", ())), {"a": 7}, workers=2) == 7
+
+
+def test_the_priced_runs_are_those_make_figures_runs():
+    # notebook 05 on CIFAR-100 is an extra run of the default pass only (run_notebooks.py adds none with SEEDS)
+    assert ("05", "cifar100") in budget.thesis_runs(None)
+    assert ("05", "cifar100") not in budget.thesis_runs((0,))
+    assert [n for n, d in budget.thesis_runs((0,))] == list(budget.GROUPS["figures"])

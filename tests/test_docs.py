@@ -122,8 +122,10 @@ def test_the_budget_section_totals_the_budget_csv(tmp_path):
         w = csv.writer(f)
         w.writerow(["pass", "run", "units", "unmeasured", "worker_hours", "wall_hours", "by_kind"])
         w.writerows([*r, "{}"] for r in rows)
-    (folder / "run.json").write_text('{"git_commit": "0123456789abcdef", "finished_at": "now"}')
+    (folder / "run.json").write_text('{"git_commit": "0123456789abcdef", "finished_at": "now", '
+                                     '"params": {"workers": 2}}')
     text = "\n".join(budget_section(tmp_path))
     assert "| **total, all subsets** | 37 | 2 | 3.50 | 2.00 |" in text
     assert "| **total, SEEDS=0** | 9 | 0 | 0.50 | 0.25 |" in text
+    assert "wall hours (2 workers)" in text
     assert budget_section(tmp_path / "elsewhere") == []

@@ -31,9 +31,12 @@ def test_above_chance_is_a_one_sided_binomial_test_on_the_test_split():
     assert above_chance(0.02, 10_000, 100)      # 2 % on 100 classes is twice chance
 
 
-def test_ordering_kept_needs_the_same_sign_inside_the_committed_interval():
+def test_ordering_kept_needs_the_same_sign_inside_the_committed_interval_and_the_same_verdict():
     from colalib.stats import ordering_kept
-    committed = np.array([2.0, 3.0, 4.0])                 # mean 3, 95 % half-width 2.48
-    assert ordering_kept(committed, np.array([1.0, 2.0, 3.0]))        # mean 2: inside
-    assert not ordering_kept(committed, np.array([0.0, 0.2, 0.4]))    # mean 0.2: same sign, outside the interval
+    committed = np.array([2.0, 3.0, 4.0])                 # mean 3, 95 % half-width 2.48: "better"
+    assert ordering_kept(committed, np.array([2.0, 2.5, 3.0]))        # mean 2.5, inside, still "better"
+    assert not ordering_kept(committed, np.array([1.0, 2.0, 3.0]))    # mean 2 inside, but its interval reaches 0
+    assert not ordering_kept(committed, np.array([0.0, 0.2, 0.4]))    # same sign, outside the interval
     assert not ordering_kept(committed, -committed)                   # the sign flips
+    unresolved = np.array([-1.0, 2.0, 5.0])               # "no difference resolved" stays so
+    assert ordering_kept(unresolved, np.array([-1.5, 2.0, 4.5]))
