@@ -7,7 +7,7 @@ once its dependencies are done). Notebook 01 has no plan: its price is its recor
 
 Prints, per notebook: units, units never measured, worker-hours by kind of unit and the scheduled wall hours; then
 the total against the 3-hour goal, and the same for the one-subset tutorial pass (``SEEDS=0``). The default
-pricing writes ``results/budget/budget.csv`` and ``run.json``.
+pricing writes ``benchmarks/results/budget/budget.csv`` and its ``run.json``.
 
 The recorded seconds were measured with both cores busy (two workers, sometimes beside the tests), so the figures are
 what a fill on this 2-core machine takes, not a single unit on an idle core.
@@ -23,19 +23,23 @@ import csv
 import heapq
 import json
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))   # benchmarks/common.py, also when imported by a test
+
+from common import benchmark_run, save_record  # noqa: E402
 
 from colalib.cache import default_cache_dir  # noqa: E402
 from colalib.experiments.executors import Task, unit_kind  # noqa: E402
-from colalib.experiments.plan import notebook_plan  # noqa: E402
-from colalib.runner import NotebookRun  # noqa: E402
+from colalib.experiments.plan import notebook_plan as _notebook_plan  # noqa: E402
 
 sys.path.insert(0, str(REPO / "scripts"))
 from run_notebooks import EXTRA_RUNS, GROUPS  # noqa: E402  (what make figures runs, from its own script)
 
+notebook_plan = lru_cache(maxsize=None)(_notebook_plan)   # each plan built once (the --scale check prices them too)
 GOAL_HOURS = {"all subsets": 3.0, "SEEDS=0": 1.25}  # issue #25: make figures <= 3 h; the tutorial pass <= 75 min
 
 
@@ -132,7 +136,7 @@ def main() -> int:
     if bad:
         parser.error(f"--scale: {bad} is not a kind of unit with a factor >= 0; the kinds are {sorted(kinds)}")
     record = args.seeds is None and not scale   # only the default pricing is the committed budget
-    run = NotebookRun("budget", "quick", dict(workers=args.workers, seeds=args.seeds)) if record else None
+    run = benchmark_run("budget", "quick", dict(workers=args.workers, seeds=args.seeds)) if record else None
     seconds = recorded_seconds(REPO, default_cache_dir())
     passes = ({"all subsets": None, "SEEDS=0": (0,)} if args.seeds is None else
               {"SEEDS=" + ",".join(map(str, args.seeds)): tuple(args.seeds)})
@@ -155,8 +159,7 @@ def main() -> int:
             print(f"   {unmeasured} units were never measured (priced at 0 s): the total is a lower bound")
         table += [{"pass": label, **r} for r in rows]
     if run is not None:   # a what-if or another SEEDS is printed, never recorded as the measured budget
-        run.save_table(table, "budget")
-        run.finish()
+        save_record(run, table, "budget")
     return 0
 
 

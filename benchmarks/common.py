@@ -12,6 +12,23 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from colalib.classification import ClassifierConfig, train_classifier  # noqa: E402
+from colalib.runner import NotebookRun  # noqa: E402
+
+# a benchmark's record (its table and run.json) lives beside the benchmarks, not under results/, which holds the
+# notebooks' runs (each with its verdict table against the thesis)
+BENCHMARK_RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def benchmark_run(name: str, profile: str, params: dict) -> NotebookRun:
+    """The provenance record of one benchmark run, written to ``benchmarks/results/<name>/``."""
+    return NotebookRun(name, profile, params, figures_dir=BENCHMARK_RESULTS, results_dir=BENCHMARK_RESULTS)
+
+
+def save_record(run: NotebookRun, rows: list[dict], stem: str, **notes) -> dict:
+    """Save a benchmark's table ``<stem>.csv`` and its ``run.json`` (with ``notes``); returns the record."""
+    run.save_table(rows, stem)
+    run.note(**notes)
+    return run.finish()
 
 
 def peak_memory_mb(device: torch.device) -> float:

@@ -8,7 +8,7 @@ each (paired: the same real images timed under both, one after the other), the p
 03's orderings (GLO − COLA, CGAN-PD − sCOLA: > 0 means the second is lower, as the thesis has it) with their 95 %
 intervals and verdicts, what bf16 shifts each by, and whether bf16 keeps each one
 (:func:`colalib.stats.ordering_kept`: same sign, inside fp32's interval, same verdict). Writes
-``results/recipes/fid_bf16/fid_bf16_vs_fp32.csv`` and its ``run.json``.
+``benchmarks/results/recipes/fid_bf16/fid_bf16_vs_fp32.csv`` and its ``run.json``.
 
     python benchmarks/compare_fid_precision.py                   # CIFAR-10, 10 per class, seeds 0 1 2
     python benchmarks/compare_fid_precision.py --size 50
@@ -26,12 +26,13 @@ import torch
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from common import benchmark_run, save_record  # noqa: E402
+
 from colalib.cache import ArtifactCache  # noqa: E402
 from colalib.data import load_dataset  # noqa: E402
 from colalib.experiments.generation_study import GenerationExperimentConfig, generation_units  # noqa: E402
 from colalib.experiments.graph import Results  # noqa: E402
 from colalib.metrics import frechet_distance, frechet_stats, inception_features  # noqa: E402
-from colalib.runner import NotebookRun  # noqa: E402
 from colalib.stats import interval95, ordering_kept, verdict  # noqa: E402
 
 ORDERINGS = (("glo", "cola"), ("cgan_pd", "scola"))  # notebook 03's FID claims: (worse, better) per the thesis
@@ -63,7 +64,7 @@ def main() -> int:
         raise SystemExit("an ordering needs at least 3 subsets: pass --seeds with 3 or more")
     exp = GenerationExperimentConfig.for_profile(args.profile, sizes=(args.size,), seeds=tuple(args.seeds), beside=())
     methods = [m for m in exp.methods if any(m in pair for pair in ORDERINGS)]
-    run = NotebookRun("recipes/fid_bf16", args.profile, dict(size=args.size, seeds=list(exp.seeds), methods=methods,
+    run = benchmark_run("recipes/fid_bf16", args.profile, dict(size=args.size, seeds=list(exp.seeds), methods=methods,
                                                              n_fid=exp.n_fid, n_real_fid=exp.n_real_fid))
     results = Results(generation_units(exp), ArtifactCache(), "cpu", progress=False)
     real = real_images(exp.dataset, exp.n_real_fid)
@@ -105,10 +106,8 @@ def main() -> int:
               f"({reading['fp32']}), bf16 {d['bf16'].mean():+.2f} ± {ci['bf16']:.2f} ({reading['bf16']}) "
               f"(95 %, {len(exp.seeds)} subsets); bf16 shifts it by {shift.mean():+.2f} ± {interval95(shift):.2f}: "
               f"{'kept' if keeps else 'NOT kept'} (same sign, inside fp32's interval, same verdict)")
-    run.save_table(rows, "fid_bf16_vs_fp32")
-    run.note(keeps_every_ordering=keeps_all, **{f"inception_{p}_images_per_second": round(v, 1)
-                                                 for p, v in speed.items()})
-    record = run.finish()
+    record = save_record(run, rows, "fid_bf16_vs_fp32", keeps_every_ordering=keeps_all,
+                         **{f"inception_{p}_images_per_second": round(v, 1) for p, v in speed.items()})
     print(f"bf16 keeps every ordering: {keeps_all}; Inception on {SPEED_IMAGES} real images, one thread: fp32 "
           f"{speed['fp32']:.1f}, bf16 {speed['bf16']:.1f} images/s; wall time {record['wall_time_s']} s")
     return 0

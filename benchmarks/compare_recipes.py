@@ -8,8 +8,8 @@ with their 95 % intervals, and what the candidate changes, paired by subset: eac
 judged against a ±2 pp margin (``margin_claim``). The recipes agree on an ordering when its mean difference has the
 same sign under both and the candidate's paired change of it lies inside the margin (the whole 95 % interval);
 :func:`colalib.stats.ordering_kept` (same sign, inside the committed recipe's interval, same verdict) is printed
-beside it. Writes ``results/recipes/<candidate>/<candidate>_vs_fp32.csv`` and its ``run.json`` (config, seeds, commit,
-device, wall time).
+beside it. Writes ``benchmarks/results/recipes/<candidate>/<candidate>_vs_fp32.csv`` and its ``run.json`` (config,
+seeds, commit, device, wall time).
 
     python benchmarks/compare_recipes.py                          # bf16, 10 per class, seeds 0 1 2, Real and Mix
     python benchmarks/compare_recipes.py --recipe bf16-half --arms real synthetic mix
@@ -29,13 +29,14 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from common import benchmark_run, save_record  # noqa: E402
+
 from colalib.cache import ArtifactCache  # noqa: E402
 from colalib.classification import ClassifierConfig  # noqa: E402
 from colalib.experiments import ClassificationExperimentConfig  # noqa: E402
 from colalib.experiments.classification_study import classification_units  # noqa: E402
 from colalib.experiments.graph import Results, Unit, plan  # noqa: E402
 from colalib.experiments.plan import fill  # noqa: E402
-from colalib.runner import NotebookRun  # noqa: E402
 from colalib.stats import interval95, ordering_kept  # noqa: E402
 from colalib.verdicts import NOTABLE_PP, margin_claim  # noqa: E402
 
@@ -92,7 +93,7 @@ def main() -> int:
                                                      arms=tuple(args.arms))
     new = args.recipe
     recipes = {"fp32": {}, new: RECIPES[new](exp.classifier_config(0))}  # what each changes, for the record
-    run = NotebookRun(f"recipes/{new}", args.profile, dict(size=args.size, seeds=list(exp.seeds), arms=list(exp.arms),
+    run = benchmark_run(f"recipes/{new}", args.profile, dict(size=args.size, seeds=list(exp.seeds), arms=list(exp.arms),
                                                classifier=exp.classifier_config(0).to_dict(), recipes=recipes))
     tasks = plan(u for recipe in recipes for u in recipe_units(exp, recipe).values())
     tasks = list({t.key: t for t in tasks}.values())   # the fits are shared
@@ -145,9 +146,7 @@ def main() -> int:
         print(f"{recipe}: median {np.median(secs):.0f} s of training per arm, {np.median(speed):.0f} images/s "
               "(one thread per worker)")
     stem = f"{new}_vs_fp32"
-    run.save_table(rows, stem)
-    run.note(recipes_agree=agree)
-    record = run.finish()
+    record = save_record(run, rows, stem, recipes_agree=agree)
     print(f"recipes agree on every ordering: {agree}; wall time {record['wall_time_s']} s; "
           f"{run.results_dir / (stem + '.csv')}")
     return 0

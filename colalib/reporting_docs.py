@@ -258,8 +258,9 @@ def timings_page(repo: Path) -> str:
 
 
 def budget_section(repo: Path) -> list[str]:
-    """The measured budget of ``make figures`` (``results/budget/budget.csv``, written by ``benchmarks/budget.py``)."""
-    path = repo / "results" / "budget" / "budget.csv"
+    """The measured budget of ``make figures`` (``benchmarks/results/budget/budget.csv``, written by
+    ``benchmarks/budget.py``)."""
+    path = repo / "benchmarks" / "results" / "budget" / "budget.csv"
     if not path.exists():
         return []
     rows, run = read_csv(path), read_run(path.parent)

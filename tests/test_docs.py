@@ -114,7 +114,7 @@ def test_saved_figures_carry_their_title_and_the_figure_index_lists_them(tmp_pat
 
 def test_the_budget_section_totals_the_budget_csv(tmp_path):
     from colalib.reporting_docs import budget_section
-    folder = tmp_path / "results" / "budget"
+    folder = tmp_path / "benchmarks" / "results" / "budget"
     folder.mkdir(parents=True)
     rows = [("all subsets", "02", 27, 0, 1.5, 0.75), ("all subsets", "03", 10, 2, 2.0, 1.25),
             ("SEEDS=0", "02", 9, 0, 0.5, 0.25)]
