@@ -5,7 +5,8 @@ last fill recorded (``results/*/fill_units.csv`` and the journals of killed fill
 the plan is scheduled on ``--workers`` single-thread workers as the local executor runs it (plan order, a unit starts
 once its dependencies are done). Notebook 01 has no plan: its price is its recorded run time (``run.json``).
 
-Prints, per notebook: units, units never measured, worker-hours by kind of unit and the scheduled wall hours; then
+Prints, per notebook: units, units an earlier notebook computed (cached by then, free), units never measured,
+worker-hours by kind of unit and the scheduled wall hours; then
 the total against the 3-hour goal, and the same for the one-subset tutorial pass (``SEEDS=0``). The default
 pricing writes ``benchmarks/results/budget/budget.csv`` and its ``run.json``.
 
@@ -91,26 +92,35 @@ def notebook_01_seconds(repo: Path) -> float:
 
 def price_runs(seeds: tuple[int, ...] | None, workers: int, seconds: dict[str, float],
                scale: dict[str, float] | None = None) -> list[dict]:
-    """Per run of ``make figures``: units, units never measured, worker-hours (by kind) and scheduled wall hours, with
-    each kind of unit's recorded seconds times ``scale[kind]`` (a what-if: a cheaper recipe for that kind)."""
+    """Per run of ``make figures``, in its order: units, units never measured, units an earlier run computed (free:
+    they are cached by then), worker-hours (by kind) and scheduled wall hours. A unit is priced by what it computes
+    (:attr:`.graph.Unit.identity`), at the seconds recorded under any key it was planned under, times ``scale[kind]``
+    (a what-if: a cheaper recipe for that kind)."""
     scale = scale or {}
+    runs = thesis_runs(seeds)
+    plans = {run: notebook_plan(run[0], "quick", run[1], seeds) for run in runs if run[0] != "01"}
+    measured = {t.identity: seconds[t.key] for tasks in plans.values() for t in tasks if t.key in seconds}
+    computed_before: set[str] = set()
     rows = []
-    for notebook, dataset in thesis_runs(seeds):
+    for notebook, dataset in runs:
         name = notebook + ("" if dataset is None else f" on {dataset}")
         if notebook == "01":
             s = notebook_01_seconds(REPO)
-            rows.append(dict(run=name, units=0, unmeasured=0, worker_hours=s / 3600, wall_hours=s / 3600, by_kind="{}"))
+            rows.append(dict(run=name, units=0, unmeasured=0, shared=0, worker_hours=s / 3600, wall_hours=s / 3600,
+                             by_kind="{}"))
             continue
-        tasks = notebook_plan(notebook, "quick", dataset, seeds)
-        price = {t.key: seconds.get(t.key, 0.0) * scale.get(unit_kind(t.fn.__name__), 1.0) for t in tasks}
+        tasks = plans[(notebook, dataset)]
+        fresh = [t for t in tasks if t.identity not in computed_before]
+        price = {t.key: measured.get(t.identity, 0.0) * scale.get(unit_kind(t.fn.__name__), 1.0) for t in fresh}
         by_kind: dict[str, float] = {}
-        for t in tasks:
+        for t in fresh:
             by_kind[unit_kind(t.fn.__name__)] = by_kind.get(unit_kind(t.fn.__name__), 0.0) + price[t.key]
-        rows.append(dict(run=name, units=len(tasks), unmeasured=sum(t.key not in seconds for t in tasks),
-                         worker_hours=sum(by_kind.values()) / 3600,
+        rows.append(dict(run=name, units=len(tasks), unmeasured=sum(t.identity not in measured for t in fresh),
+                         shared=len(tasks) - len(fresh), worker_hours=sum(by_kind.values()) / 3600,
                          wall_hours=scheduled_wall_seconds(tasks, price, workers) / 3600,
                          by_kind=json.dumps({k: round(v / 3600, 2) for k, v in sorted(by_kind.items(),
                                                                                      key=lambda kv: -kv[1])})))
+        computed_before |= {t.identity for t in tasks}
     return rows
 
 
@@ -140,19 +150,25 @@ def main() -> int:
     seconds = recorded_seconds(REPO, default_cache_dir())
     passes = ({"all subsets": None, "SEEDS=0": (0,)} if args.seeds is None else
               {"SEEDS=" + ",".join(map(str, args.seeds)): tuple(args.seeds)})
+    committed = recorded_seconds(REPO, REPO / "no-journals")
+    local = sorted(set(seconds) - set(committed))
+    if local:
+        journals = default_cache_dir() / "fill_journals"
+        print(f"{len(local)} units are priced from this machine's fill journals ({journals}), not from committed fill "
+              "records: another clone prices them at 0 s")
     table = []
     for label, seeds in passes.items():
         rows = price_runs(seeds, args.workers, seconds, scale)
         print(f"\n== make figures, {label}: units priced at their recorded worker-seconds"
               + (f" times {scale}" if scale else "") + f", {args.workers} workers")
-        print(f"{'run':<16}{'units':>6}{'unmeasured':>11}{'worker h':>9}{'wall h':>8}  worker h by kind")
+        print(f"{'run':<16}{'units':>6}{'cached':>7}{'unmeasured':>11}{'worker h':>9}{'wall h':>8}  worker h by kind")
         for r in rows:
-            print(f"{r['run']:<16}{r['units']:>6}{r['unmeasured']:>11}{r['worker_hours']:>9.2f}{r['wall_hours']:>8.2f}"
-                  f"  {r['by_kind']}")
+            print(f"{r['run']:<16}{r['units']:>6}{r['shared']:>7}{r['unmeasured']:>11}{r['worker_hours']:>9.2f}"
+                  f"{r['wall_hours']:>8.2f}  {r['by_kind']}")
         wall = sum(r["wall_hours"] for r in rows)
         unmeasured = sum(r["unmeasured"] for r in rows)
         goal = GOAL_HOURS.get(label)
-        print(f"{'total':<16}{sum(r['units'] for r in rows):>6}{unmeasured:>11}"
+        print(f"{'total':<16}{sum(r['units'] for r in rows):>6}{sum(r['shared'] for r in rows):>7}{unmeasured:>11}"
               f"{sum(r['worker_hours'] for r in rows):>9.2f}{wall:>8.2f}"
               + (f"  (goal: at most {goal:g} h; {wall / goal:.1f}x the goal)" if goal else ""))
         if unmeasured:

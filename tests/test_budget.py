@@ -44,3 +44,23 @@ def test_the_priced_runs_are_those_make_figures_runs():
     assert ("05", "cifar100") in budget.thesis_runs(None)
     assert ("05", "cifar100") not in budget.thesis_runs((0,))
     assert [n for n, d in budget.thesis_runs((0,))] == list(budget.GROUPS["figures"])
+
+
+def test_a_unit_two_notebooks_share_is_priced_once_in_make_figures_order(monkeypatch):
+    # notebook 05 reuses notebook 03's sCOLA fits: the run that computes a unit first pays for it, later runs get it
+    # from the cache, whatever key each plan gives it
+    calls = {}
+
+    def plan(notebook, profile, dataset, seeds):
+        shared = Task("fit-" + notebook, _noop, {}, (), identity="scola-fit")
+        own = Task("arm-" + notebook, _noop, {}, ("fit-" + notebook,), identity="arm-" + notebook)
+        calls[notebook] = calls.get(notebook, 0) + 1
+        return [shared, own]
+
+    monkeypatch.setattr(budget, "thesis_runs", lambda seeds: [("03", None), ("05", None)])
+    monkeypatch.setattr(budget, "notebook_plan", plan)
+    rows = budget.price_runs(None, workers=2, seconds={"fit-03": 100.0, "arm-03": 10.0, "arm-05": 20.0})
+    assert [r["shared"] for r in rows] == [0, 1]
+    assert [round(r["worker_hours"] * 3600) for r in rows] == [110, 20]
+    assert [round(r["wall_hours"] * 3600) for r in rows] == [110, 20]
+    assert [r["unmeasured"] for r in rows] == [0, 0]

@@ -7,6 +7,7 @@ import pytest
 from colalib.cache import ArtifactCache
 from colalib.experiments import ClassificationExperimentConfig, classification_experiment
 from colalib.experiments.classification_study import classification_units
+from colalib.experiments.generation_study import GenerationExperimentConfig
 from colalib.experiments.plan import Task, check_plan, fill, notebook_plan, plan
 
 
@@ -461,6 +462,11 @@ def test_a_plan_with_seeds_is_the_notebooks_plan_for_those_seeds():
     assert default < two and any(k.endswith("/1") for k in two - default)
     c100 = notebook_plan("05", "quick", "cifar100", seeds=(1,))
     assert {t.kwargs["seed"] for t in c100} == {1}
+    # notebook 03 draws CIFAR-100 beside CIFAR-10: the tutorial pass (SEEDS=0) is one subset there too
+    beside = GenerationExperimentConfig.for_profile("quick", seeds=(0,)).beside_configs()
+    assert [(e.dataset, e.seeds) for e in beside] == [("cifar100", (0,))]
+    assert GenerationExperimentConfig.for_profile("quick").beside_configs()[0] == \
+        GenerationExperimentConfig.for_profile("quick", dataset="cifar100", beside=())  # the default keeps its seeds
 
 
 def test_the_example_study_is_declared_once_and_shares_notebook_05s_units():

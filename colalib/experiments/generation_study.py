@@ -54,8 +54,10 @@ class GenerationExperimentConfig(StudyConfig, ProfileRecipes):
 
     def beside_configs(self) -> list["GenerationExperimentConfig"]:
         """The same protocol on each dataset of ``beside`` other than this one, with that dataset's profile settings
-        (and nothing beside)."""
-        return [type(self).for_profile(self.profile, dataset=d, beside=()) for d in self.beside if d != self.dataset]
+        and this config's ``seeds`` (the notebook's SEEDS: ``SEEDS=0`` is one subset on every dataset), and nothing
+        beside."""
+        return [type(self).for_profile(self.profile, dataset=d, beside=(), seeds=self.seeds)
+                for d in self.beside if d != self.dataset]
 
     def judge(self, cache: ArtifactCache | None = None, device=None, progress: bool = True) -> tuple[Any, float]:
         """The GAN-test judge (cached) and its test accuracy."""
