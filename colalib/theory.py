@@ -125,6 +125,43 @@ def prop2_threshold_disagreements(threshold, ms: Sequence[int], ds: Sequence[flo
     return {"checked": checked, "disagreements": wrong, "first": first}
 
 
+def largest_winning_real_size(n: int, var_x: float, var_z: float, d: float) -> float:
+    """Corollary 1.1 read the other way: ``n`` surrogate samples estimate the mean better than ``m`` real ones exactly
+    when ``Var[X] / m > Var[Z] / n + d^2``, i.e. for ``m < n Var[X] / (Var[Z] + n d^2)``, the size returned (the real
+    size at which the surrogate stops helping)."""
+    return n * var_x / (var_z + n * d ** 2)
+
+
+def class_mean_errors(real: np.ndarray, real_labels: np.ndarray, surrogate: np.ndarray, surrogate_labels: np.ndarray,
+                      population: np.ndarray, population_labels: np.ndarray) -> dict:
+    """Proposition 1 / Corollary 1.1 measured on vectors (features of images), averaged over the classes.
+
+    Per class ``c``: ``mu_c`` and ``Var[X_c]`` (the trace of the covariance, ``E|X - mu|^2``) from ``population``;
+    ``Var[Z_c]`` and the offset ``d_c^2 = |mean(Z) - mu|^2`` from ``surrogate``, less the sampling noise of both
+    means (``Var[Z]/n + Var[X]/N``; at least 0); ``m`` and ``n``: the class's real and surrogate counts. The expected
+    errors of Prop. 1 (``Var[X]/m``, ``Var[Z]/n + d^2``) and the observed ones (``|mean(X^m) - mu|^2``,
+    ``|mean(Z^n) - mu|^2``) are averaged over the classes; ``m_star`` is :func:`largest_winning_real_size` of the
+    class averages. Returns the averages and ``surrogate_predicted_better`` (expected error of Z below X's)."""
+    rows = []
+    for c in np.unique(population_labels):
+        pop, x, z = population[population_labels == c], real[real_labels == c], surrogate[surrogate_labels == c]
+        if len(x) == 0 or len(z) < 2:
+            raise ValueError(f"class {c}: {len(x)} real and {len(z)} surrogate vectors; each class needs at least 1 "
+                             "real and 2 surrogate vectors")
+        mu = pop.mean(0)
+        var_x, var_z = float(pop.var(0, ddof=1).sum()), float(z.var(0, ddof=1).sum())
+        d2 = float(((z.mean(0) - mu) ** 2).sum()) - var_z / len(z) - var_x / len(pop)
+        rows.append(dict(m=len(x), n=len(z), var_x=var_x, var_z=var_z, d2=max(d2, 0.0),
+                         expected_real=var_x / len(x), expected_surrogate=var_z / len(z) + max(d2, 0.0),
+                         observed_real=float(((x.mean(0) - mu) ** 2).sum()),
+                         observed_surrogate=float(((z.mean(0) - mu) ** 2).sum())))
+    out = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+    out["d"] = float(np.sqrt(out.pop("d2")))
+    out["m_star"] = largest_winning_real_size(out["n"], out["var_x"], out["var_z"], out["d"])
+    out["surrogate_predicted_better"] = bool(out["expected_surrogate"] < out["expected_real"])
+    return out
+
+
 # ---------------------------------------------------------------------------- Monte Carlo
 
 def _mean_of_samples(rng: np.random.Generator, sampler, size: int, repeats: int, chunk: int = 20_000) -> np.ndarray:

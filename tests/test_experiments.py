@@ -80,3 +80,23 @@ def test_sampler_summary_pairs_mix_with_the_real_arm_of_the_same_subset():
     assert [t["sampler"] for t in table] == ["real", "gauss"] and [t["runs"] for t in table] == [2, 2]
     assert abs(table[1]["accuracy"] - 0.28) < 1e-9 and abs(table[1]["mix_minus_real"] - 0.03) < 1e-9
     assert table[0]["mix_minus_real"] == 0
+
+
+def test_the_chapter6_summary_sets_the_prediction_beside_the_measured_difference():
+    from colalib.experiments.mean_estimation import mean_estimation_summary
+
+    def row(seed, size, expected_real, syn_minus_real, var_z=1.0):
+        return {"size": size, "seed": seed, "d": 0.5, "var_x": 4.0, "var_z": var_z, "expected_real": expected_real,
+                "expected_surrogate": 0.3, "m_star": 12.0, "synthetic - real": syn_minus_real, "mix - real": 1.0}
+
+    rows = ([row(s, 10, 0.4, d) for s, d in enumerate((2.0, 3.0, 2.5))]          # predicted better, measured better
+            + [row(s, 50, 0.08, d) for s, d in enumerate((-5.0, -6.0, -5.5))]     # predicted worse, measured worse
+            + [row(s, 20, 0.08, d, var_z=0.01) for s, d in enumerate((4.0, 5.0, 4.5))])  # a miss, collapsed set
+    by_size = {r["size"]: r for r in mean_estimation_summary(rows)}
+    match = {size: r["prediction matches synthetic - real"] for size, r in by_size.items()}
+    assert by_size[10]["predicted"] == "synthetic better" and match[10] == "yes"
+    assert by_size[50]["predicted"] == "real better" and match[50] == "yes"
+    assert match[20] == "no" and by_size[20]["flag"].startswith("COLLAPSED")
+    assert by_size[10]["flag"] == "" and by_size[10]["subsets"] == 3
+    two = mean_estimation_summary([row(s, 10, 0.4, 1.0 + s) for s in range(2)])
+    assert two[0]["prediction matches synthetic - real"].startswith("not resolved")

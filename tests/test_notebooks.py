@@ -66,6 +66,10 @@ def _check_05(results: Path) -> None:
     assert all(0 <= r["accuracy"] <= 1 for r in runs)
     steps = {(r["size"], r["seed"], r["arm"]): r["iterations"] for r in runs}
     assert min(steps.values()) > 0 and len(set(steps.values())) == 1, f"arms trained for different lengths: {steps}"
+    check = _table(results, "ch6_mean_estimation")   # the chapter-6 check: one row per size and subset
+    assert {(r["size"], r["seed"]) for r in check} == {(r["size"], r["seed"]) for r in runs}
+    assert all(r["var_x"] > 0 and r["d"] >= 0 and r["expected_real"] == pytest.approx(r["var_x"] / r["m"])
+               for r in check)
 
 
 def _check_06(results: Path) -> None:
@@ -185,7 +189,7 @@ def test_a_run_on_other_data_drops_the_cifar10_only_sections(tmp_path):
     assert [c["source"] for c in json.loads(executed.read_text())["cells"]] == [["## Table 5.1"]]
     tagged = [c for c in json.loads((REPO / "notebooks" / "05_classification.ipynb").read_text())["cells"]
               if rn.ONLY_TAG in c.get("metadata", {}).get("tags", [])]
-    assert len(tagged) == 2, "notebook 05's Table 5.2 heading and cell are tagged"
+    assert len(tagged) == 5, "notebook 05's Table 5.2 and chapter-6 check (headings, cells, reading) are tagged"
 
 
 PUBLISHED = sorted((REPO / "notebooks" / "executed").glob("[0-9][0-9]_*.ipynb"))

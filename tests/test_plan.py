@@ -316,6 +316,13 @@ def test_the_classification_plan_holds_each_shared_unit_once():
     assert covariance.deps == ("fit/scola/cifar10/10/0/default (Ledoit-Wolf, ambient, re-projected)",)
     c100 = [t.key.split("/")[0] for t in notebook_plan("05", "quick", "cifar100")]
     assert set(c100) == {"scola", "real", "synthetic", "mix"}
+    # the chapter-6 check: one unit per size and subset, after its subset's sCOLA fit and notebook 03's judge (the same
+    # unit as 03's, so one cache entry)
+    checks = [t for t in tasks if t.key.startswith("mean_estimation/")]
+    assert len(checks) == len(ClassificationExperimentConfig.for_profile("quick").sizes) * len(seeds)
+    assert all(set(t.deps) == {"scola/cifar10/" + t.key.split("/", 2)[2], "judge/cifar10/500"} for t in checks)
+    judge = next(t for t in tasks if t.key == "judge/cifar10/500")
+    assert judge.identity in {t.identity for t in notebook_plan("03", "quick")}
 
 
 def pid_then_sleep(pid_file: str, seconds: float) -> None:

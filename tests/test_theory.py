@@ -1,6 +1,7 @@
 """Chapter 6: Monte Carlo estimates agree with the closed forms."""
 import math
 
+import numpy as np
 import pytest
 
 from colalib import theory as T
@@ -96,3 +97,43 @@ def test_prop3_near_prediction_edge_cases():
     # Cor. 1.1 predicts no crossover: a resolved win contradicts it, none is not enough to say
     assert T.crossover_near_prediction(_bridge(float("inf"), [0.7, 0.75, 0.8, 0.9, 0.9]))["status"] == "does not hold"
     assert T.crossover_near_prediction(_bridge(float("inf"), [0.7, 0.75, 0.8, 0.8, 0.8]))["status"] == "not resolved"
+
+
+def _gaussian_classes(rng, per_class, offset, scale, classes=3, dim=4):
+    labels = np.repeat(np.arange(classes), per_class)
+    means = 5.0 * np.arange(classes)[:, None] * np.ones(dim)
+    return means[labels] + offset + scale * rng.standard_normal((len(labels), dim)), labels
+
+
+def test_class_mean_errors_recover_d_and_the_variances_of_known_gaussians():
+    rng = np.random.default_rng(0)
+    pop, pop_y = _gaussian_classes(rng, 20_000, 0.0, 1.0)          # Var[X] = dim * 1 = 4
+    real, real_y = _gaussian_classes(rng, 10, 0.0, 1.0)
+    shift = np.array([0.3, 0.0, 0.4, 0.0])                          # d = 0.5
+    syn, syn_y = _gaussian_classes(rng, 4000, shift, 0.5)          # Var[Z] = 4 * 0.25 = 1
+    out = T.class_mean_errors(real, real_y, syn, syn_y, pop, pop_y)
+    assert out["m"] == 10 and out["n"] == 4000
+    assert abs(out["var_x"] - 4.0) < 0.1 and abs(out["var_z"] - 1.0) < 0.05 and abs(out["d"] - 0.5) < 0.03
+    assert out["expected_real"] == pytest.approx(out["var_x"] / 10)
+    assert out["expected_surrogate"] == pytest.approx(out["var_z"] / 4000 + out["d"] ** 2)
+    # Var[X]/m = 0.4 > d^2 = 0.25: the surrogate is predicted better, and m* = n Var[X] / (Var[Z] + n d^2) ~ 16 > 10
+    assert out["surrogate_predicted_better"] and 10 < out["m_star"] < 20
+    # at m = m*, Cor. 1.1's threshold on n is n itself: the two readings of the corollary agree
+    assert T.prop1_threshold_n(out["m_star"], out["var_x"], out["var_z"], out["d"]) == pytest.approx(out["n"])
+
+
+def test_class_mean_errors_predict_the_real_sample_when_the_bias_dominates():
+    rng = np.random.default_rng(1)
+    pop, pop_y = _gaussian_classes(rng, 5000, 0.0, 1.0)
+    real, real_y = _gaussian_classes(rng, 50, 0.0, 1.0)
+    syn, syn_y = _gaussian_classes(rng, 2000, np.array([1.0, 0.0, 0.0, 0.0]), 1.0)   # d = 1: d^2 > Var[X]/50
+    out = T.class_mean_errors(real, real_y, syn, syn_y, pop, pop_y)
+    assert not out["surrogate_predicted_better"] and out["m_star"] < 50
+    assert out["observed_surrogate"] > out["observed_real"]
+
+
+def test_class_mean_errors_reject_a_class_without_surrogates():
+    rng = np.random.default_rng(2)
+    pop, pop_y = _gaussian_classes(rng, 100, 0.0, 1.0)
+    with pytest.raises(ValueError, match="class 2"):
+        T.class_mean_errors(pop, pop_y, pop[pop_y < 2], pop_y[pop_y < 2], pop, pop_y)

@@ -42,6 +42,7 @@ from .generation_study import (
                                    t_scale_experiment,
                                    train_times,
 )
+from .mean_estimation import mean_estimation_study, mean_estimation_summary
 from .peers_study import PeersExperimentConfig, peers_experiment, sampler_ablation, sampler_summary
 from .registry import (
                                    PEER_METHODS,
@@ -76,7 +77,8 @@ __all__ = [
     "unsupervised_generation",
     "fid_inadequacy_experiment", "fid_unit", "FIDInadequacyConfig",
     "fit_model", "fit_or_load", "generation_experiment", "generation_summary", "GenerationExperimentConfig",
-    "GenerativeEstimator", "generator_ablation", "method_model", "classification_units",
+    "GenerativeEstimator", "generator_ablation", "mean_estimation_study", "mean_estimation_summary", "method_model",
+    "classification_units",
     "model_config", "paired_differences", "PEER_METHODS", "PEER_SAMPLERS", "peers_experiment",
     "PeersExperimentConfig", "ProfileRecipes", "reference_classifier", "sample_quality_unit", "sampler_ablation",
     "sampler_summary",

@@ -18,6 +18,7 @@ from .fid_inadequacy import FIDInadequacyConfig, fid_inadequacy_units
 from .gap_study import gap_units, step_iii_units
 from .generation_study import GenerationExperimentConfig, generation_units, t_scale_units
 from .graph import Unit, plan
+from .mean_estimation import mean_estimation_units
 from .peers_study import PeersExperimentConfig, peers_units, sampler_units
 from .readings import GapStudyConfig
 
@@ -40,6 +41,7 @@ def _classification(profile: str, over: dict) -> Iterable[Unit]:
     yield from _units(classification_units, exp)
     if over.get("dataset") in (None, "cifar10"):
         yield from _units(table5_2_units, exp)
+        yield from _units(mean_estimation_units, exp)  # beyond the thesis: does chapter 6 predict chapter 5?
 
 
 def _peers(profile: str, over: dict) -> Iterable[Unit]:
