@@ -6,7 +6,8 @@
 #   make figures PROFILE=paper   the thesis protocol (GPU)
 #   make test                    the test suite (notebooks executed end-to-end with PROFILE=smoke)
 #   make test-fast               the tests not marked slow or notebook (minutes): no long training, no notebooks
-#   make lint                    ruff check of colalib, tests, scripts and benchmarks; the import layers (lint-imports)
+#   make lint                    ruff check of colalib, tests, scripts and benchmarks; ruff format --check of the
+#                                tests, scripts and benchmarks; the import layers (lint-imports)
 #   make docs                    regenerate docs/verdicts.md, timings.md, coverage.md, datasets.md from results/
 #   make book                    the course book: HTML of the executed notebooks, built offline (build/book/)
 #   make notebook N=03           run one notebook
@@ -72,6 +73,7 @@ test-fast: venv fid-weights
 
 lint: venv
 	$(VENV)/bin/ruff check colalib tests scripts benchmarks
+	$(VENV)/bin/ruff format --check tests scripts benchmarks
 	$(VENV)/bin/lint-imports
 
 docs: venv

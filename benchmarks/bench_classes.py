@@ -9,6 +9,7 @@ images per class, so that linear work grows 10x in the number of images and any 
 
 Prints seconds per step at each K and the ratio t(K=100) / t(K=10); a ratio well above 10 flags a superlinear step.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,6 +56,7 @@ def time_steps(k: int, per_class: int = 20, samples_per_class: int = 200, dim: i
 def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args(argv)
     from threadpoolctl import threadpool_limits
+
     with threadpool_limits(1):  # one BLAS thread, as in a fill worker
         small, large = time_steps(10), time_steps(100)
     print(f"{'step':32s} {'K=10 (s)':>10s} {'K=100 (s)':>10s} {'ratio':>7s}   (linear in K: about 10)")

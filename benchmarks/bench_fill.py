@@ -14,6 +14,7 @@ temporary folder); a run killed part-way resumes with the same ``--cache``, its 
 journals its finished units in the cache, so the resumed fill reports their seconds and adds the killed fill's wall
 time to its own (``scripts/run_notebooks.fill_plan``). Run it on an otherwise idle machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,11 +46,18 @@ def time_make_figures(profile: str, cache: str | None) -> None:
     """``make figures`` (``scripts/run_notebooks.py``: each notebook's plan filled, then the notebook run), its output
     streamed, then the seconds per notebook (fill + run) and in total."""
     import re
+
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, COLA_CACHE_DIR=cache or tmp)
         start, lines = time.perf_counter(), []
-        with subprocess.Popen([sys.executable, "scripts/run_notebooks.py", "--profile", profile], cwd=REPO, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+        with subprocess.Popen(
+            [sys.executable, "scripts/run_notebooks.py", "--profile", profile],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        ) as proc:
             for line in proc.stdout:
                 print(line, end="", flush=True)
                 lines.append(line)
@@ -76,6 +84,7 @@ def report_fill_units(results: Path) -> None:
     ``results/*/fill_units.csv`` (written by ``make figures``), per notebook and task kind, and in total. Units shared
     between notebooks are counted where they were computed; cached units count nothing."""
     import csv
+
     totals: dict[str, float] = {}
     print(f"{'notebook':<28} {'task':<22} {'units':>5} {'worker s':>10} {'median s':>9}  commit")
     for path in sorted(results.glob("*/fill_units.csv")):
@@ -86,11 +95,16 @@ def report_fill_units(results: Path) -> None:
         commits = sorted({r["commit"][:7] for r in rows})
         for task, secs in sorted(by_task.items(), key=lambda kv: -sum(kv[1])):
             secs.sort()
-            print(f"{path.parent.name:<28} {task:<22} {len(secs):>5} {sum(secs):>10,.0f} {secs[len(secs) // 2]:>9,.0f}"
-                  f"  {','.join(commits)}")
+            print(
+                f"{path.parent.name:<28} {task:<22} {len(secs):>5} {sum(secs):>10,.0f} {secs[len(secs) // 2]:>9,.0f}"
+                f"  {','.join(commits)}"
+            )
             totals[task] = totals.get(task, 0.0) + sum(secs)
-    print("all notebooks: " + ", ".join(f"{k} {v:,.0f} s" for k, v in sorted(totals.items(), key=lambda kv: -kv[1]))
-          + f"; total {sum(totals.values()):,.0f} worker-seconds ({sum(totals.values()) / 7200:.2f} h on 2 workers)")
+    print(
+        "all notebooks: "
+        + ", ".join(f"{k} {v:,.0f} s" for k, v in sorted(totals.items(), key=lambda kv: -kv[1]))
+        + f"; total {sum(totals.values()):,.0f} worker-seconds ({sum(totals.values()) / 7200:.2f} h on 2 workers)"
+    )
 
 
 def main() -> int:
@@ -102,8 +116,14 @@ def main() -> int:
     parser.add_argument("--all", action="store_true", help="also time make figures from an empty cache")
     parser.add_argument("--all-only", action="store_true", help="only time make figures")
     parser.add_argument("--cache", default=None, help="make figures' cache folder (reused: a killed run resumes)")
-    parser.add_argument("--report", nargs="?", const=str(REPO / "results"), default=None, metavar="RESULTS",
-                        help="only print what dominates: the computed units of RESULTS/*/fill_units.csv")
+    parser.add_argument(
+        "--report",
+        nargs="?",
+        const=str(REPO / "results"),
+        default=None,
+        metavar="RESULTS",
+        help="only print what dominates: the computed units of RESULTS/*/fill_units.csv",
+    )
     args = parser.parse_args()
     if args.report:
         report_fill_units(Path(args.report))

@@ -9,6 +9,7 @@ n_dis = 5) it times one generator step and one discriminator step of the estimat
 generator steps/s, real images/s (seen by the discriminator) and the estimated time of the profile's full run.
 A benchmark, not a test: numbers depend on the machine and on what else runs on it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,10 +57,21 @@ def bench_profile(profile: str, device: torch.device, repeats: int, num_classes:
     t_g = _timed(lambda: model._generator_step(opt_g, noise), repeats)
     t_d = _timed(d_step, repeats)
     t_step = t_g + cfg.n_dis * t_d
-    return {"profile": profile, "ngf": cfg.ngf, "ndf": cfg.ndf, "batch": cfg.batch_size, "n_dis": cfg.n_dis,
-            "G params": count_parameters(model.generator), "D params": count_parameters(model.discriminator),
-            "s/G step": t_g, "s/D step": t_d, "s/train step": t_step, "G steps/s": 1 / t_step,
-            "real images/s": cfg.n_dis * cfg.batch_size / t_step, "full run h": cfg.num_steps * t_step / 3600}
+    return {
+        "profile": profile,
+        "ngf": cfg.ngf,
+        "ndf": cfg.ndf,
+        "batch": cfg.batch_size,
+        "n_dis": cfg.n_dis,
+        "G params": count_parameters(model.generator),
+        "D params": count_parameters(model.discriminator),
+        "s/G step": t_g,
+        "s/D step": t_d,
+        "s/train step": t_step,
+        "G steps/s": 1 / t_step,
+        "real images/s": cfg.n_dis * cfg.batch_size / t_step,
+        "full run h": cfg.num_steps * t_step / 3600,
+    }
 
 
 def main() -> int:
@@ -75,11 +87,14 @@ def main() -> int:
     print(f"device: {device_description(device)}")
     for profile in args.profiles:
         r = bench_profile(profile, device, args.repeats)
-        print(f"CGAN-PD {r['profile']:5s} ngf {r['ngf']:3d} ndf {r['ndf']:3d} batch {r['batch']:2d} n_dis {r['n_dis']} "
-              f"(G {r['G params'] / 1e6:.2f}M, D {r['D params'] / 1e6:.2f}M params): "
-              f"G step {r['s/G step']:.3f} s, D step {r['s/D step']:.3f} s -> {r['G steps/s']:.3f} G steps/s, "
-              f"{r['real images/s']:.0f} real images/s; full profile run ({GANConfig.for_profile(profile).num_steps} "
-              f"G steps) ~{r['full run h']:.2f} h   peak memory {peak_memory_mb(device):.0f} MiB", flush=True)
+        print(
+            f"CGAN-PD {r['profile']:5s} ngf {r['ngf']:3d} ndf {r['ndf']:3d} batch {r['batch']:2d} n_dis {r['n_dis']} "
+            f"(G {r['G params'] / 1e6:.2f}M, D {r['D params'] / 1e6:.2f}M params): "
+            f"G step {r['s/G step']:.3f} s, D step {r['s/D step']:.3f} s -> {r['G steps/s']:.3f} G steps/s, "
+            f"{r['real images/s']:.0f} real images/s; full profile run ({GANConfig.for_profile(profile).num_steps} "
+            f"G steps) ~{r['full run h']:.2f} h   peak memory {peak_memory_mb(device):.0f} MiB",
+            flush=True,
+        )
     return 0
 
 

@@ -7,6 +7,7 @@ Prints images/s for each generator of thesis Table 4.2 (batch 128, 32x32, K = 10
 classifier recipe, and the peak memory (CPU: max resident set size of the process; CUDA: peak allocated).
 A benchmark, not a test: numbers depend on the machine and on what else runs on it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,9 +35,13 @@ def bench_generator(arch: str, device: torch.device, steps: int, batch: int = 12
     g = build_generator(arch, 74, 32, num_classes=10)
     if device.type == "cpu":
         g = g.to(memory_format=torch.channels_last)
-    kwargs = dict(labels=labels if arch == "cgan_res" else None, batch_size=batch, progress=False,
-                  project=lambda z: project_codes(z, 10))
-    optimise_latent(g, images[:2 * batch], codes[:2 * batch], LaplacianPyramidLoss().to(device), epochs=1, **kwargs)
+    kwargs = dict(
+        labels=labels if arch == "cgan_res" else None,
+        batch_size=batch,
+        progress=False,
+        project=lambda z: project_codes(z, 10),
+    )
+    optimise_latent(g, images[: 2 * batch], codes[: 2 * batch], LaplacianPyramidLoss().to(device), epochs=1, **kwargs)
     return optimise_latent(g, images, codes, LaplacianPyramidLoss().to(device), epochs=2, **kwargs).images_per_second
 
 
@@ -56,10 +61,14 @@ def main() -> int:
     print(f"device: {device_description(device)}")
     for arch in GENERATORS:
         ips = bench_generator(arch, device, args.steps)
-        print(f"sCOLA step II, {arch:10s} + Laplacian loss, batch 128: {ips:8.0f} images/s   "
-              f"peak memory {peak_memory_mb(device):.0f} MiB")
-    print(f"ResNet-20 classifier training, batch 128:        {bench_classifier(device, args.steps):8.0f} images/s   "
-          f"peak memory {peak_memory_mb(device):.0f} MiB")
+        print(
+            f"sCOLA step II, {arch:10s} + Laplacian loss, batch 128: {ips:8.0f} images/s   "
+            f"peak memory {peak_memory_mb(device):.0f} MiB"
+        )
+    print(
+        f"ResNet-20 classifier training, batch 128:        {bench_classifier(device, args.steps):8.0f} images/s   "
+        f"peak memory {peak_memory_mb(device):.0f} MiB"
+    )
     return 0
 
 

@@ -17,6 +17,7 @@ what a fill on this 2-core machine takes, not a single unit on an idle core.
     python benchmarks/budget.py --seeds 0          # the tutorial pass alone (prints only)
     python benchmarks/budget.py --scale arm=0.33   # what-if: a classifier recipe 3x cheaper (prints only)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,7 +30,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(Path(__file__).resolve().parent))   # benchmarks/common.py, also when imported by a test
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/common.py, also when imported by a test
 
 from common import benchmark_run, save_record  # noqa: E402
 
@@ -40,7 +41,7 @@ from colalib.experiments.plan import notebook_plan as _notebook_plan  # noqa: E4
 sys.path.insert(0, str(REPO / "scripts"))
 from run_notebooks import EXTRA_RUNS, GROUPS  # noqa: E402  (what make figures runs, from its own script)
 
-notebook_plan = lru_cache(maxsize=None)(_notebook_plan)   # each plan built once (the --scale check prices them too)
+notebook_plan = lru_cache(maxsize=None)(_notebook_plan)  # each plan built once (the --scale check prices them too)
 GOAL_HOURS = {"all subsets": 3.0, "SEEDS=0": 1.25}  # issue #25: make figures <= 3 h; the tutorial pass <= 75 min
 
 
@@ -75,7 +76,7 @@ def scheduled_wall_seconds(tasks: list[Task], price: dict[str, float], workers: 
     while pending:
         now = heapq.heappop(free)
         ready = [t for t in pending if all(d in done_at and done_at[d] <= now for d in t.deps)]
-        if not ready:   # wait for the earliest dependency still running
+        if not ready:  # wait for the earliest dependency still running
             later = [done_at[d] for t in pending for d in t.deps if d in done_at and done_at[d] > now]
             heapq.heappush(free, min(later) if later else now)
             continue
@@ -90,8 +91,9 @@ def notebook_01_seconds(repo: Path) -> float:
     return float(json.loads((repo / "results" / "01_theory" / "run.json").read_text())["wall_time_s"])
 
 
-def price_runs(seeds: tuple[int, ...] | None, workers: int, seconds: dict[str, float],
-               scale: dict[str, float] | None = None) -> list[dict]:
+def price_runs(
+    seeds: tuple[int, ...] | None, workers: int, seconds: dict[str, float], scale: dict[str, float] | None = None
+) -> list[dict]:
     """Per run of ``make figures``, in its order: units, units never measured, units an earlier run computed (free:
     they are cached by then), worker-hours (by kind) and scheduled wall hours. A unit is priced by what it computes
     (:attr:`.graph.Unit.identity`), at the seconds recorded under any key it was planned under, times ``scale[kind]``
@@ -106,8 +108,11 @@ def price_runs(seeds: tuple[int, ...] | None, workers: int, seconds: dict[str, f
         name = notebook + ("" if dataset is None else f" on {dataset}")
         if notebook == "01":
             s = notebook_01_seconds(REPO)
-            rows.append(dict(run=name, units=0, unmeasured=0, shared=0, worker_hours=s / 3600, wall_hours=s / 3600,
-                             by_kind="{}"))
+            rows.append(
+                dict(
+                    run=name, units=0, unmeasured=0, shared=0, worker_hours=s / 3600, wall_hours=s / 3600, by_kind="{}"
+                )
+            )
             continue
         tasks = plans[(notebook, dataset)]
         fresh = [t for t in tasks if t.identity not in computed_before]
@@ -115,11 +120,17 @@ def price_runs(seeds: tuple[int, ...] | None, workers: int, seconds: dict[str, f
         by_kind: dict[str, float] = {}
         for t in fresh:
             by_kind[unit_kind(t.fn.__name__)] = by_kind.get(unit_kind(t.fn.__name__), 0.0) + price[t.key]
-        rows.append(dict(run=name, units=len(tasks), unmeasured=sum(t.identity not in measured for t in fresh),
-                         shared=len(tasks) - len(fresh), worker_hours=sum(by_kind.values()) / 3600,
-                         wall_hours=scheduled_wall_seconds(tasks, price, workers) / 3600,
-                         by_kind=json.dumps({k: round(v / 3600, 2) for k, v in sorted(by_kind.items(),
-                                                                                     key=lambda kv: -kv[1])})))
+        rows.append(
+            dict(
+                run=name,
+                units=len(tasks),
+                unmeasured=sum(t.identity not in measured for t in fresh),
+                shared=len(tasks) - len(fresh),
+                worker_hours=sum(by_kind.values()) / 3600,
+                wall_hours=scheduled_wall_seconds(tasks, price, workers) / 3600,
+                by_kind=json.dumps({k: round(v / 3600, 2) for k, v in sorted(by_kind.items(), key=lambda kv: -kv[1])}),
+            )
+        )
         computed_before |= {t.identity for t in tasks}
     return rows
 
@@ -127,12 +138,22 @@ def price_runs(seeds: tuple[int, ...] | None, workers: int, seconds: dict[str, f
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--seeds", type=int, nargs="+", default=None,
-                        help="the notebooks' SEEDS (default: both the profile's and the tutorial pass's [0])")
-    parser.add_argument("--scale", nargs="*", default=[], metavar="KIND=FACTOR",
-                        help="what-if: price every unit of KIND (arm, fit, fid, cluster, spread, ...) at FACTOR times "
-                             "its recorded seconds, e.g. arm=0.33 for a classifier recipe 3x cheaper (nothing is "
-                             "written)")
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=None,
+        help="the notebooks' SEEDS (default: both the profile's and the tutorial pass's [0])",
+    )
+    parser.add_argument(
+        "--scale",
+        nargs="*",
+        default=[],
+        metavar="KIND=FACTOR",
+        help="what-if: price every unit of KIND (arm, fit, fid, cluster, spread, ...) at FACTOR times "
+        "its recorded seconds, e.g. arm=0.33 for a classifier recipe 3x cheaper (nothing is "
+        "written)",
+    )
     args = parser.parse_args()
     try:
         scale = {k: float(v) for k, v in (item.split("=") for item in args.scale)}
@@ -140,41 +161,57 @@ def main() -> int:
         parser.error(f"--scale takes KIND=FACTOR pairs such as arm=0.5, got {args.scale}")
     if args.workers < 1:
         parser.error(f"--workers must be at least 1, got {args.workers}")
-    kinds = {unit_kind(t.fn.__name__) for notebook, dataset in thesis_runs(None) if notebook != "01"
-             for t in notebook_plan(notebook, "quick", dataset)}
+    kinds = {
+        unit_kind(t.fn.__name__)
+        for notebook, dataset in thesis_runs(None)
+        if notebook != "01"
+        for t in notebook_plan(notebook, "quick", dataset)
+    }
     bad = {k: v for k, v in scale.items() if k not in kinds or v < 0}
     if bad:
         parser.error(f"--scale: {bad} is not a kind of unit with a factor >= 0; the kinds are {sorted(kinds)}")
-    record = args.seeds is None and not scale   # only the default pricing is the committed budget
+    record = args.seeds is None and not scale  # only the default pricing is the committed budget
     run = benchmark_run("budget", "quick", dict(workers=args.workers, seeds=args.seeds)) if record else None
     seconds = recorded_seconds(REPO, default_cache_dir())
-    passes = ({"all subsets": None, "SEEDS=0": (0,)} if args.seeds is None else
-              {"SEEDS=" + ",".join(map(str, args.seeds)): tuple(args.seeds)})
+    passes = (
+        {"all subsets": None, "SEEDS=0": (0,)}
+        if args.seeds is None
+        else {"SEEDS=" + ",".join(map(str, args.seeds)): tuple(args.seeds)}
+    )
     committed = recorded_seconds(REPO, REPO / "no-journals")
     local = sorted(set(seconds) - set(committed))
     if local:
         journals = default_cache_dir() / "fill_journals"
-        print(f"{len(local)} units are priced from this machine's fill journals ({journals}), not from committed fill "
-              "records: another clone prices them at 0 s")
+        print(
+            f"{len(local)} units are priced from this machine's fill journals ({journals}), not from committed fill "
+            "records: another clone prices them at 0 s"
+        )
     table = []
     for label, seeds in passes.items():
         rows = price_runs(seeds, args.workers, seconds, scale)
-        print(f"\n== make figures, {label}: units priced at their recorded worker-seconds"
-              + (f" times {scale}" if scale else "") + f", {args.workers} workers")
+        print(
+            f"\n== make figures, {label}: units priced at their recorded worker-seconds"
+            + (f" times {scale}" if scale else "")
+            + f", {args.workers} workers"
+        )
         print(f"{'run':<16}{'units':>6}{'cached':>7}{'unmeasured':>11}{'worker h':>9}{'wall h':>8}  worker h by kind")
         for r in rows:
-            print(f"{r['run']:<16}{r['units']:>6}{r['shared']:>7}{r['unmeasured']:>11}{r['worker_hours']:>9.2f}"
-                  f"{r['wall_hours']:>8.2f}  {r['by_kind']}")
+            print(
+                f"{r['run']:<16}{r['units']:>6}{r['shared']:>7}{r['unmeasured']:>11}{r['worker_hours']:>9.2f}"
+                f"{r['wall_hours']:>8.2f}  {r['by_kind']}"
+            )
         wall = sum(r["wall_hours"] for r in rows)
         unmeasured = sum(r["unmeasured"] for r in rows)
         goal = GOAL_HOURS.get(label)
-        print(f"{'total':<16}{sum(r['units'] for r in rows):>6}{sum(r['shared'] for r in rows):>7}{unmeasured:>11}"
-              f"{sum(r['worker_hours'] for r in rows):>9.2f}{wall:>8.2f}"
-              + (f"  (goal: at most {goal:g} h; {wall / goal:.1f}x the goal)" if goal else ""))
+        print(
+            f"{'total':<16}{sum(r['units'] for r in rows):>6}{sum(r['shared'] for r in rows):>7}{unmeasured:>11}"
+            f"{sum(r['worker_hours'] for r in rows):>9.2f}{wall:>8.2f}"
+            + (f"  (goal: at most {goal:g} h; {wall / goal:.1f}x the goal)" if goal else "")
+        )
         if unmeasured:
             print(f"   {unmeasured} units were never measured (priced at 0 s): the total is a lower bound")
         table += [{"pass": label, **r} for r in rows]
-    if run is not None:   # a what-if or another SEEDS is printed, never recorded as the measured budget
+    if run is not None:  # a what-if or another SEEDS is printed, never recorded as the measured budget
         save_record(run, table, "budget")
     return 0
 

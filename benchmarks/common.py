@@ -1,4 +1,5 @@
 """Helpers shared by the benchmark scripts (timing of the classifier recipe, peak memory)."""
+
 from __future__ import annotations
 
 import resource

@@ -13,6 +13,7 @@ intervals and verdicts, what bf16 shifts each by, and whether bf16 keeps each on
     python benchmarks/compare_fid_precision.py                   # CIFAR-10, 10 per class, seeds 0 1 2
     python benchmarks/compare_fid_precision.py --size 50
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,7 +37,7 @@ from colalib.metrics import frechet_distance, frechet_stats, inception_features 
 from colalib.stats import interval95, ordering_kept, verdict  # noqa: E402
 
 ORDERINGS = (("glo", "cola"), ("cgan_pd", "scola"))  # notebook 03's FID claims: (worse, better) per the thesis
-SPEED_IMAGES = 200   # the paired timing of Inception under fp32 and bf16
+SPEED_IMAGES = 200  # the paired timing of Inception under fp32 and bf16
 
 
 def real_images(dataset: str, n: int | None, seed: int = 0) -> np.ndarray:
@@ -59,13 +60,16 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--profile", default="quick", help="quick (the evidence) or smoke (digits, seconds: a check)")
     args = parser.parse_args()
-    torch.set_num_threads(1)   # one thread, as a fill's worker: the speeds below are per worker
+    torch.set_num_threads(1)  # one thread, as a fill's worker: the speeds below are per worker
     if len(args.seeds) < 3:
         raise SystemExit("an ordering needs at least 3 subsets: pass --seeds with 3 or more")
     exp = GenerationExperimentConfig.for_profile(args.profile, sizes=(args.size,), seeds=tuple(args.seeds), beside=())
     methods = [m for m in exp.methods if any(m in pair for pair in ORDERINGS)]
-    run = benchmark_run("recipes/fid_bf16", args.profile, dict(size=args.size, seeds=list(exp.seeds), methods=methods,
-                                                             n_fid=exp.n_fid, n_real_fid=exp.n_real_fid))
+    run = benchmark_run(
+        "recipes/fid_bf16",
+        args.profile,
+        dict(size=args.size, seeds=list(exp.seeds), methods=methods, n_fid=exp.n_fid, n_real_fid=exp.n_real_fid),
+    )
     results = Results(generation_units(exp), ArtifactCache(), "cpu", progress=False)
     real = real_images(exp.dataset, exp.n_real_fid)
     # Inception's speed under each precision, paired: the same images, one after the other, in this process
@@ -74,17 +78,25 @@ def main() -> int:
     rows, fid = [], {}
     for seed in exp.seeds:
         for method in methods:
-            unit = results["fid", method, args.size, seed]     # fp32, the committed unit
+            unit = results["fid", method, args.size, seed]  # fp32, the committed unit
             model = results["fit", method, args.size, seed]
             images, _ = model.sample(exp.n_fid, seed=seed + 1)  # the unit's samples (fid_unit: config.seed + 1)
             features, _ = timed_features(images, "bf16")
-            fid[seed, method, "fp32"], fid[seed, method, "bf16"] = unit["fid"], frechet_distance(
-                frechet_stats(features), real_bf16)
-            rows.append({"kind": "fid", "seed": seed, "method": method, "fid fp32": round(unit["fid"], 2),
-                         "fid bf16": round(fid[seed, method, "bf16"], 2),
-                         "bf16 − fp32": round(fid[seed, method, "bf16"] - unit["fid"], 2)})
-            print(f"seed {seed} {method}: FID fp32 {unit['fid']:.2f}, bf16 {fid[seed, method, 'bf16']:.2f}",
-                  flush=True)
+            fid[seed, method, "fp32"], fid[seed, method, "bf16"] = (
+                unit["fid"],
+                frechet_distance(frechet_stats(features), real_bf16),
+            )
+            rows.append(
+                {
+                    "kind": "fid",
+                    "seed": seed,
+                    "method": method,
+                    "fid fp32": round(unit["fid"], 2),
+                    "fid bf16": round(fid[seed, method, "bf16"], 2),
+                    "bf16 − fp32": round(fid[seed, method, "bf16"] - unit["fid"], 2),
+                }
+            )
+            print(f"seed {seed} {method}: FID fp32 {unit['fid']:.2f}, bf16 {fid[seed, method, 'bf16']:.2f}", flush=True)
     keeps_all = True
     for worse, better in ORDERINGS:
         if worse not in methods or better not in methods:
@@ -93,23 +105,37 @@ def main() -> int:
         ci = {p: interval95(d[p]) for p in d}
         keeps = ordering_kept(d["fp32"], d["bf16"])
         keeps_all &= keeps
-        shift = d["bf16"] - d["fp32"]   # what bf16 does to the difference, paired by subset
+        shift = d["bf16"] - d["fp32"]  # what bf16 does to the difference, paired by subset
         reading = {p: verdict(d[p].mean(), ci[p], len(d[p])) for p in d}
-        rows.append({"kind": "ordering", "method": f"{worse} − {better} (> 0: {better} lower, as the thesis has it)",
-                     "fid fp32": f"{d['fp32'].mean():+.2f} ± {ci['fp32']:.2f} (95 %, {len(d['fp32'])} subsets); "
-                                 f"{reading['fp32']}",
-                     "fid bf16": f"{d['bf16'].mean():+.2f} ± {ci['bf16']:.2f} (95 %, {len(d['bf16'])} subsets); "
-                                 f"{reading['bf16']}",
-                     "bf16 − fp32": f"{shift.mean():+.2f} ± {interval95(shift):.2f} (95 %)",
-                     "keeps the ordering": keeps})
-        print(f"FID {worse} − {better} (> 0: {better} lower): fp32 {d['fp32'].mean():+.2f} ± {ci['fp32']:.2f} "
-              f"({reading['fp32']}), bf16 {d['bf16'].mean():+.2f} ± {ci['bf16']:.2f} ({reading['bf16']}) "
-              f"(95 %, {len(exp.seeds)} subsets); bf16 shifts it by {shift.mean():+.2f} ± {interval95(shift):.2f}: "
-              f"{'kept' if keeps else 'NOT kept'} (same sign, inside fp32's interval, same verdict)")
-    record = save_record(run, rows, "fid_bf16_vs_fp32", keeps_every_ordering=keeps_all,
-                         **{f"inception_{p}_images_per_second": round(v, 1) for p, v in speed.items()})
-    print(f"bf16 keeps every ordering: {keeps_all}; Inception on {SPEED_IMAGES} real images, one thread: fp32 "
-          f"{speed['fp32']:.1f}, bf16 {speed['bf16']:.1f} images/s; wall time {record['wall_time_s']} s")
+        rows.append(
+            {
+                "kind": "ordering",
+                "method": f"{worse} − {better} (> 0: {better} lower, as the thesis has it)",
+                "fid fp32": f"{d['fp32'].mean():+.2f} ± {ci['fp32']:.2f} (95 %, {len(d['fp32'])} subsets); "
+                f"{reading['fp32']}",
+                "fid bf16": f"{d['bf16'].mean():+.2f} ± {ci['bf16']:.2f} (95 %, {len(d['bf16'])} subsets); "
+                f"{reading['bf16']}",
+                "bf16 − fp32": f"{shift.mean():+.2f} ± {interval95(shift):.2f} (95 %)",
+                "keeps the ordering": keeps,
+            }
+        )
+        print(
+            f"FID {worse} − {better} (> 0: {better} lower): fp32 {d['fp32'].mean():+.2f} ± {ci['fp32']:.2f} "
+            f"({reading['fp32']}), bf16 {d['bf16'].mean():+.2f} ± {ci['bf16']:.2f} ({reading['bf16']}) "
+            f"(95 %, {len(exp.seeds)} subsets); bf16 shifts it by {shift.mean():+.2f} ± {interval95(shift):.2f}: "
+            f"{'kept' if keeps else 'NOT kept'} (same sign, inside fp32's interval, same verdict)"
+        )
+    record = save_record(
+        run,
+        rows,
+        "fid_bf16_vs_fp32",
+        keeps_every_ordering=keeps_all,
+        **{f"inception_{p}_images_per_second": round(v, 1) for p, v in speed.items()},
+    )
+    print(
+        f"bf16 keeps every ordering: {keeps_all}; Inception on {SPEED_IMAGES} real images, one thread: fp32 "
+        f"{speed['fp32']:.1f}, bf16 {speed['bf16']:.1f} images/s; wall time {record['wall_time_s']} s"
+    )
     return 0
 
 

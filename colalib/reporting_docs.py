@@ -267,7 +267,8 @@ def budget_section(repo: Path) -> list[str]:
     lines = ["", "## Budget of `make figures` from an empty cache (`benchmarks/budget.py`)", "",
              "Every unit of each thesis notebook's plan priced at the worker-seconds its last fill recorded, scheduled "
              "on single-thread workers as the local executor runs them; notebook 01 at its recorded run time. "
-             "Units never measured count 0 s, so a total with unmeasured units is a lower bound. Goals: "
+             "A unit an earlier notebook computed is free (cached by then). Units never measured count 0 s, so a total "
+             "with unmeasured units is a lower bound. Goals: "
              "at most 3 h with every subset, at most 75 min for the one-subset tutorial pass (`SEEDS=0`). "
              f"Priced at commit `{short_commit(run.get('git_commit'))}` ({run.get('finished_at', '?')}).", ""]
     for name in dict.fromkeys(r["pass"] for r in rows):
@@ -276,10 +277,11 @@ def budget_section(repo: Path) -> list[str]:
         total = [f"**total, {name}**", sum(int(r["units"]) for r in part), sum(int(r["unmeasured"]) for r in part),
                  f"{hours[0]:.2f}", f"{hours[1]:.2f}", ""]
         workers = run.get("params", {}).get("workers", "?")
-        lines += markdown_table(["run", "units", "unmeasured", "worker hours", f"wall hours ({workers} workers)",
-                                 "worker hours by kind of unit"],
-                                [[r["run"], r["units"], r["unmeasured"], f"{float(r['worker_hours']):.2f}",
-                                  f"{float(r['wall_hours']):.2f}", r["by_kind"]] for r in part] + [total]) + [""]
+        lines += markdown_table(["run", "units (of them cached by an earlier run)", "unmeasured", "worker hours",
+                                 f"wall hours ({workers} workers)", "worker hours by kind of unit"],
+                                [[r["run"], f"{r['units']} ({r.get('shared', 0)})", r["unmeasured"],
+                                  f"{float(r['worker_hours']):.2f}", f"{float(r['wall_hours']):.2f}", r["by_kind"]]
+                                 for r in part] + [total]) + [""]
     return lines
 
 

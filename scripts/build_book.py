@@ -11,6 +11,7 @@ reference pages of ``docs/`` (glossary, datasets, verdicts, coverage) and MathJa
 ``jupyter-server-mathjax`` wheel, builds with ``execute_notebooks: off`` (nothing re-runs), then checks that every
 page and image exists and that no page loads anything over the network. Needs ``pip install -e .[book]``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,8 +46,9 @@ def toc_pages(toc: dict) -> list[str]:
 def repository_url() -> str | None:
     """This clone's GitHub address (``git remote get-url origin``), or None: the launch buttons need a public repo."""
     try:
-        url = subprocess.run(["git", "remote", "get-url", "origin"], cwd=REPO, capture_output=True, text=True,
-                             check=True).stdout.strip()
+        url = subprocess.run(
+            ["git", "remote", "get-url", "origin"], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
     match = re.match(r"(?:https://github\.com/|git@github\.com:)([^/]+/[^/]+?)(?:\.git)?$", url)
@@ -56,6 +58,7 @@ def repository_url() -> str | None:
 def stage(notebooks: Path, docs: Path, src: Path) -> list[str]:
     """Copy the book's sources into ``src``; returns the pages left out of the table of contents (no such file)."""
     import yaml
+
     if src.exists():
         shutil.rmtree(src)
     src.mkdir(parents=True)
@@ -76,7 +79,7 @@ def stage(notebooks: Path, docs: Path, src: Path) -> list[str]:
         shutil.copy(nb, src / nb.name)
         base = next((s for s in sources if nb.stem.startswith(s + "_")), None)
         if base:  # a run with other parameters (05 on CIFAR-100): its own title, not its source's
-            title_extra_run(src / nb.name, nb.stem[len(base) + 1:])
+            title_extra_run(src / nb.name, nb.stem[len(base) + 1 :])
     toc = yaml.safe_load((BOOK_SOURCE / "_toc.yml").read_text())
     left_out = []
     for part in toc["parts"]:
@@ -86,6 +89,7 @@ def stage(notebooks: Path, docs: Path, src: Path) -> list[str]:
     toc["parts"] = [p for p in toc["parts"] if p["chapters"]]
     (src / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
     import jupyter_server_mathjax
+
     # not under the book's _static/, whose every .js Jupyter Book would add to each page: a static path of its own
     shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / "static", src / "_mathjax" / "mathjax")
     return left_out
@@ -95,6 +99,7 @@ def title_extra_run(path: Path, run: str) -> None:
     """Append ``, <run> run`` to the first heading of the executed notebook at ``path`` (e.g. notebook 05 on
     CIFAR-100), so that the book's table of contents tells it from the default run."""
     import json
+
     nb = json.loads(path.read_text())
     for cell in nb["cells"]:
         source = "".join(cell["source"])
@@ -136,8 +141,12 @@ def missing_files(html: Path, pages: list[str]) -> list[str]:
         text = page.read_text(encoding="utf-8", errors="replace")
         for _, url in LOADING_TAG.findall(text):
             target = url.split("?")[0].split("#")[0]
-            if target and not is_remote(target) and not target.startswith("data:") \
-                    and not (page.parent / target).exists():
+            if (
+                target
+                and not is_remote(target)
+                and not target.startswith("data:")
+                and not (page.parent / target).exists()
+            ):
                 missing.append(f"{page.name}: {target}")
     return missing
 
@@ -147,24 +156,45 @@ def screenshot(page: Path, png: Path, width: int = 1400, height: int = 900) -> N
     browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     if browser is None:
         raise SystemExit("no chromium on PATH: apt-get install chromium (or leave out --screenshots)")
-    subprocess.run([browser, "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                    f"--window-size={width},{height}", "--virtual-time-budget=10000", f"--screenshot={png}",
-                    page.as_uri()], check=True, capture_output=True)
+    subprocess.run(
+        [
+            browser,
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            f"--window-size={width},{height}",
+            "--virtual-time-budget=10000",
+            f"--screenshot={png}",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--notebooks", type=Path, default=REPO / "notebooks" / "executed",
-                        help="folder of executed NN_name.ipynb notebooks (default: notebooks/executed)")
+    parser.add_argument(
+        "--notebooks",
+        type=Path,
+        default=REPO / "notebooks" / "executed",
+        help="folder of executed NN_name.ipynb notebooks (default: notebooks/executed)",
+    )
     parser.add_argument("--docs", type=Path, default=REPO / "docs", help="folder of the reference pages")
     parser.add_argument("--out", type=Path, default=REPO / "build" / "book", help="build folder (default: build/book)")
-    parser.add_argument("--screenshots", nargs="*", metavar="PAGE", default=None,
-                        help="also save PNGs of these pages (e.g. intro 03_generation) as docs/book_<page>.png, "
-                        "with headless chromium")
+    parser.add_argument(
+        "--screenshots",
+        nargs="*",
+        metavar="PAGE",
+        default=None,
+        help="also save PNGs of these pages (e.g. intro 03_generation) as docs/book_<page>.png, with headless chromium",
+    )
     args = parser.parse_args(argv)
     if not list(args.notebooks.glob("[0-9][0-9]_*.ipynb")):
-        parser.error(f"no executed notebooks NN_name.ipynb in {args.notebooks}: run `make figures` first, or give "
-                     "--notebooks")
+        parser.error(
+            f"no executed notebooks NN_name.ipynb in {args.notebooks}: run `make figures` first, or give --notebooks"
+        )
     try:
         import jupyter_book  # noqa: F401
         import jupyter_server_mathjax  # noqa: F401
@@ -176,9 +206,11 @@ def main(argv: list[str] | None = None) -> int:
         print("pages without a file, left out of the book: " + ", ".join(left_out))
     html = build(src, args.out)
     import yaml
+
     pages = toc_pages(yaml.safe_load((src / "_toc.yml").read_text()))
-    problems = [f"missing {m}" for m in missing_files(html, pages)] + \
-               [f"loads over the network {u}" for u in network_loads(html)]
+    problems = [f"missing {m}" for m in missing_files(html, pages)] + [
+        f"loads over the network {u}" for u in network_loads(html)
+    ]
     for problem in problems:
         print(problem)
     if problems:

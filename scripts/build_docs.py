@@ -10,6 +10,7 @@ Every number comes from ``results/*/vs_thesis.csv``, ``run.json`` and ``fill_uni
 on the coverage page is checked under ``figures/`` (the logic is :mod:`colalib.reporting_docs`). The hand-written
 pages (``docs/known_gaps.md``, ``docs/CONVENTIONS.md``) are not touched.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,13 +25,19 @@ from colalib.reporting_docs import PAGES, build, stale_pages  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Generate docs/" + ", docs/".join(PAGES) + " from the committed "
-                                     "results files (never from numbers typed by hand).")
-    parser.add_argument("--repo", type=Path, default=REPO, help="repository whose results/ and figures/ are read "
-                        "(default: this one)")
+    parser = argparse.ArgumentParser(
+        description="Generate docs/" + ", docs/".join(PAGES) + " from the committed "
+        "results files (never from numbers typed by hand)."
+    )
+    parser.add_argument(
+        "--repo", type=Path, default=REPO, help="repository whose results/ and figures/ are read (default: this one)"
+    )
     parser.add_argument("--out", type=Path, default=None, help="folder the pages are written to (default: REPO/docs)")
-    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 when a page in --out is missing "
-                        "or differs from a freshly generated one")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 when a page in --out is missing or differs from a freshly generated one",
+    )
     args = parser.parse_args(argv)
     repo = args.repo.resolve()
     out = args.out if args.out is not None else repo / "docs"

@@ -5,6 +5,7 @@ Offline machines cannot download the official file. When the cache lacks it and 
 the reconstruction (identical up to pool3, ``fc`` NaN; see its README), copy it there under the official
 name. Never copies anything into this repository. Idempotent; prints what it did.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,10 @@ def main() -> int:
         return 0
     source = Path(args.shared) / "weights" / RECONSTRUCTED
     if not source.exists():
-        print(f"FID weights missing at {target} and no offline copy at {source}: pytorch-fid will download "
-              f"them when online; offline, FID cells fail with instructions.")
+        print(
+            f"FID weights missing at {target} and no offline copy at {source}: pytorch-fid will download "
+            f"them when online; offline, FID cells fail with instructions."
+        )
         return 0
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")

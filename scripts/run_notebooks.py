@@ -11,6 +11,7 @@
 Executed copies go to ``executed/`` (git-ignored). A failing notebook stops the run with a message that
 names the notebook and the failing cell; exit status 1.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,6 +51,7 @@ def numbered_notebooks(selection: list[str] | None = None, group: str | None = N
 def parse_value(text: str):
     """Parse a papermill parameter value as a Python literal (int, float, None, True, list, ...), else a string."""
     import ast
+
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
@@ -66,23 +68,35 @@ def run(notebook: Path, out_dir: Path, parameters: dict, timeout: int | None, na
 
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
+
     os.environ["COLA_PROGRESS"] = "0"  # no progress-bar residue in the executed notebooks (colalib.utils.progress_bar)
     out_dir.mkdir(parents=True, exist_ok=True)
     output = out_dir / (name or notebook.name)
     start = time.time()
     print(f"== {notebook.name}  parameters={parameters}", flush=True)
     try:
-        pm.execute_notebook(str(notebook), str(output), parameters=parameters, cwd=str(notebook.parent),
-                            progress_bar=False, log_output=False, execution_timeout=timeout,
-                            kernel_name="python3", extra_arguments=KERNEL_ARGUMENTS)
+        pm.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters=parameters,
+            cwd=str(notebook.parent),
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=timeout,
+            kernel_name="python3",
+            extra_arguments=KERNEL_ARGUMENTS,
+        )
     except PapermillExecutionError as err:
         raise SystemExit(
             f"\nFAILED: {notebook.name}, cell {err.cell_index} (execution count {err.exec_count}): "
-            f"{err.ename}: {err.evalue}\nExecuted copy with the traceback: {output}") from None
+            f"{err.ename}: {err.evalue}\nExecuted copy with the traceback: {output}"
+        ) from None
     seconds = time.time() - start
     drop_cells_for_other_data(output, parameters.get("DATASET"))
-    print(f"   done in {seconds:.0f} s -> {output.relative_to(REPO) if output.is_relative_to(REPO) else output}",
-          flush=True)
+    print(
+        f"   done in {seconds:.0f} s -> {output.relative_to(REPO) if output.is_relative_to(REPO) else output}",
+        flush=True,
+    )
     return seconds
 
 
@@ -93,6 +107,7 @@ def drop_cells_for_other_data(executed: Path, dataset: str | None) -> int:
     """Remove the cells tagged :data:`ONLY_TAG` from an executed copy run on another dataset than CIFAR-10, so that
     it shows only the sections that apply to its data. Returns how many were removed."""
     import json
+
     if dataset in (None, "cifar10"):
         return 0
     nb = json.loads(executed.read_text())
@@ -113,6 +128,7 @@ def journal_path(report_dir: Path) -> Path:
     """Where a fill journals its finished units: in the cache folder (``fill_journals/<results folder>.csv``), which
     is what a resumed run shares with the killed one."""
     from colalib.cache import default_cache_dir
+
     return default_cache_dir() / "fill_journals" / f"{report_dir.name}.csv"
 
 
@@ -120,6 +136,7 @@ def read_journal(path: Path) -> tuple[dict[str, dict], float]:
     """The units an earlier, killed fill of the same plan finished (by key) and the wall seconds it ran until its last
     finished unit, summed over such fills ({} and 0 without a journal)."""
     from colalib.runner import read_csv
+
     if not path.exists():
         return {}, 0.0
     rows = read_csv(path)
@@ -129,8 +146,14 @@ def read_journal(path: Path) -> tuple[dict[str, dict], float]:
     return {r["key"]: r for r in rows}, sum(walls.values())
 
 
-def fill_plan(number: str, profile: str, dataset: str | None = None, report_dir: Path | None = None,
-              seeds: tuple[int, ...] | None = None, priority=None) -> float:
+def fill_plan(
+    number: str,
+    profile: str,
+    dataset: str | None = None,
+    report_dir: Path | None = None,
+    seeds: tuple[int, ...] | None = None,
+    priority=None,
+) -> float:
     """Fill notebook ``number``'s plan of cached units with the local executor (one single-thread worker per core)
     before the notebook runs, so that it only assembles them; notebooks without a plan compute their own units.
     ``priority``: a sort key on the plan's tasks (lowest first; None: plan order), e.g. to settle a claim's units
@@ -147,6 +170,7 @@ def fill_plan(number: str, profile: str, dataset: str | None = None, report_dir:
     from colalib.experiments.plan import fill, fill_report, notebook_plan, seconds_by_task
     from colalib.runner import read_csv, rows_to_csv
     from colalib.utils import git_commit
+
     try:
         tasks = notebook_plan(number, profile, dataset, seeds)
     except ValueError:
@@ -162,8 +186,15 @@ def fill_plan(number: str, profile: str, dataset: str | None = None, report_dir:
     def note_unit(result: dict) -> None:
         if journal is None or not result["computed"]:
             return
-        journalled.append({"key": result["key"], "seconds": round(result["seconds"], 1), "commit": commit,
-                           "fill_started": started, "elapsed_s": round(time.time() - start, 1)})
+        journalled.append(
+            {
+                "key": result["key"],
+                "seconds": round(result["seconds"], 1),
+                "commit": commit,
+                "fill_started": started,
+                "elapsed_s": round(time.time() - start, 1),
+            }
+        )
         journal.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(journal, rows_to_csv(journalled))
 
@@ -184,12 +215,21 @@ def fill_plan(number: str, profile: str, dataset: str | None = None, report_dir:
     report = fill_report(tasks, results, commit=commit, earlier=earlier, recorded=recorded)
     # this fill's own units, and a killed fill's it resumed (rows carried from the last record are neither)
     computed = [r for r in results if r["computed"]] + [r for r in report if r["resumed"] and r["key"] in earlier]
-    resumed = (f"; resumed {sum(r['resumed'] for r in report)} units of a killed fill that ran {earlier_wall:.0f} s"
-               if earlier_wall else "")
-    print(f"   filled in {seconds + earlier_wall:.0f} s ({len(computed)} of {len(tasks)} units computed{resumed}; "
-          "their worker seconds per task: " + ", ".join(f"{k} {v:,.0f}" for k, v in seconds_by_task(
-              [r for r in report if r["key"] in {c["key"] for c in computed}]).items()) + ")",
-          flush=True)
+    resumed = (
+        f"; resumed {sum(r['resumed'] for r in report)} units of a killed fill that ran {earlier_wall:.0f} s"
+        if earlier_wall
+        else ""
+    )
+    print(
+        f"   filled in {seconds + earlier_wall:.0f} s ({len(computed)} of {len(tasks)} units computed{resumed}; "
+        "their worker seconds per task: "
+        + ", ".join(
+            f"{k} {v:,.0f}"
+            for k, v in seconds_by_task([r for r in report if r["key"] in {c["key"] for c in computed}]).items()
+        )
+        + ")",
+        flush=True,
+    )
     if report_dir is not None and computed:  # a fill that only found cached units keeps the last record
         report_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_text(report_dir / "fill_units.csv", rows_to_csv(report))
@@ -203,11 +243,12 @@ def results_folder(executed_name: str, profile: str) -> Path:
     ``results/05_classification_cifar100``), named by :func:`colalib.runner.output_dir` as the notebook's
     :class:`colalib.runner.NotebookRun` names it."""
     from colalib.runner import output_dir
+
     return output_dir("results", Path(executed_name).stem, profile)
 
 
 PUBLISHED_DIR = REPO / "notebooks" / "executed"
-PUBLISH_CAP_BYTES = 4 * 2 ** 20  # an executed copy committed for GitHub carries its figures inline: at most 4 MiB each
+PUBLISH_CAP_BYTES = 4 * 2**20  # an executed copy committed for GitHub carries its figures inline: at most 4 MiB each
 
 
 def publish(executed: Path, folder: Path = PUBLISHED_DIR, cap: int = PUBLISH_CAP_BYTES) -> Path | None:
@@ -215,22 +256,27 @@ def publish(executed: Path, folder: Path = PUBLISHED_DIR, cap: int = PUBLISH_CAP
     repository shows results on GitHub; the source notebooks stay free of outputs. A copy over ``cap`` bytes is not
     published (a message says so) rather than silently cut."""
     import shutil
+
     size = executed.stat().st_size
     if size > cap:
-        print(f"   not published: {executed.name} is {size / 2 ** 20:.1f} MiB, over the {cap / 2 ** 20:.0f} MiB cap",
-              flush=True)
+        print(
+            f"   not published: {executed.name} is {size / 2**20:.1f} MiB, over the {cap / 2**20:.0f} MiB cap",
+            flush=True,
+        )
         return None
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / executed.name
     tmp = target.with_suffix(".tmp")
     shutil.copyfile(executed, tmp)
     tmp.replace(target)  # atomic
-    print(f"   published {target.relative_to(REPO) if target.is_relative_to(REPO) else target} "
-          f"({size / 2 ** 20:.1f} MiB)", flush=True)
+    print(
+        f"   published {target.relative_to(REPO) if target.is_relative_to(REPO) else target} ({size / 2**20:.1f} MiB)",
+        flush=True,
+    )
     return target
 
 
-CUSTOM_DIR = REPO / "custom"   # git-ignored: runs with changed parameters never overwrite the committed results
+CUSTOM_DIR = REPO / "custom"  # git-ignored: runs with changed parameters never overwrite the committed results
 
 
 def keep_committed_results(parameters: list) -> dict[str, str]:
@@ -240,6 +286,7 @@ def keep_committed_results(parameters: list) -> dict[str, str]:
     import os
 
     from colalib.runner import OUTPUT_KINDS, output_dir_variable
+
     if not parameters:
         return {}
     chosen = {}
@@ -248,26 +295,42 @@ def keep_committed_results(parameters: list) -> dict[str, str]:
         if var not in os.environ:
             os.environ[var] = chosen[var] = str(CUSTOM_DIR / kind)
     if chosen:
-        print(f"== changed parameters: outputs go to {CUSTOM_DIR}/ (results/ and figures/ keep the default runs)",
-              flush=True)
+        print(
+            f"== changed parameters: outputs go to {CUSTOM_DIR}/ (results/ and figures/ keep the default runs)",
+            flush=True,
+        )
     return chosen
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("numbers", nargs="*", help="notebook numbers to run (default: all, or --group's)")
-    parser.add_argument("--group", choices=sorted(GROUPS), default=None,
-                        help="figures: the thesis's notebooks (make figures); "
-                             "studies: beyond the thesis (make studies)")
+    parser.add_argument(
+        "--group",
+        choices=sorted(GROUPS),
+        default=None,
+        help="figures: the thesis's notebooks (make figures); studies: beyond the thesis (make studies)",
+    )
     parser.add_argument("--profile", default=DEFAULT_PROFILE, help="smoke | quick | paper")
     parser.add_argument("--out", default=str(REPO / "executed"), help="folder for executed copies")
-    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                        help="extra papermill parameter")
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="extra papermill parameter",
+    )
     parser.add_argument("--timeout", type=int, default=None, help="per-cell timeout in seconds")
-    parser.add_argument("--no-extra", action="store_true",
-                        help="only the notebooks' default runs (not, e.g., notebook 05 on CIFAR-100)")
-    parser.add_argument("--no-fill", action="store_true",
-                        help="do not fill the notebook's plan in parallel first (the notebook computes its units)")
+    parser.add_argument(
+        "--no-extra", action="store_true", help="only the notebooks' default runs (not, e.g., notebook 05 on CIFAR-100)"
+    )
+    parser.add_argument(
+        "--no-fill",
+        action="store_true",
+        help="do not fill the notebook's plan in parallel first (the notebook computes its units)",
+    )
     args = parser.parse_args(argv)
     profile = check_profile(args.profile)
     parameters = {"PROFILE": profile, **{k: parse_value(v) for k, v in args.parameter}}

@@ -1,4 +1,5 @@
 """Shared test setup: one CPU thread, a private cache folder, deterministic seeds."""
+
 import os
 
 import pytest

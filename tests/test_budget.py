@@ -1,4 +1,5 @@
 """The budget benchmark's schedule: the local executor's order (plan order, a unit after its dependencies)."""
+
 import importlib.util
 from pathlib import Path
 

@@ -5,6 +5,7 @@ its cache key holds, configs as dicts) in ``tests/data/unit_signatures.json``; t
 
 A deliberate change of a recipe (a profile's field, a config default) changes keys on purpose: regenerate the record
 with ``python tests/test_cache_keys.py --write`` and say so in the commit."""
+
 from __future__ import annotations
 
 import hashlib
@@ -13,20 +14,30 @@ import sys
 from pathlib import Path
 
 RECORD = Path(__file__).parent / "data" / "unit_signatures.json"
-PLANS = [("02", None), ("03", None), ("04", None), ("05", None), ("05", "cifar100"), ("06", None), ("07", None),
-         ("08", None)]
+PLANS = [
+    ("02", None),
+    ("03", None),
+    ("04", None),
+    ("05", None),
+    ("05", "cifar100"),
+    ("06", None),
+    ("07", None),
+    ("08", None),
+]
 PROFILES = ("smoke", "quick", "paper")
 
 
 def current_signatures() -> dict[str, dict[str, str]]:
     """``{"<profile>/<notebook>[/<dataset>]": {plan key: hash of the unit's signature}}`` for every plan."""
     from colalib.experiments.plan import notebook_plan
+
     out = {}
     for profile in PROFILES:
         for notebook, dataset in PLANS:
             tasks = notebook_plan(notebook, profile, dataset)
             out["/".join(filter(None, (profile, notebook, dataset)))] = {
-                t.key: hashlib.sha256(t.identity.encode()).hexdigest()[:16] for t in tasks}
+                t.key: hashlib.sha256(t.identity.encode()).hexdigest()[:16] for t in tasks
+            }
     return out
 
 
@@ -53,11 +64,13 @@ def test_an_fid_unit_identity_names_only_what_its_cache_key_holds():
     """fid_unit keys on the study's dataset, n_fid and n_real_fid: its unit's identity changes with them and with
     nothing else of the study (here its seeds), so that the record flags exactly the FID units that would recompute."""
     from colalib.experiments import GenerationExperimentConfig, steps
+
     exp = GenerationExperimentConfig.for_profile("smoke")
     cfg = exp.scola_config(0)
 
     def identity(e):
         return steps.fid("k", "scola", "digits", 5, 0, cfg, steps.FIDProtocol.of(e)).identity
+
     assert identity(exp) == identity(exp.replace(seeds=(0, 1, 2), sizes=(5, 10)))
     assert identity(exp) != identity(exp.replace(n_fid=exp.n_fid + 1)) != identity(exp.replace(n_real_fid=7))
 
@@ -67,10 +80,12 @@ def test_a_fit_is_one_unit_for_every_reading_of_step_iii():
     step III are one unit, one that changes training is another."""
     from colalib.cola import SCOLAConfig
     from colalib.experiments import steps
+
     cfg = SCOLAConfig.for_profile("smoke")
 
     def identity(c):
         return steps.fit("k", "scola", "digits", 5, 0, c).identity
+
     assert identity(cfg) == identity(cfg.replace(covariance="sample", spread_space="tangent", spread=0.5))
     assert identity(cfg) != identity(cfg.replace(epochs=cfg.epochs + 1))
 

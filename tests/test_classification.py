@@ -1,4 +1,5 @@
 """Classifier protocol: learning, Mix proportions, fixed iterations, determinism, subsets vs test set."""
+
 import numpy as np
 import pytest
 import torch
@@ -60,8 +61,12 @@ def test_iterations_do_not_depend_on_set_size():
     arm draws exactly half of its images from each set."""
     test = (np.zeros((4, 8, 8, 3), np.uint8), np.zeros(4, int))
     cfg = CFG.replace(epochs=1, batch_size=16)
-    ran = [train_and_evaluate("real", (np.zeros((n, 8, 8, 3), np.uint8), np.arange(n) % 2), None, test, 2, cfg,
-                              "cpu", False) for n in (6, 60)]
+    ran = [
+        train_and_evaluate(
+            "real", (np.zeros((n, 8, 8, 3), np.uint8), np.arange(n) % 2), None, test, 2, cfg, "cpu", False
+        )
+        for n in (6, 60)
+    ]
     assert [r["iterations"] for r in ran] == [cfg.iters_per_epoch] * 2
     assert [r["images_per_set"] for r in ran] == [[cfg.iters_per_epoch * 16]] * 2
     real = (np.zeros((6, 8, 8, 3), np.uint8), np.arange(6) % 2)
@@ -84,8 +89,9 @@ def test_bf16_precision_is_a_separate_recipe_and_fp32_keys_are_unchanged():
     import torch
 
     from colalib.classification import ClassifierConfig, train_classifier
+
     fp32 = ClassifierConfig.for_profile("smoke")
-    assert "precision" not in fp32.to_dict()   # omitted at its default: every cached fp32 unit keeps its key
+    assert "precision" not in fp32.to_dict()  # omitted at its default: every cached fp32 unit keeps its key
     bf16 = fp32.replace(precision="bf16")
     assert bf16.key() != fp32.key() and bf16.to_dict()["precision"] == "bf16"
     with pytest.raises(ValueError, match="precision"):
@@ -93,4 +99,4 @@ def test_bf16_precision_is_a_separate_recipe_and_fp32_keys_are_unchanged():
     rng = np.random.default_rng(0)
     x, y = rng.integers(0, 256, (40, 32, 32, 3), dtype=np.uint8), np.arange(40) % 4
     model = train_classifier(x, y, 4, bf16, device="cpu", progress=False)
-    assert next(model.parameters()).dtype == torch.float32   # autocast: fp32 weights, bf16 arithmetic
+    assert next(model.parameters()).dtype == torch.float32  # autocast: fp32 weights, bf16 arithmetic

@@ -1,4 +1,5 @@
 """Smoke test of every command-line entry point: ``--help`` exits 0 and prints usage; one real verdicts call."""
+
 import re
 import shutil
 import subprocess
@@ -38,14 +39,16 @@ def _run(args: list[str]) -> subprocess.CompletedProcess:
 
 def test_every_entry_point_is_listed():
     guard = re.compile(r"""^if __name__ == ["']__main__["']:""", re.MULTILINE)
-    found = {str(p.relative_to(REPO)) for folder in ("colalib", "scripts", "benchmarks")
-             for p in (REPO / folder).rglob("*.py")
-             if p.name == "__main__.py" or guard.search(p.read_text(encoding="utf-8"))}
+    found = {
+        str(p.relative_to(REPO))
+        for folder in ("colalib", "scripts", "benchmarks")
+        for p in (REPO / folder).rglob("*.py")
+        if p.name == "__main__.py" or guard.search(p.read_text(encoding="utf-8"))
+    }
     assert found == set(ENTRY_POINTS), "add the new command-line entry point to ENTRY_POINTS"
 
 
-@pytest.mark.parametrize("args", [*ENTRY_POINTS.values(), *SUBCOMMANDS.values()],
-                         ids=[*ENTRY_POINTS, *SUBCOMMANDS])
+@pytest.mark.parametrize("args", [*ENTRY_POINTS.values(), *SUBCOMMANDS.values()], ids=[*ENTRY_POINTS, *SUBCOMMANDS])
 def test_help_exits_0_and_prints_usage(args):
     done = _run([*args, "--help"])
     assert done.returncode == 0, done.stderr[-2000:]
@@ -53,7 +56,7 @@ def test_help_exits_0_and_prints_usage(args):
 
 
 def test_verdicts_rewrites_vs_thesis_of_a_copied_results_folder(tmp_path):
-    folder = tmp_path / "04_ablations"   # claims_from_results reads the notebook from the folder's name
+    folder = tmp_path / "04_ablations"  # claims_from_results reads the notebook from the folder's name
     shutil.copytree(REPO / "results" / "04_ablations", folder)
     (folder / "vs_thesis.csv").unlink()
     done = _run(["-m", "colalib.verdicts", str(folder)])

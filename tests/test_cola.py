@@ -1,4 +1,5 @@
 """Steps II-III: codes on the spheres, reconstruction, per-class sampling, persistence, GLO matching."""
+
 import numpy as np
 import pytest
 import torch
@@ -106,6 +107,7 @@ def test_glo_matching_and_sampling(digits10):
 
 def test_fit_or_load_uses_the_cache(digits10, tmp_path):
     from colalib.cache import ArtifactCache
+
     cache = ArtifactCache(tmp_path)
     cfg = SCOLAConfig.for_profile("smoke")
     a = fit_or_load(SCOLA, cfg, digits10, cache, "cpu", progress=False)
@@ -116,8 +118,10 @@ def test_fit_or_load_uses_the_cache(digits10, tmp_path):
 def test_perceptual_fields_keep_old_cache_keys_and_separate_networks():
     plain = SCOLAConfig.for_profile("quick")
     assert not {"generator_width", "perceptual_net", "perceptual_epochs"} & set(plain.to_dict())
-    keys = {SCOLAConfig.for_profile("quick", loss="perceptual_net", perceptual_net=n).key()
-            for n in ("resnet32_random", "resnet32_trained", "resnet32_kmeans")}
+    keys = {
+        SCOLAConfig.for_profile("quick", loss="perceptual_net", perceptual_net=n).key()
+        for n in ("resnet32_random", "resnet32_trained", "resnet32_kmeans")
+    }
     assert len(keys) == 3 and plain.key() not in keys
     assert SCOLAConfig.for_profile("quick", generator_width=64).key() != plain.key()
     with pytest.raises(ValueError, match="perceptual_net"):
@@ -127,6 +131,7 @@ def test_perceptual_fields_keep_old_cache_keys_and_separate_networks():
 @pytest.mark.parametrize("net", ["resnet32_random", "resnet32_trained", "resnet32_kmeans"])
 def test_scola_with_a_perceptual_network(digits10, net, tmp_path):
     from colalib.cache import ArtifactCache
+
     cfg = SCOLAConfig.for_profile("smoke", epochs=1, loss="perceptual_net", perceptual_net=net, perceptual_epochs=1)
     model = fit_or_load(SCOLA, cfg, digits10, ArtifactCache(tmp_path), device="cpu", progress=False)
     assert np.isfinite(model.history_[-1])
@@ -136,6 +141,7 @@ def test_scola_with_a_perceptual_network(digits10, net, tmp_path):
 
 def test_unsupervised_cola_samples_matched_classes_and_survives_save_load(digits10, tmp_path):
     from colalib.cola import COLA
+
     # clusters = labels permuted by c -> (c + 3) % 10, with cluster 9's images (class 6) split between clusters 0
     # and 1: cluster 9 is empty and the unique best matching sends it to class 6
     clusters = (digits10.labels + 3) % 10
@@ -144,13 +150,13 @@ def test_unsupervised_cola_samples_matched_classes_and_survives_save_load(digits
     targets = np.eye(10, dtype=np.float32)[clusters]
     cola = COLA(SCOLAConfig.for_profile("smoke", epochs=2), progress=False).fit(digits10, targets, clusters)
     _, raw = cola.sample(30, seed=0)
-    assert set(raw) <= set(np.unique(clusters))          # without labels: cluster ids
+    assert set(raw) <= set(np.unique(clusters))  # without labels: cluster ids
     cola.match_clusters(digits10.labels)
     assert list(cola.cluster_to_class_) == [7, 8, 9, 0, 1, 2, 3, 4, 5, 6]
     images, classes = cola.sample(40, classes=[0, 2], seed=0)
     assert images.shape == (40, 32, 32, 3) and sorted(set(classes)) == [0, 2]
     _, every = cola.sample(90, seed=1)
-    assert 6 not in set(every)                           # class 6 is matched to the empty cluster 9
+    assert 6 not in set(every)  # class 6 is matched to the empty cluster 9
     with pytest.raises(ValueError, match="without training images"):
         cola.sample(4, classes=[6])
     with pytest.raises(ValueError, match="one class per training image"):
@@ -164,6 +170,7 @@ def test_unsupervised_cola_samples_matched_classes_and_survives_save_load(digits
 @pytest.mark.slow
 def test_class_transfer_measures_its_own_class_reconstructions(fitted, digits10):
     from colalib.cola import TRANSFER_MAX_RELATIVE_ERROR
+
     t = fitted.class_transfer(digits10.images, n_rows=4, seed=0)
     assert t["grid"].shape[:2] == (4, fitted.num_classes_) and len(t["originals"]) == 4
     assert np.array_equal(t["own"], np.asarray(fitted.labels_)[t["indices"]])

@@ -1,4 +1,5 @@
 """Dataset readers on small files in the official formats, the offline CIFAR-10 zip, small-sample draws."""
+
 import io
 import pickle
 import zipfile
@@ -42,8 +43,10 @@ def test_cifar100_official_pickles(tmp_path):
     names = [f"c{i}" for i in range(100)]
     pickle.dump({"fine_label_names": names, "coarse_label_names": names[:20]}, open(folder / "meta", "wb"))
     for split, n in (("train", 8), ("test", 4)):
-        pickle.dump({"data": np.zeros((n, 3072), np.uint8), "fine_labels": list(range(n)),
-                     "coarse_labels": [0] * n}, open(folder / split, "wb"))
+        pickle.dump(
+            {"data": np.zeros((n, 3072), np.uint8), "fine_labels": list(range(n)), "coarse_labels": [0] * n},
+            open(folder / split, "wb"),
+        )
     ds = D.load_dataset("cifar100", "train", root=tmp_path)
     assert ds.num_classes == 100 and list(ds.labels) == list(range(8))
 
@@ -145,7 +148,7 @@ def test_a_truncated_zip_names_the_path_and_the_layout(tmp_path):
         for p in sorted((tmp_path / "fruit").rglob("*.png")):
             zf.write(p, p.relative_to(tmp_path / "fruit"))
     cut = tmp_path / "cut.zip"
-    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])   # a download that stopped half-way
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])  # a download that stopped half-way
     for name in (str(cut), f"imagefolder:{cut}"):
         with pytest.raises(ValueError) as err:
             D.load_dataset(name)
@@ -170,7 +173,7 @@ def test_a_zip_with_a_damaged_member_names_the_path_and_the_member(tmp_path):
     with zipfile.ZipFile(path) as zf:
         info = zf.getinfo("train/apple/0.png")
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
-    blob[start + 20] ^= 0xFF   # one flipped byte inside the stored image: a CRC error on reading
+    blob[start + 20] ^= 0xFF  # one flipped byte inside the stored image: a CRC error on reading
     path.write_bytes(bytes(blob))
     with pytest.raises(ValueError) as err:
         D.load_dataset(str(path))
@@ -207,8 +210,9 @@ def test_cifar100_offline_zip_with_100_classes(tmp_path, monkeypatch):
     folder.mkdir()
     pickle.dump({"fine_label_names": classes}, open(folder / "meta", "wb"))
     for split, n in (("train", 200), ("test", 100)):
-        pickle.dump({"data": np.zeros((n, 3072), np.uint8), "fine_labels": list(np.arange(n) % 100)},
-                    open(folder / split, "wb"))
+        pickle.dump(
+            {"data": np.zeros((n, 3072), np.uint8), "fine_labels": list(np.arange(n) % 100)}, open(folder / split, "wb")
+        )
     monkeypatch.setenv("COLA_CACHE_DIR", str(tmp_path / "cache2"))
     assert "official" in D.load_dataset("cifar100", "train", root=tmp_path).source
 
@@ -253,6 +257,7 @@ def test_offline_cifar10_zip(monkeypatch, tmp_path):
 
 def test_dataset_label_names_result_folders_by_the_zip_stem():
     from colalib.data import dataset_label
+
     assert dataset_label("cifar100") == "cifar100"
     assert dataset_label("/path/to/my_flowers.zip") == "my_flowers"
     assert dataset_label("/data/flowers/") == "flowers"
@@ -263,6 +268,7 @@ def test_the_dataset_registry_matches_the_loaded_data(monkeypatch, tmp_path):
     """Table 4.1 (docs/datasets.md) is generated from the registry: its counts and sizes are those of the data that
     loads (digits always; the offline CIFAR zips' test splits where they exist)."""
     from colalib.dataset_registry import DATASET_INFO, dataset_info
+
     assert D.DATASETS == tuple(DATASET_INFO) and D.IMAGE_SIZE["stl10"] == 48
     digits = dataset_info("digits")
     tr, te = D.load_dataset("digits", "train"), D.load_dataset("digits", "test")

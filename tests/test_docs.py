@@ -1,4 +1,5 @@
 """The generated pages of docs/ (scripts/build_docs.py, colalib.reporting_docs) and the README's size: no training."""
+
 import csv
 import re
 import subprocess
@@ -66,12 +67,22 @@ def test_a_missing_figure_file_is_listed_as_missing(tmp_path):
 
 
 def test_the_script_writes_the_pages(tmp_path):
-    done = subprocess.run([sys.executable, "scripts/build_docs.py", "--out", str(tmp_path)], cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "scripts/build_docs.py", "--out", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(PAGES)
-    check = subprocess.run([sys.executable, "scripts/build_docs.py", "--out", str(tmp_path), "--check"], cwd=REPO,
-                           capture_output=True, text=True, timeout=120)
+    check = subprocess.run(
+        [sys.executable, "scripts/build_docs.py", "--out", str(tmp_path), "--check"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert check.returncode == 0, check.stdout
 
 
@@ -90,11 +101,13 @@ def test_docs_name_no_issue_numbers(pages):
 
 def test_saved_figures_carry_their_title_and_the_figure_index_lists_them(tmp_path, monkeypatch):
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from colalib.figure_index import figures_index_page, png_text
     from colalib.runner import NotebookRun
+
     monkeypatch.setenv("COLA_FIGURES_DIR", str(tmp_path / "figures"))
     monkeypatch.setenv("COLA_RESULTS_DIR", str(tmp_path / "results"))
     run = NotebookRun("02_clustering", "quick", {})
@@ -114,18 +127,24 @@ def test_saved_figures_carry_their_title_and_the_figure_index_lists_them(tmp_pat
 
 def test_the_budget_section_totals_the_budget_csv(tmp_path):
     from colalib.reporting_docs import budget_section
+
     folder = tmp_path / "benchmarks" / "results" / "budget"
     folder.mkdir(parents=True)
-    rows = [("all subsets", "02", 27, 0, 1.5, 0.75), ("all subsets", "03", 10, 2, 2.0, 1.25),
-            ("SEEDS=0", "02", 9, 0, 0.5, 0.25)]
+    rows = [
+        ("all subsets", "02", 27, 0, 1.5, 0.75),
+        ("all subsets", "03", 10, 2, 2.0, 1.25),
+        ("SEEDS=0", "02", 9, 0, 0.5, 0.25),
+    ]
     with (folder / "budget.csv").open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["pass", "run", "units", "unmeasured", "worker_hours", "wall_hours", "by_kind"])
         w.writerows([*r, "{}"] for r in rows)
-    (folder / "run.json").write_text('{"git_commit": "0123456789abcdef", "finished_at": "now", '
-                                     '"params": {"workers": 2}}')
+    (folder / "run.json").write_text(
+        '{"git_commit": "0123456789abcdef", "finished_at": "now", "params": {"workers": 2}}'
+    )
     text = "\n".join(budget_section(tmp_path))
     assert "| **total, all subsets** | 37 | 2 | 3.50 | 2.00 |" in text
     assert "| **total, SEEDS=0** | 9 | 0 | 0.50 | 0.25 |" in text
     assert "wall hours (2 workers)" in text
+    assert "| 02 | 27 (0) | 0 |" in text  # a record without the cached-units column reads 0 of them
     assert budget_section(tmp_path / "elsewhere") == []

@@ -2,6 +2,7 @@
 (:func:`colalib.experiments.registry._method_classes`): ``fit`` on a small labelled subset, ``sample(n, seed=)``
 returns ``n`` uint8 NHWC images and labels of the subset's classes, and ``from_state(state())`` rebuilds a model that
 samples the same images for the same seed (what the cache relies on: a loaded model is the fitted one)."""
+
 import numpy as np
 import pytest
 

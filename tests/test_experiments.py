@@ -1,4 +1,5 @@
 """Experiment configurations of the notebooks (the units themselves run in the notebooks' smoke tests)."""
+
 import numpy as np
 import pytest
 
@@ -39,6 +40,7 @@ def test_method_model_runs_step_one_for_cola_and_uses_the_gan_config(tmp_path):
     from colalib.data import load_dataset, small_sample
     from colalib.experiments import GenerationExperimentConfig, method_model, model_config
     from colalib.gan import CGANPD, GANConfig
+
     assert GenerationExperimentConfig.for_profile("smoke").methods == ("scola", "glo", "cola", "cgan_pd")
     subset = small_sample(load_dataset("digits"), 5, 0)
     scola, cache = SCOLAConfig.for_profile("smoke", epochs=2), ArtifactCache(tmp_path)
@@ -59,6 +61,7 @@ def test_method_model_runs_step_one_for_cola_and_uses_the_gan_config(tmp_path):
 
 def test_every_registered_estimator_offers_the_generative_interface():
     from colalib.experiments import GenerativeEstimator, _method_classes
+
     for name, (cls, _) in _method_classes().items():
         assert issubclass(cls, GenerativeEstimator), f"{name}: {cls.__name__} lacks fit/sample/state/from_state"
 
@@ -67,6 +70,7 @@ def test_every_module_of_the_library_stays_under_400_lines():
     from pathlib import Path
 
     import colalib as package
+
     root = Path(package.__file__).parent
     sizes = {str(p.relative_to(root)): len(p.read_text().splitlines()) for p in root.rglob("*.py")}
     assert len(sizes) >= 40 and max(sizes.values()) <= 400, {k: v for k, v in sizes.items() if v > 400}
@@ -74,8 +78,11 @@ def test_every_module_of_the_library_stays_under_400_lines():
 
 def test_sampler_summary_pairs_mix_with_the_real_arm_of_the_same_subset():
     from colalib.experiments import sampler_summary
-    rows = [{"variant": v, "size": 10, "seed": s, "accuracy": a}
-            for v, s, a in (("real", 0, 0.20), ("real", 1, 0.30), ("gauss", 0, 0.25), ("gauss", 1, 0.31))]
+
+    rows = [
+        {"variant": v, "size": 10, "seed": s, "accuracy": a}
+        for v, s, a in (("real", 0, 0.20), ("real", 1, 0.30), ("gauss", 0, 0.25), ("gauss", 1, 0.31))
+    ]
     table = sampler_summary(rows, ("gauss",))
     assert [t["sampler"] for t in table] == ["real", "gauss"] and [t["runs"] for t in table] == [2, 2]
     assert abs(table[1]["accuracy"] - 0.28) < 1e-9 and abs(table[1]["mix_minus_real"] - 0.03) < 1e-9
@@ -86,12 +93,24 @@ def test_the_chapter6_summary_sets_the_prediction_beside_the_measured_difference
     from colalib.experiments.mean_estimation import mean_estimation_summary
 
     def row(seed, size, expected_real, syn_minus_real, var_z=1.0):
-        return {"size": size, "seed": seed, "d": 0.5, "var_x": 4.0, "var_z": var_z, "expected_real": expected_real,
-                "expected_surrogate": 0.3, "m_star": 12.0, "synthetic - real": syn_minus_real, "mix - real": 1.0}
+        return {
+            "size": size,
+            "seed": seed,
+            "d": 0.5,
+            "var_x": 4.0,
+            "var_z": var_z,
+            "expected_real": expected_real,
+            "expected_surrogate": 0.3,
+            "m_star": 12.0,
+            "synthetic - real": syn_minus_real,
+            "mix - real": 1.0,
+        }
 
-    rows = ([row(s, 10, 0.4, d) for s, d in enumerate((2.0, 3.0, 2.5))]          # predicted better, measured better
-            + [row(s, 50, 0.08, d) for s, d in enumerate((-5.0, -6.0, -5.5))]     # predicted worse, measured worse
-            + [row(s, 20, 0.08, d, var_z=0.01) for s, d in enumerate((4.0, 5.0, 4.5))])  # a miss, collapsed set
+    rows = (
+        [row(s, 10, 0.4, d) for s, d in enumerate((2.0, 3.0, 2.5))]  # predicted better, measured better
+        + [row(s, 50, 0.08, d) for s, d in enumerate((-5.0, -6.0, -5.5))]  # predicted worse, measured worse
+        + [row(s, 20, 0.08, d, var_z=0.01) for s, d in enumerate((4.0, 5.0, 4.5))]
+    )  # a miss, collapsed set
     by_size = {r["size"]: r for r in mean_estimation_summary(rows)}
     match = {size: r["prediction matches synthetic - real"] for size, r in by_size.items()}
     assert by_size[10]["predicted"] == "synthetic better" and match[10] == "yes"

@@ -1,4 +1,5 @@
 """CGAN-PD baseline (colalib.gan): spectral norm, hinge training, projection, sampling, persistence, caching."""
+
 import numpy as np
 import pytest
 import torch
@@ -129,6 +130,7 @@ def test_config_profiles_and_lr_decay():
 
 def test_fit_or_load_and_experiment_registry(tmp_path):
     from colalib.experiments import _method_class, model_config
+
     ds = toy_dataset()
     cache = ArtifactCache(tmp_path)
     cfg = GANConfig.for_profile("smoke", num_steps=2)

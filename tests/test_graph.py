@@ -1,5 +1,6 @@
 """Units as objects (colalib.experiments.graph): a plan holds each unit once whatever key it comes with, the
 dependencies follow the unit that is kept, and a study's results are computed only when its rows read them."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,10 +23,10 @@ def add(x: int, y: int, cache=None, device=None, progress=False) -> int:
 
 
 def test_a_unit_declared_twice_is_planned_once_and_its_dependants_follow_it():
-    first, again = Unit("fit/a", square, {"x": 3}, rank=0), Unit("fit/b", square, {"x": 3}, rank=0)   # same unit
+    first, again = Unit("fit/a", square, {"x": 3}, rank=0), Unit("fit/b", square, {"x": 3}, rank=0)  # same unit
     scored = Unit("score/b", add, {"x": 1, "y": 2}, (again,))
-    other = Unit("fit/c", square, {"x": 4}, rank=-1)   # slower: starts first
-    plain = Unit("real/d", square, {"x": 5})            # waits for none, but is no training unit
+    other = Unit("fit/c", square, {"x": 4}, rank=-1)  # slower: starts first
+    plain = Unit("real/d", square, {"x": 5})  # waits for none, but is no training unit
     tasks = plan([plain, other, first, scored])
     assert [t.key for t in tasks] == ["fit/c", "fit/a", "real/d", "score/b"]
     assert tasks[-1].deps == ("fit/a",) and len({t.identity for t in tasks}) == 4
@@ -42,15 +43,15 @@ def test_keyed_on_makes_two_units_that_differ_only_outside_their_cache_key_one()
     a = Unit("a", square, {"x": 3}, keyed_on={"x": 3})
     b = Unit("b", square, {"x": 3, "note": "sampling only"}, keyed_on={"x": 3})
     c = Unit("c", add, {"x": 3, "y": 0}, keyed_on={"x": 3})
-    assert a.identity == b.identity != c.identity   # the run step is part of what a unit computes
+    assert a.identity == b.identity != c.identity  # the run step is part of what a unit computes
 
 
 def test_results_compute_only_what_the_rows_read(tmp_path):
     CALLS.clear()
     units = {"four": Unit("s4", square, {"x": 4}), "five": Unit("s5", square, {"x": 5})}
     results = Results(units, ArtifactCache(tmp_path), progress=False)
-    assert "five" in results and CALLS == []          # membership reads nothing
-    assert results["four"] == 16 and results["four"] == 16 and CALLS == ["square(4)"]   # computed once, kept
+    assert "five" in results and CALLS == []  # membership reads nothing
+    assert results["four"] == 16 and results["four"] == 16 and CALLS == ["square(4)"]  # computed once, kept
     assert set(results.seconds) == {"four"} and len(results) == 2
 
 

@@ -1,4 +1,5 @@
 """Config profiles, cache keys, atomic writes and notebook run records."""
+
 import json
 from dataclasses import dataclass
 from typing import ClassVar
@@ -58,6 +59,7 @@ def test_cache_computes_once(tmp_path):
 
 def test_cache_torch_round_trip(tmp_path):
     import torch
+
     cache = ArtifactCache(tmp_path)
     cfg = ToyConfig.for_profile("smoke")
     value = {"w": torch.arange(5.0)}
@@ -83,11 +85,18 @@ def test_atomic_write_leaves_no_partial_file(tmp_path):
 
 def test_notebook_run_writes_tables_figures_and_record(tmp_path):
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    run = NotebookRun("99_test", "smoke", {"seeds": [0, 1]}, figures_dir=tmp_path / "f",
-                      results_dir=tmp_path / "r", cache_dir=tmp_path / "c")
+    run = NotebookRun(
+        "99_test",
+        "smoke",
+        {"seeds": [0, 1]},
+        figures_dir=tmp_path / "f",
+        results_dir=tmp_path / "r",
+        cache_dir=tmp_path / "c",
+    )
     rows = [{"size": 5, "acc": 0.25}, {"size": 10, "acc": 0.5, "extra": "x"}]
     run.save_table(rows, "acc")
     assert read_csv(tmp_path / "r/99_test_smoke/acc.csv")[1] == {"size": "10", "acc": "0.5", "extra": "x"}
@@ -137,6 +146,7 @@ def _slow_unit(root: str, marker: str) -> int:
 @pytest.mark.slow
 def test_two_processes_never_compute_one_unit_twice(tmp_path):
     import multiprocessing as mp
+
     marker = tmp_path / "computed.txt"
     ctx = mp.get_context("spawn")
     with ctx.Pool(2) as pool:
@@ -170,6 +180,7 @@ def test_git_commit_ignores_run_outputs_but_not_code(tmp_path):
     import subprocess
 
     from colalib.utils import git_commit
+
     run = lambda *a: subprocess.run(["git", *a], cwd=tmp_path, check=True, capture_output=True)  # noqa: E731
     run("init", "-q")
     (tmp_path / "results").mkdir()
@@ -186,6 +197,7 @@ def test_git_commit_ignores_run_outputs_but_not_code(tmp_path):
 
 def test_dataset_profiles_sit_between_the_profile_and_the_overrides():
     from colalib.experiments import ClassificationExperimentConfig
+
     assert ClassificationExperimentConfig.for_profile("quick").sizes == (10, 50)
     c100 = ClassificationExperimentConfig.for_profile("quick", dataset="cifar100")
     assert c100.sizes == (5, 20) and c100.seeds == (0, 1, 2)
@@ -214,6 +226,7 @@ def test_every_config_of_the_library_is_a_run_or_a_study():
     import importlib
 
     from colalib.config import ExperimentConfig
+
     for module in ("experiments", "experiments.readings", "mmgan", "peers", "theory", "toy"):  # every config module
         importlib.import_module(f"colalib.{module}")
 
@@ -222,8 +235,11 @@ def test_every_config_of_the_library_is_a_run_or_a_study():
             yield sub
             yield from subclasses(sub)
 
-    library = [c for c in subclasses(ExperimentConfig) if c.__module__.startswith("colalib.")
-               and c not in (RunConfig, StudyConfig)]
+    library = [
+        c
+        for c in subclasses(ExperimentConfig)
+        if c.__module__.startswith("colalib.") and c not in (RunConfig, StudyConfig)
+    ]
     assert len(library) >= 14
     for cls in library:
         assert issubclass(cls, RunConfig) != issubclass(cls, StudyConfig), cls
@@ -234,12 +250,13 @@ def test_progress_bars_only_where_someone_watches(monkeypatch):
     import sys
 
     from colalib.utils import progress_bar
+
     monkeypatch.delenv("COLA_PROGRESS", raising=False)
     monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
-    log = io.StringIO()   # a log file: not a terminal
+    log = io.StringIO()  # a log file: not a terminal
     monkeypatch.setattr(sys, "stderr", log)
     assert progress_bar(range(3), "x").disable and list(progress_bar(range(3), "x")) == [0, 1, 2]
-    assert log.getvalue() == ""   # no carriage-return flood in logs
+    assert log.getvalue() == ""  # no carriage-return flood in logs
     monkeypatch.setattr(log, "isatty", lambda: True, raising=False)
     assert not progress_bar(range(3), "x").disable
     monkeypatch.setenv("COLA_PROGRESS", "0")

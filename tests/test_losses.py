@@ -1,4 +1,5 @@
 """Laplacian pyramid (Eq. 3.5) and the other reconstruction losses."""
+
 import pytest
 import torch
 
@@ -16,7 +17,7 @@ from colalib.losses import (
 def test_pyramid_reconstructs_exactly(levels):
     x = torch.randn(2, 3, 32, 32)
     pyr = laplacian_pyramid(x, levels)
-    assert len(pyr) == levels + 1 and pyr[-1].shape[-1] == 32 // 2 ** levels
+    assert len(pyr) == levels + 1 and pyr[-1].shape[-1] == 32 // 2**levels
     assert torch.allclose(reconstruct_from_pyramid(pyr), x, atol=1e-5)
 
 
@@ -39,8 +40,8 @@ def test_laplacian_loss_is_a_sensible_distance(weighting):
 def test_laplacian_weightings_differ_in_frequency_emphasis():
     x = torch.zeros(1, 3, 32, 32)
     fine = x.clone()
-    fine[..., ::2, :] = 0.1                           # high-frequency stripes
-    coarse = torch.full_like(x, 0.1)                  # a low-frequency offset
+    fine[..., ::2, :] = 0.1  # high-frequency stripes
+    coarse = torch.full_like(x, 0.1)  # a low-frequency offset
     glo, ocr = LaplacianPyramidLoss(3, "glo"), LaplacianPyramidLoss(3, "thesis_ocr")
     assert glo(x, coarse) / glo(x, fine) > ocr(x, coarse) / ocr(x, fine)
 
@@ -53,6 +54,7 @@ def test_loss_does_not_depend_on_batch_size():
 
 def test_l1_and_perceptual_net():
     from colalib.models import build_classifier
+
     x, y = torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
     assert torch.isclose(L1Loss()(x, y), (x - y).abs().mean())
     perc = build_loss("perceptual_net", net=build_classifier("resnet32", 10))
@@ -69,10 +71,12 @@ def test_missing_vgg_weights_give_a_clear_error(tmp_path, monkeypatch):
 
 # --------------------------------------------------------------- perceptual networks (Sec. 5.3.1, Fig. 5.2)
 
+
 def _smooth_images(n: int = 60, seed: int = 0):
     """Real-looking structure: random blurred colour fields, uint8 NHWC."""
     import numpy as np
     import torch.nn.functional as F
+
     g = torch.Generator().manual_seed(seed)
     low = torch.rand(n, 3, 8, 8, generator=g)
     x = F.interpolate(low, size=32, mode="bilinear", align_corners=False)
@@ -83,6 +87,7 @@ def test_kmeans_filters_are_whitened_cluster_centres():
     import numpy as np
 
     from colalib.losses import kmeans_filters
+
     rng = np.random.default_rng(0)
     patches = rng.standard_normal((3000, 12)) @ rng.standard_normal((12, 12)) + 5.0  # correlated, offset
     out = kmeans_filters(patches, 6, seed=0, eps=1e-6)
@@ -104,6 +109,7 @@ def test_kmeans_init_sets_filters_from_kmeans_and_normalises_layers(monkeypatch)
     from colalib import losses
     from colalib.data import to_tensor
     from colalib.models import build_classifier
+
     images, _ = _smooth_images()
     calls = []
     real = losses.kmeans_filters
@@ -136,6 +142,7 @@ def test_perceptual_loss_of_every_network_is_a_distance():
     from colalib.classification import ClassifierConfig
     from colalib.data import to_tensor
     from colalib.losses import PERCEPTUAL_NETS, perceptual_resnet32
+
     images, labels = _smooth_images(40)
     x, y = to_tensor(images[:4]), to_tensor(images[4:8])
     clf = ClassifierConfig.for_profile("smoke", epochs=1, iters_per_epoch=2, batch_size=16)
@@ -149,6 +156,7 @@ def test_perceptual_loss_of_every_network_is_a_distance():
 
 def test_random_perceptual_net_is_seeded_and_leaves_the_global_rng_alone():
     from colalib.losses import perceptual_resnet32
+
     torch.manual_seed(123)
     expected = torch.rand(1)
     torch.manual_seed(123)
@@ -166,6 +174,7 @@ def test_data_dependent_perceptual_nets_are_cached(tmp_path):
     from colalib.cache import ArtifactCache
     from colalib.classification import ClassifierConfig
     from colalib.losses import perceptual_resnet32
+
     images, labels = _smooth_images(30)
     clf = ClassifierConfig.for_profile("smoke", epochs=1, iters_per_epoch=2, batch_size=16)
     cache = ArtifactCache(tmp_path)

@@ -1,4 +1,5 @@
 """FID (pytorch-fid), CAS, clustering scores, diversity."""
+
 import itertools
 
 import numpy as np
@@ -69,7 +70,7 @@ def test_a_feature_network_below_chance_fails_and_the_check_draws_every_class():
             return out
 
     images = np.zeros((400, 8, 8, 3), np.uint8)
-    labels = np.repeat(np.arange(4), 100)               # stored class by class, as the offline test split
+    labels = np.repeat(np.arange(4), 100)  # stored class by class, as the offline test split
     with pytest.raises(ValueError, match="not above chance"):
         checked_feature_network_accuracy(Constant(), images, labels, 4, n_eval=40, name="constant net")
     # on the first 100 images alone (all class 0) the same network would look perfect: the draw is balanced
@@ -82,6 +83,7 @@ def test_a_feature_network_below_chance_fails_and_the_check_draws_every_class():
 def test_real_stats_are_computed_once_into_the_callers_cache(tmp_path, monkeypatch):
     import colalib.metrics as metrics
     from colalib.cache import ArtifactCache
+
     calls = []
 
     def fake_features(images, device=None, progress=True):
@@ -99,9 +101,10 @@ def test_real_stats_are_computed_once_into_the_callers_cache(tmp_path, monkeypat
 
 def test_memorisation_check_flags_a_generator_that_returns_training_images():
     from colalib.memorisation import memorisation_check
+
     rng = np.random.default_rng(0)
     training = rng.integers(0, 256, (60, 8, 8, 3), dtype=np.uint8)
-    held_out = rng.integers(0, 256, (60, 8, 8, 3), dtype=np.uint8)   # same distribution, not copies
+    held_out = rng.integers(0, 256, (60, 8, 8, 3), dtype=np.uint8)  # same distribution, not copies
     copies = training[rng.integers(0, len(training), 80)]
     noisy = (copies + rng.normal(0, 10, copies.shape)).clip(0, 255).astype(np.uint8)
     assert not memorisation_check(held_out, training)["memorising"]
@@ -117,6 +120,7 @@ def test_memorisation_check_flags_a_generator_that_returns_training_images():
 def test_a_memorising_generator_is_degenerate():
     from colalib.memorisation import memorisation_check
     from colalib.metrics import degenerate_reason
+
     rng = np.random.default_rng(1)
     training = rng.integers(0, 256, (40, 8, 8, 3), dtype=np.uint8)
     mem = memorisation_check(training[::2], training)
@@ -126,19 +130,21 @@ def test_a_memorising_generator_is_degenerate():
 
 def test_memorisation_check_with_duplicated_training_images():
     from colalib.memorisation import memorisation_check
+
     rng = np.random.default_rng(2)
     training = rng.integers(0, 256, (30, 8, 8, 3), dtype=np.uint8)
-    training[1] = training[0]   # an exact duplicate: its nearest-other distance is 0
+    training[1] = training[0]  # an exact duplicate: its nearest-other distance is 0
     near = np.repeat(training[:1], 20, 0)
     near = (near + rng.normal(0, 5, near.shape)).clip(0, 255).astype(np.uint8)
-    assert memorisation_check(near, training)["memorising"]   # copies of the duplicated image are still flagged
+    assert memorisation_check(near, training)["memorising"]  # copies of the duplicated image are still flagged
 
 
 def test_memorisation_distances_are_zero_for_copies_and_euclidean_over_all_pixels():
     from colalib.data import ImageDataset
     from colalib.experiments.units import _nearest_distances
+
     train = np.zeros((2, 4, 4, 3), np.uint8)
-    train[1] = 255                       # two images at distance sqrt(48) (48 values, each 1 apart in [0, 1])
+    train[1] = 255  # two images at distance sqrt(48) (48 values, each 1 apart in [0, 1])
     subset = ImageDataset(train, np.array([0, 1]), ["a", "b"], "toy", "train")
     copies = _nearest_distances(train.copy(), subset)
     assert copies["nn_distance"] == 0.0

@@ -1,5 +1,6 @@
 """Peers' metrics (colalib.metrics): GAN-test, MM-GAN quality/diversity (Eqs. 3.2-3.7), nearest training neighbours,
 and the memorisation grid (colalib.plotting.show_nearest_neighbours), on constructed cases."""
+
 import math
 
 import matplotlib
@@ -129,8 +130,9 @@ def test_quality_diversity_scores_end_to_end():
     poor = M.quality_diversity_scores(judge, grey, train, alpha=copies["alpha"], device="cpu")
     assert poor["quality"] < 0.5 * copies["quality"]
     for s in (copies, collapsed, poor):
-        assert all(0.0 <= s[k] <= 1.0 for k in ("quality", "diversity", "diversity_intra", "diversity_inter",
-                                                  "combined"))
+        assert all(
+            0.0 <= s[k] <= 1.0 for k in ("quality", "diversity", "diversity_intra", "diversity_inter", "combined")
+        )
 
 
 def test_memorisation_grid():
@@ -149,6 +151,7 @@ def test_memorisation_grid():
 
 def test_degenerate_reason_flags_below_chance_and_collapse_only():
     from colalib.metrics import COLLAPSED_DIVERSITY, degenerate_reason
+
     assert degenerate_reason(0.28, 0.87, 10) == ""
     assert "below chance" in degenerate_reason(0.098, 0.87, 10)
     assert "collapsed" in degenerate_reason(0.28, COLLAPSED_DIVERSITY / 2, 10)
@@ -162,6 +165,7 @@ def test_degenerate_reason_flags_a_conditional_generator_whose_classes_the_judge
     """CGAN-PD in notebook 07 (quick): CAS 14.5 % and MM-GAN diversity 0.65 pass, but its 1,000 samples are
     recognised by the real-data judge 11.0 % of the time against 10 % chance (visibly collapsed grids)."""
     from colalib.metrics import degenerate_reason
+
     assert "does not recognise" in degenerate_reason(0.1454, 0.652, 10, gan_test=0.110, n_samples=1000)
     assert degenerate_reason(0.2865, 0.87, 10, gan_test=0.334, n_samples=1000) == ""  # sCOLA, same run
     assert degenerate_reason(0.19, 0.82, 10, gan_test=0.167, n_samples=1000) == ""  # MM-GAN: above chance, p < 0.05
@@ -175,6 +179,7 @@ def test_a_cas_with_its_test_count_is_judged_by_the_verdicts_binomial_rule():
     test of ``stats.above_chance`` (the rule notebook 04's verdicts use): notebook 04's OCR weighting, CAS 10.1 % on
     10,000 CIFAR-10 test images, is at chance although above 10 %; CIFAR-100's COLA, 2.4 % against 1 %, is not."""
     from colalib.metrics import degenerate_reason
+
     assert "not above chance" in degenerate_reason(0.101, None, 10, cas_n=10_000)
     assert degenerate_reason(0.101, None, 10) == ""  # without its count: only at or below chance
     assert degenerate_reason(0.024, None, 100, cas_n=10_000) == ""

@@ -1,4 +1,5 @@
 """MM-GAN (colalib.mmgan): mixture prior, the paper's losses, training, spread sampling, persistence."""
+
 import math
 
 import numpy as np
@@ -35,7 +36,7 @@ def test_prior_means_range_and_covariance():
     means = mixture_means(10, 100, c=0.1, seed=0)
     assert means.shape == (10, 100)
     assert means.abs().max() <= 0.1 and means.max() > 0.099 and means.min() < -0.099
-    assert means.var().item() == pytest.approx(0.1 ** 2 / 3, rel=0.1)  # U[-c, c] has variance c^2 / 3
+    assert means.var().item() == pytest.approx(0.1**2 / 3, rel=0.1)  # U[-c, c] has variance c^2 / 3
     assert torch.equal(means, mixture_means(10, 100, c=0.1, seed=0))
     assert not torch.equal(means, mixture_means(10, 100, c=0.1, seed=1))
     z = sample_mixture(means, np.full(20_000, 3), sigma=0.15, generator=torch.Generator().manual_seed(0))
@@ -53,15 +54,16 @@ def test_losses_are_the_papers_sigmoid_cross_entropies():
     real, fake = torch.tensor([[2.0, -1.0, 0.5]]), torch.tensor([[0.3, -0.2, 1.0]])
     y = torch.tensor([0])
     p_real, p_fake = torch.sigmoid(real)[0], torch.sigmoid(fake)[0]
-    l_real = -math.log(p_real[0]) - math.log(1 - p_real[1]) - math.log(1 - p_real[2])   # Eq. 2.6, real part
-    l_fake = -sum(math.log(1 - p) for p in p_fake.tolist())                              # Eq. 2.6, fake part
+    l_real = -math.log(p_real[0]) - math.log(1 - p_real[1]) - math.log(1 - p_real[2])  # Eq. 2.6, real part
+    l_fake = -sum(math.log(1 - p) for p in p_fake.tolist())  # Eq. 2.6, fake part
     assert mmgan_d_loss(real, y, fake).item() == pytest.approx(0.5 * (l_real + l_fake), rel=1e-5)  # Alg. 1 l. 16
-    l_g = -math.log(p_fake[2]) - math.log(1 - p_fake[0]) - math.log(1 - p_fake[1])     # Eq. 2.5, f(k) = 2
+    l_g = -math.log(p_fake[2]) - math.log(1 - p_fake[0]) - math.log(1 - p_fake[1])  # Eq. 2.5, f(k) = 2
     assert mmgan_g_loss(fake, torch.tensor([2])).item() == pytest.approx(l_g, rel=1e-5)
     # N = 1, every label 0: the plain GAN losses of Eqs. 2.2 / 2.3
     r, f = torch.tensor([[0.7]]), torch.tensor([[-0.4]])
     assert mmgan_d_loss(r, torch.tensor([0]), f).item() == pytest.approx(
-        0.5 * (-F.logsigmoid(r) - torch.log1p(-torch.sigmoid(f))).item(), rel=1e-5)
+        0.5 * (-F.logsigmoid(r) - torch.log1p(-torch.sigmoid(f))).item(), rel=1e-5
+    )
     assert mmgan_g_loss(f, torch.tensor([0])).item() == pytest.approx(-F.logsigmoid(f).item(), rel=1e-5)
 
 
@@ -140,7 +142,7 @@ def test_unsupervised_variant_uses_one_output_and_gaussians_as_classes():
 
 def test_config_defaults_and_profiles():
     paper = MMGANConfig()
-    assert (paper.nz, paper.mean_range, paper.sigma) == (100, 0.1, 0.15)          # Algorithm 1: d, c, sigma
+    assert (paper.nz, paper.mean_range, paper.sigma) == (100, 0.1, 0.15)  # Algorithm 1: d, c, sigma
     assert (paper.batch_size, paper.batch_size_g, paper.lr_d, paper.lr_g) == (64, 128, 2e-4, 2e-4)
     assert paper.n_dis == 1 and paper.lr_at(2e-4, 50_000) == 2e-4 and paper.supervised
     quick, smoke = MMGANConfig.for_profile("quick"), MMGANConfig.for_profile("smoke")

@@ -1,4 +1,5 @@
 """Generators and classifiers: shapes, parameter counts against the paper, conditioning."""
+
 import pytest
 import torch
 
@@ -14,8 +15,9 @@ def test_generator_shapes_and_range(arch, size):
     assert out.abs().max() <= 1.0
 
 
-@pytest.mark.parametrize("arch,published,tol", [("infogan", 8.6e6, 0.02), ("dcgan_res", 4.1e6, 0.05),
-                                                ("cgan_res", 4.1e6, 0.05)])
+@pytest.mark.parametrize(
+    "arch,published,tol", [("infogan", 8.6e6, 0.02), ("dcgan_res", 4.1e6, 0.05), ("cgan_res", 4.1e6, 0.05)]
+)
 def test_generator_parameter_counts_match_table_4_2(arch, published, tol):
     n = count_parameters(build_generator(arch, 74, 32, num_classes=10))
     assert abs(n - published) / published < tol
@@ -39,8 +41,10 @@ def test_unconditional_generators_ignore_the_label():
     assert torch.equal(g(z, torch.tensor([0, 0])), g(z, torch.tensor([5, 5])))
 
 
-@pytest.mark.parametrize("arch,expected,tol", [("resnet20", 269_722, 0), ("resnet32", 464_154, 0),
-                                               ("wrn28_10", 36.5e6, 0.01), ("wrn16_8", 11.0e6, 0.02)])
+@pytest.mark.parametrize(
+    "arch,expected,tol",
+    [("resnet20", 269_722, 0), ("resnet32", 464_154, 0), ("wrn28_10", 36.5e6, 0.01), ("wrn16_8", 11.0e6, 0.02)],
+)
 def test_classifier_parameter_counts(arch, expected, tol):
     n = count_parameters(build_classifier(arch, 10))
     assert abs(n - expected) <= tol * expected

@@ -1,5 +1,6 @@
 """Every numbered notebook executes end-to-end with the smoke profile (papermill), writing its
 figures, tables and run.json into temporary folders (the committed quick-profile outputs are not touched)."""
+
 import json
 from pathlib import Path
 
@@ -23,6 +24,7 @@ def _number(value: str):
 def _table(results: Path, name: str) -> list[dict]:
     """A results CSV with every field that parses as a number as a float."""
     from colalib.runner import read_csv
+
     path = results / f"{name}.csv"
     assert path.exists(), f"{path.name} was not written"
     return [{k: _number(v) for k, v in r.items()} for r in read_csv(path)]
@@ -42,7 +44,7 @@ def _check_02(results: Path) -> None:
     assert all(0 <= r["acc"] <= 1 and -1 <= r["ari"] <= 1 for r in scores)
     best = max(r["acc"] for r in scores if str(r["method"]).startswith("MMDC"))
     assert best > SMOKE_FLOORS["02_mmdc_acc"], f"MMDC accuracy {best:.3f} on digits: clustering did not work"
-    gen = _table(results, "fig4_1_unsupervised")        # Fig. 4.1 without labels: COLA and GLO on every subset
+    gen = _table(results, "fig4_1_unsupervised")  # Fig. 4.1 without labels: COLA and GLO on every subset
     assert {r["method"] for r in gen} == {"cola", "glo"} and all(r["fid"] > 0 and 0 <= r["cas"] <= 1 for r in gen)
 
 
@@ -66,10 +68,11 @@ def _check_05(results: Path) -> None:
     assert all(0 <= r["accuracy"] <= 1 for r in runs)
     steps = {(r["size"], r["seed"], r["arm"]): r["iterations"] for r in runs}
     assert min(steps.values()) > 0 and len(set(steps.values())) == 1, f"arms trained for different lengths: {steps}"
-    check = _table(results, "ch6_mean_estimation")   # the chapter-6 check: one row per size and subset
+    check = _table(results, "ch6_mean_estimation")  # the chapter-6 check: one row per size and subset
     assert {(r["size"], r["seed"]) for r in check} == {(r["size"], r["seed"]) for r in runs}
-    assert all(r["var_x"] > 0 and r["d"] >= 0 and r["expected_real"] == pytest.approx(r["var_x"] / r["m"])
-               for r in check)
+    assert all(
+        r["var_x"] > 0 and r["d"] >= 0 and r["expected_real"] == pytest.approx(r["var_x"] / r["m"]) for r in check
+    )
 
 
 def _check_06(results: Path) -> None:
@@ -94,15 +97,23 @@ def _check_08(results: Path) -> None:
 # Floors on the smoke data (scikit-learn digits, seconds of training; chance 0.1). MMDC reaches about 0.3 there; the
 # smoke classifiers train for a few steps only and stay near chance, so no accuracy floor is set for them.
 SMOKE_FLOORS = {"02_mmdc_acc": 0.2}
-RECORDED_CHECKS = {"01_theory": _check_01, "02_clustering": _check_02, "03_generation": _check_03,
-                   "04_ablations": _check_04, "05_classification": _check_05, "06_fid_inadequacy": _check_06,
-                   "07_peers": _check_07, "08_gap_study": _check_08}
+RECORDED_CHECKS = {
+    "01_theory": _check_01,
+    "02_clustering": _check_02,
+    "03_generation": _check_03,
+    "04_ablations": _check_04,
+    "05_classification": _check_05,
+    "06_fid_inadequacy": _check_06,
+    "07_peers": _check_07,
+    "08_gap_study": _check_08,
+}
 
 
 def check_recorded_metrics(stem: str, results: Path) -> None:
     """The key numbers a notebook recorded, read back from its results and checked (recommenders-style), and its
     verdict table: every status one of :data:`colalib.verdicts.STATUSES`."""
     from colalib.verdicts import STATUSES
+
     verdicts = _table(results, "vs_thesis")
     assert verdicts and all(r["status"] in STATUSES for r in verdicts)
     RECORDED_CHECKS[stem](results)
@@ -116,13 +127,20 @@ def _execute_smoke(notebook: Path, tmp_path: Path, monkeypatch) -> Path:
     """Execute ``notebook`` with the smoke profile into ``tmp_path`` (figures and results there too); a copy of the
     executed notebook goes to the session's :data:`SMOKE_EXECUTED` folder, which the book test builds from."""
     import shutil
+
     papermill = pytest.importorskip("papermill")
     monkeypatch.setenv("COLA_FIGURES_DIR", str(tmp_path / "figures"))
     monkeypatch.setenv("COLA_RESULTS_DIR", str(tmp_path / "results"))
     monkeypatch.setenv("COLA_PROGRESS", "0")
-    papermill.execute_notebook(str(notebook), str(tmp_path / notebook.name), parameters={"PROFILE": "smoke"},
-                               cwd=str(notebook.parent), progress_bar=False, kernel_name="python3",
-                               extra_arguments=["--IPKernelApp.log_level=ERROR"])   # no TCP-transport warning
+    papermill.execute_notebook(
+        str(notebook),
+        str(tmp_path / notebook.name),
+        parameters={"PROFILE": "smoke"},
+        cwd=str(notebook.parent),
+        progress_bar=False,
+        kernel_name="python3",
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+    )  # no TCP-transport warning
     SMOKE_EXECUTED.mkdir(parents=True, exist_ok=True)
     shutil.copy(tmp_path / notebook.name, SMOKE_EXECUTED / notebook.name)
     return tmp_path / notebook.name
@@ -135,10 +153,12 @@ SMOKE_EXECUTED = Path(__import__("tempfile").mkdtemp(prefix="colalib_smoke_execu
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_smoke(notebook, tmp_path, monkeypatch):
     nb = json.loads(notebook.read_text())
-    assert any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb["cells"]), \
+    assert any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb["cells"]), (
         f"{notebook.name} has no cell tagged 'parameters'"
-    assert all(not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code"), \
+    )
+    assert all(not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code"), (
         f"{notebook.name} is committed with outputs: clear them"
+    )
     _execute_smoke(notebook, tmp_path, monkeypatch)
     record = json.loads((tmp_path / "results" / f"{notebook.stem}_smoke" / "run.json").read_text())
     assert record["profile"] == "smoke"
@@ -146,14 +166,19 @@ def test_notebook_smoke(notebook, tmp_path, monkeypatch):
     figures = list((tmp_path / "figures" / f"{notebook.stem}_smoke").glob("*.png"))
     assert figures, f"{notebook.name} saved no figure"
     executed = json.loads((tmp_path / notebook.name).read_text())
-    residue = [o for c in executed["cells"] for o in c.get("outputs", [])
-               if o.get("name") == "stderr" and not "".join(o.get("text", "")).strip()]
+    residue = [
+        o
+        for c in executed["cells"]
+        for o in c.get("outputs", [])
+        if o.get("name") == "stderr" and not "".join(o.get("text", "")).strip()
+    ]
     assert not residue, f"{notebook.name}: {len(residue)} blank stderr outputs (progress-bar residue)"
 
 
 def _load_script(name: str):
     """A module of ``scripts/`` (not a package), loaded from its file."""
     import importlib.util
+
     spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -178,17 +203,22 @@ def test_publish_copies_an_executed_notebook_under_the_cap_and_refuses_one_over_
 
 def test_a_run_on_other_data_drops_the_cifar10_only_sections(tmp_path):
     rn = _run_notebooks_module()
-    cells = [{"cell_type": "markdown", "metadata": {}, "source": ["## Table 5.1"]},
-             {"cell_type": "markdown", "metadata": {"tags": [rn.ONLY_TAG]}, "source": ["## Table 5.2"]},
-             {"cell_type": "code", "metadata": {"tags": [rn.ONLY_TAG]}, "source": ["ablation = ..."], "outputs": []}]
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": ["## Table 5.1"]},
+        {"cell_type": "markdown", "metadata": {"tags": [rn.ONLY_TAG]}, "source": ["## Table 5.2"]},
+        {"cell_type": "code", "metadata": {"tags": [rn.ONLY_TAG]}, "source": ["ablation = ..."], "outputs": []},
+    ]
     executed = tmp_path / "05.ipynb"
     executed.write_text(json.dumps({"cells": cells}))
     assert rn.drop_cells_for_other_data(executed, "cifar10") == 0
     assert len(json.loads(executed.read_text())["cells"]) == 3
     assert rn.drop_cells_for_other_data(executed, "cifar100") == 2
     assert [c["source"] for c in json.loads(executed.read_text())["cells"]] == [["## Table 5.1"]]
-    tagged = [c for c in json.loads((REPO / "notebooks" / "05_classification.ipynb").read_text())["cells"]
-              if rn.ONLY_TAG in c.get("metadata", {}).get("tags", [])]
+    tagged = [
+        c
+        for c in json.loads((REPO / "notebooks" / "05_classification.ipynb").read_text())["cells"]
+        if rn.ONLY_TAG in c.get("metadata", {}).get("tags", [])
+    ]
     assert len(tagged) == 5, "notebook 05's Table 5.2 and chapter-6 check (headings, cells, reading) are tagged"
 
 
@@ -201,13 +231,14 @@ def test_published_executed_notebooks_have_outputs_no_residue_and_fit_the_cap(ex
     assert executed.stat().st_size <= rn.PUBLISH_CAP_BYTES
     nb = json.loads(executed.read_text())
     outputs = [o for c in nb["cells"] for o in c.get("outputs", [])]
-    assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {}) for o in outputs), \
+    assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {}) for o in outputs), (
         f"{executed.name} has no inline figure"
+    )
     assert not [o for o in outputs if o.get("output_type") == "error"], f"{executed.name} has an error output"
     residue = [o for o in outputs if o.get("name") == "stderr" and not "".join(o.get("text", "")).strip()]
     assert not residue, f"{executed.name}: blank stderr outputs (progress-bar residue)"
     params = next(c for c in nb["cells"] if "injected-parameters" in c.get("metadata", {}).get("tags", []))
-    assert "PROFILE = \"quick\"" in "".join(params["source"]), f"{executed.name} is not a quick-profile run"
+    assert 'PROFILE = "quick"' in "".join(params["source"]), f"{executed.name} is not a quick-profile run"
 
 
 @pytest.mark.notebook
@@ -232,14 +263,19 @@ def test_the_book_builds_offline_from_the_smoke_notebooks(tmp_path, monkeypatch)
 
 def test_the_book_check_finds_network_loads_and_missing_images(tmp_path):
     book = _load_script("build_book")
-    (tmp_path / "a.html").write_text('<script src="https://cdn.example.org/x.js"></script><img src="gone.png">'
-                                     '<link rel="stylesheet" href="//fonts.example.org/f.css">'
-                                     '<a href="https://example.org">a link is not a load</a><img src="here.png">')
+    (tmp_path / "a.html").write_text(
+        '<script src="https://cdn.example.org/x.js"></script><img src="gone.png">'
+        '<link rel="stylesheet" href="//fonts.example.org/f.css">'
+        '<a href="https://example.org">a link is not a load</a><img src="here.png">'
+    )
     (tmp_path / "here.png").write_bytes(b"")
     (tmp_path / "s.css").write_text("@import url(https://example.org/s.css);")
     loads = book.network_loads(tmp_path)
-    assert sorted(loads) == ["a.html: //fonts.example.org/f.css", "a.html: https://cdn.example.org/x.js",
-                             "s.css: https://example.org/s.css"]
+    assert sorted(loads) == [
+        "a.html: //fonts.example.org/f.css",
+        "a.html: https://cdn.example.org/x.js",
+        "s.css: https://example.org/s.css",
+    ]
     assert book.missing_files(tmp_path, ["a", "b"]) == ["b.html", "a.html: gone.png"]
 
 
@@ -248,20 +284,31 @@ def test_the_book_launches_the_source_notebooks_of_a_public_repository(tmp_path,
     without one it has none (nothing to launch from)."""
     pytest.importorskip("jupyter_server_mathjax", reason="the book extra is not installed: pip install -e '.[book]'")
     import yaml
+
     book = _load_script("build_book")
     executed = tmp_path / "executed"
     executed.mkdir()
-    (executed / "01_theory.ipynb").write_text(json.dumps({"cells": [{"cell_type": "markdown", "metadata": {},
-                                                                     "source": ["# 01 · Theory"]}],
-                                                          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    (executed / "01_theory.ipynb").write_text(
+        json.dumps(
+            {
+                "cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# 01 · Theory"]}],
+                "metadata": {},
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        )
+    )
     monkeypatch.setattr(book, "repository_url", lambda: "https://github.com/someone/colalib")
     book.stage(executed, REPO / "docs", tmp_path / "src")
     config = yaml.safe_load((tmp_path / "src" / "_config.yml").read_text())
-    assert config["repository"] == {"url": "https://github.com/someone/colalib", "path_to_book": "notebooks",
-                                    "branch": "main"}
+    assert config["repository"] == {
+        "url": "https://github.com/someone/colalib",
+        "path_to_book": "notebooks",
+        "branch": "main",
+    }
     assert config["launch_buttons"]["binderhub_url"] and config["launch_buttons"]["colab_url"]
     toc = yaml.safe_load((tmp_path / "src" / "_toc.yml").read_text())
-    assert book.toc_pages(toc)[:2] == ["intro", "01_theory"]            # the chapters without a notebook left out
+    assert book.toc_pages(toc)[:2] == ["intro", "01_theory"]  # the chapters without a notebook left out
     monkeypatch.setattr(book, "repository_url", lambda: None)
     book.stage(executed, REPO / "docs", tmp_path / "src")
     assert "launch_buttons" not in yaml.safe_load((tmp_path / "src" / "_config.yml").read_text())

@@ -1,5 +1,6 @@
 """ReGene and AugIntAE (colalib.peers): frozen classifier codes, convex hulls, the confidence filter, unit-norm
 codes, augmentation interpolation, sampling, persistence. Tiny digits sets (3 classes) keep every test short."""
+
 import numpy as np
 import pytest
 import torch
@@ -36,8 +37,9 @@ def digits3():
 @pytest.fixture(scope="module")
 def regene(digits3):
     x, y = digits3
-    cfg = ReGeneConfig.for_profile("quick", epochs=30, lr_step_epochs=15, classifier_epochs=15,
-                                   classifier_batch_size=32, pyramid_levels=2)  # 2 levels fit 8 px
+    cfg = ReGeneConfig.for_profile(
+        "quick", epochs=30, lr_step_epochs=15, classifier_epochs=15, classifier_batch_size=32, pyramid_levels=2
+    )  # 2 levels fit 8 px
     return ReGene(cfg, device="cpu", progress=False).fit(resize_images(x, 8), y)  # digits' native 8 px
 
 
@@ -56,6 +58,7 @@ def _in_hull(point: np.ndarray, vertices: np.ndarray) -> bool:
 
 
 # ------------------------------------------------------------------------------------------------ ReGene
+
 
 @pytest.mark.slow
 def test_regene_codes_are_the_frozen_classifier_features(regene, digits3):
@@ -111,15 +114,15 @@ def test_lemma1_the_linear_head_keeps_the_class_of_combinations(regene):
     labels = np.repeat(np.unique(predicted), 20)
     new = convex_combination_codes(codes, predicted, labels, n_mix=3, weights="dirichlet", seed=0)
     with torch.no_grad():
-        assert np.array_equal(regene.classifier.fc(torch.as_tensor(new, dtype=torch.float32)).argmax(1).numpy(),
-                              labels)
+        assert np.array_equal(regene.classifier.fc(torch.as_tensor(new, dtype=torch.float32)).argmax(1).numpy(), labels)
 
 
 @pytest.mark.slow
 def test_regene_confidence_filter_drops_low_confidence_samples(regene):
     k = regene.num_classes_
-    mean_code = np.array([regene.code_confidence(regene.codes_, regene.labels_)[regene.labels_ == c].mean()
-                          for c in range(k)])
+    mean_code = np.array(
+        [regene.code_confidence(regene.codes_, regene.labels_)[regene.labels_ == c].mean() for c in range(k)]
+    )
     assert np.allclose(regene.thresholds_["code"], mean_code)  # default: per-class means (Sec. 5.2)
     raw, raw_labels = regene.sample(60, seed=1, confidence_filter=False, n_mix=3, weights="dirichlet")
     raw_conf = regene.image_confidence(raw, raw_labels)
@@ -168,8 +171,17 @@ def test_regene_config_profiles_and_checks():
     assert isinstance(ReGene(progress=False).config, ReGeneConfig)
 
 
-SCOLA_ONLY = ("lr_codes", "t_scale", "noise_std", "spread", "covariance", "spread_space", "reproject",
-              "flip_augment", "transductive")
+SCOLA_ONLY = (
+    "lr_codes",
+    "t_scale",
+    "noise_std",
+    "spread",
+    "covariance",
+    "spread_space",
+    "reproject",
+    "flip_augment",
+    "transductive",
+)
 
 
 @pytest.mark.parametrize("config_cls", [ReGeneConfig, AugIntAEConfig])
@@ -186,6 +198,7 @@ def test_peer_configs_hold_no_scola_only_fields(config_cls):
 
 
 # ---------------------------------------------------------------------------------------------- AugIntAE
+
 
 @pytest.mark.slow
 def test_augintae_codes_are_unit_norm_and_reconstructions_improve(augint, digits3):

@@ -1,5 +1,6 @@
 """Plans of cached units filled in parallel (issue #15): the local process pool and a Dask LocalCluster fill the same
 smoke plan with identical results, and the notebook's driver then computes nothing."""
+
 import json
 
 import pytest
@@ -48,6 +49,7 @@ def test_local_and_dask_fills_agree_and_leave_nothing_for_the_notebook(tmp_path,
     environment's), then only assembles; a Dask LocalCluster of 2 workers fills the same plan with the same results."""
     pytest.importorskip("dask.distributed")
     import colalib.experiments.units as units
+
     exp = ClassificationExperimentConfig.for_profile("smoke", sizes=(5,))
     tasks = plan(classification_units(exp).values())
     monkeypatch.setenv("COLA_CACHE_DIR", str(tmp_path / "environment"))
@@ -55,7 +57,7 @@ def test_local_and_dask_fills_agree_and_leave_nothing_for_the_notebook(tmp_path,
     def no_training(*args, **kwargs):
         raise AssertionError("a unit of the filled plan was computed again in the driver's process")
 
-    with monkeypatch.context() as patched:   # the workers are spawned: only this process's training is patched away
+    with monkeypatch.context() as patched:  # the workers are spawned: only this process's training is patched away
         patched.setattr(units, "train_and_evaluate", no_training)
         rows = classification_experiment(exp, ArtifactCache(tmp_path / "local"), "local", workers=2, progress=False)
     local = _accuracies(tmp_path / "local")
@@ -86,6 +88,7 @@ def test_every_generation_config_asks_for_at_most_the_images_a_class_has(profile
     """CIFAR-100 has 500 training images per class, CIFAR-10 5,000: no size or judge may ask for more, in the main
     dataset or beside it (a dataset is never drawn beside itself)."""
     from colalib.experiments import GenerationExperimentConfig
+
     per_class = {"cifar10": 5000, "cifar100": 500, "digits": 150}
     for dataset in ("cifar10", "cifar100"):
         exp = GenerationExperimentConfig.for_profile(profile, dataset=dataset)
@@ -101,6 +104,7 @@ def test_the_generation_plan_holds_every_unit_of_notebook_03(tmp_path, monkeypat
     from colalib.experiments import GenerationExperimentConfig, generation_experiment
     from colalib.experiments.generation_study import generation_units
     from colalib.experiments.plan import run_task
+
     monkeypatch.setenv("COLA_CACHE_DIR", str(tmp_path))
     assert len(notebook_plan("03", "smoke")) == len(notebook_plan("03", "smoke", "digits"))
     exp = GenerationExperimentConfig.for_profile("smoke", methods=("scola", "glo"), n_fid=20, n_real_fid=20, beside=())
@@ -128,8 +132,8 @@ def test_the_generation_plan_holds_every_unit_of_notebook_03(tmp_path, monkeypat
 def cached_sleep(cache_dir: str, name: str, seconds: float) -> None:
     """A unit of work for the tests: cached under ``test/``, taking ``seconds``."""
     import time
-    ArtifactCache(cache_dir).get_or_compute("test", {"name": name},
-                                            lambda: (time.sleep(seconds), {"name": name})[1])
+
+    ArtifactCache(cache_dir).get_or_compute("test", {"name": name}, lambda: (time.sleep(seconds), {"name": name})[1])
 
 
 @pytest.mark.slow
@@ -139,6 +143,7 @@ def test_a_killed_fill_loses_only_its_unfinished_unit(tmp_path):
     import subprocess
     import sys
     import time
+
     cache = tmp_path / "cache"
     script = (
         "import sys; sys.path[:0] = {path!r}\n"
@@ -181,6 +186,7 @@ def test_the_ablation_plan_plans_a_shared_unit_once():
     from colalib.experiments import AblationExperimentConfig
     from colalib.experiments.ablations import ablation_units
     from colalib.losses import vgg16_available
+
     exp = AblationExperimentConfig.for_profile("quick")
     tasks = plan(ablation_units(exp).values())
     check_plan(tasks)
@@ -211,6 +217,7 @@ def test_a_filled_plan_leaves_nothing_for_the_notebook(notebook, tmp_path, monke
     )
     from colalib.experiments.clustering_study import ClusteringExperimentConfig
     from colalib.experiments.plan import run_task
+
     monkeypatch.setenv("COLA_CACHE_DIR", str(tmp_path))
     for task in notebook_plan(notebook, "smoke"):
         run_task(task)
@@ -226,17 +233,20 @@ def test_a_filled_plan_leaves_nothing_for_the_notebook(notebook, tmp_path, monke
         fit_or_load(GLO, gen, data, cache, progress=False)
     elif notebook == "05":
         from colalib.experiments import classifier_ablation
+
         exp = ClassificationExperimentConfig.for_profile("smoke")
         assert classification_experiment(exp, cache, progress=False)
         assert classifier_ablation(exp, cache, progress=False)
     elif notebook == "08":
         from colalib.experiments.gap_study import GapStudyConfig, gap_study, step_iii_study
+
         gap_exp = GapStudyConfig.for_profile("smoke")
         assert gap_study(gap_exp, cache, progress=False, combine=False)
         assert step_iii_study(gap_exp, cache, progress=False)
     elif notebook == "07":
         from colalib.experiments import PeersExperimentConfig, peers_experiment, sampler_ablation, toy_unit
         from colalib.toy import ToyConfig
+
         exp = PeersExperimentConfig.for_profile("smoke")
         assert {r["method"] for r in peers_experiment(exp, cache, progress=False)} == set(exp.methods)
         assert {r["variant"] for r in sampler_ablation(exp, cache, progress=False)} >= {"real"}
@@ -249,14 +259,20 @@ def test_a_filled_plan_leaves_nothing_for_the_notebook(notebook, tmp_path, monke
         models, rows = fid_inadequacy_experiment(exp, cache, progress=False)
         assert [(r["seed"], r["spread"]) for r in rows] == [(0, s) for s in exp.spreads] and list(models) == [0]
         scola = exp.scola_config(exp.seeds[0])
-        fit_or_load(SCOLA, exp.transfer_config(scola), small_sample(load_dataset(exp.dataset), exp.transfer_per_class,
-                                                                    scola.seed), cache, progress=False)
+        fit_or_load(
+            SCOLA,
+            exp.transfer_config(scola),
+            small_sample(load_dataset(exp.dataset), exp.transfer_per_class, scola.seed),
+            cache,
+            progress=False,
+        )
 
 
 def test_the_clustering_plan_runs_every_seed_and_generates_on_each():
     """Notebook 02 with 3 seeds (the paper profile's): three MMDC runs per seed; on each seed's images COLA (after that
     seed's full MMDC) and GLO, then each one's FID and CAS (Fig. 4.1 without labels)."""
     from colalib.experiments.clustering_study import ClusteringExperimentConfig, clustering_units
+
     exp = ClusteringExperimentConfig.for_profile("smoke", seeds=(3, 1, 2))
     tasks = plan(clustering_units(exp).values())
     check_plan(tasks)
@@ -269,9 +285,9 @@ def test_the_clustering_plan_runs_every_seed_and_generates_on_each():
         for method in ("cola", "glo"):
             assert by_key[f"fid/{method}/{at}/n{exp.n_fid}"].deps == (f"fit/{method}/{at}",)
             assert by_key[f"cas/{method}/{at}/n{exp.cas_per_class}"].deps == (f"fit/{method}/{at}",)
-    for t in tasks:   # every unit is trained and scored with its own subset's seed
+    for t in tasks:  # every unit is trained and scored with its own subset's seed
         config = t.kwargs.get("config", t.kwargs.get("scola"))
-        seed = t.key.split("/")[3 if t.key.startswith("mmdc") else 4]   # mmdc/<data>/<size>/<seed>, kind/method/...
+        seed = t.key.split("/")[3 if t.key.startswith("mmdc") else 4]  # mmdc/<data>/<size>/<seed>, kind/method/...
         assert config.seed == t.kwargs["seed"] == int(seed)
     assert ClusteringExperimentConfig.for_profile("paper").seeds == (0, 1, 2)
 
@@ -280,6 +296,7 @@ def test_the_fid_inadequacy_plan_sweeps_every_seed_and_transfers_on_the_first():
     """Notebook 06 with 3 seeds (the paper profile's): one fit per seed before its spreads, one transfer model."""
     from colalib.experiments import FIDInadequacyConfig
     from colalib.experiments.fid_inadequacy import fid_inadequacy_units
+
     exp = FIDInadequacyConfig.for_profile("smoke", seeds=(4, 5, 6))
     tasks = plan(fid_inadequacy_units(exp).values())
     check_plan(tasks)
@@ -287,8 +304,11 @@ def test_the_fid_inadequacy_plan_sweeps_every_seed_and_transfers_on_the_first():
     assert [k for k in keys if k.startswith("fit/scola/")] == [f"fit/scola/digits/10/{s}" for s in (4, 5, 6)]
     assert [k for k in keys if k.startswith("fit/scola-cgan")] == ["fit/scola-cgan_res/digits/5/4"]
     assert sum(k.startswith("spread/") for k in keys) == 3 * len(exp.spreads)
-    assert all(t.kwargs["clf"].seed == t.kwargs["scola"].seed == int(t.key.rsplit("/", 1)[1])
-               for t in tasks if t.key.startswith("spread/"))
+    assert all(
+        t.kwargs["clf"].seed == t.kwargs["scola"].seed == int(t.key.rsplit("/", 1)[1])
+        for t in tasks
+        if t.key.startswith("spread/")
+    )
     assert FIDInadequacyConfig.for_profile("paper").seeds == (0, 1, 2)
     with pytest.raises(TypeError, match="seeds=\\(3,\\)"):
         FIDInadequacyConfig.for_profile("smoke", seed=3)
@@ -306,7 +326,7 @@ def test_the_classification_plan_holds_each_shared_unit_once():
     keys = [t.key for t in tasks]
     assert "mix/cifar10/50/0/resnet32" in keys and "mix/cifar10/50/0/resnet20" not in keys
     seeds = {str(s) for s in ClassificationExperimentConfig.for_profile("quick").seeds}
-    assert {k.split("/")[3] for k in keys if k.count("/") >= 3} == seeds and len(seeds) >= 3   # paired subsets
+    assert {k.split("/")[3] for k in keys if k.count("/") >= 3} == seeds and len(seeds) >= 3  # paired subsets
     gap = notebook_plan("08", "quick")
     check_plan(gap)
     signatures = {t.identity: t.key for t in tasks}
@@ -329,6 +349,7 @@ def pid_then_sleep(pid_file: str, seconds: float) -> None:
     """A unit of work for the tests: writes the worker's pid, then sleeps."""
     import os
     import time
+
     with open(pid_file, "w") as f:
         f.write(str(os.getpid()))
     time.sleep(seconds)
@@ -336,6 +357,7 @@ def pid_then_sleep(pid_file: str, seconds: float) -> None:
 
 def _alive(pid: int) -> bool:
     import os
+
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -356,6 +378,7 @@ def test_a_killed_fill_takes_its_workers_with_it(tmp_path):
     import subprocess
     import sys
     import time
+
     pid_file = tmp_path / "worker.pid"
     script = (
         "import sys; sys.path[:0] = {path!r}\n"
@@ -393,12 +416,15 @@ def test_make_figures_records_each_computed_unit_slowest_first(tmp_path, monkeyp
     import sys
 
     import colalib.experiments.plan as plan_module
+
     monkeypatch.syspath_prepend(os.path.dirname(__file__))  # the spawned worker unpickles test_plan.cached_sleep
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([os.path.dirname(__file__), *sys.path]))
     cache = str(tmp_path / "cache")
-    monkeypatch.setenv("COLA_CACHE_DIR", cache)   # where the fill journals its units
-    tasks = [Task("quick", cached_sleep, dict(cache_dir=cache, name="quick", seconds=0)),
-             Task("slow", cached_sleep, dict(cache_dir=cache, name="slow", seconds=1.5), deps=("quick",))]
+    monkeypatch.setenv("COLA_CACHE_DIR", cache)  # where the fill journals its units
+    tasks = [
+        Task("quick", cached_sleep, dict(cache_dir=cache, name="quick", seconds=0)),
+        Task("slow", cached_sleep, dict(cache_dir=cache, name="slow", seconds=1.5), deps=("quick",)),
+    ]
     monkeypatch.setattr(plan_module, "notebook_plan", lambda number, profile, dataset=None, seeds=None: tasks)
     rn = _run_notebooks_module()
     for var in ("COLA_RESULTS_DIR", "COLA_FIGURES_DIR"):  # unset, and restored after the test whatever it sets
@@ -406,7 +432,7 @@ def test_make_figures_records_each_computed_unit_slowest_first(tmp_path, monkeyp
         monkeypatch.delenv(var)
     assert rn.keep_committed_results([]) == {}
     monkeypatch.setenv("COLA_FIGURES_DIR", str(tmp_path / "mine"))
-    chosen = rn.keep_committed_results([["SEEDS", "[0, 1, 2]"]])   # a changed run leaves results/ alone
+    chosen = rn.keep_committed_results([["SEEDS", "[0, 1, 2]"]])  # a changed run leaves results/ alone
     assert chosen == {"COLA_RESULTS_DIR": str(rn.REPO / "custom" / "results")}
     monkeypatch.delenv("COLA_RESULTS_DIR")
     folder = rn.results_folder("05_classification_cifar100.ipynb", "quick")
@@ -421,12 +447,13 @@ def test_make_figures_records_each_computed_unit_slowest_first(tmp_path, monkeyp
     rn.fill_plan("05", "quick", "cifar100", tmp_path / "results")  # everything cached: the record is kept
     assert (tmp_path / "results" / "fill_units.csv").read_text() == before
     journal = rn.journal_path(tmp_path / "results")
-    assert journal.parent.parent == tmp_path / "cache" and not journal.exists()   # a finished fill leaves none
+    assert journal.parent.parent == tmp_path / "cache" and not journal.exists()  # a finished fill leaves none
     # a fill killed after computing "slow" (9.9 s, 12 s into it) left its journal; the resuming fill finds "slow"
     # cached, reports the killed fill's seconds for it and adds that fill's wall time to its own
     journal.parent.mkdir(parents=True, exist_ok=True)
-    journal.write_text("key,seconds,computed,commit,fill_started,elapsed_s\n"
-                                                   "slow,9.9,True,abc1234,2026-11-30T18:02:06+00:00,12.0\n")
+    journal.write_text(
+        "key,seconds,computed,commit,fill_started,elapsed_s\nslow,9.9,True,abc1234,2026-11-30T18:02:06+00:00,12.0\n"
+    )
     assert rn.read_journal(journal)[1] == 12.0
     assert rn.fill_plan("05", "quick", "cifar100", tmp_path / "results") >= 12.0
     rows = {r["key"]: r for r in csv.DictReader(open(tmp_path / "results" / "fill_units.csv"))}
@@ -445,6 +472,7 @@ def test_make_figures_records_each_computed_unit_slowest_first(tmp_path, monkeyp
 def _run_notebooks_module():
     import importlib.util
     from pathlib import Path
+
     script = Path(__file__).parents[1] / "scripts" / "run_notebooks.py"
     spec = importlib.util.spec_from_file_location("run_notebooks", script)
     module = importlib.util.module_from_spec(spec)
@@ -458,7 +486,7 @@ def test_make_figures_and_make_studies_split_the_notebooks():
     figures = [p.name[:2] for p in rn.numbered_notebooks(group="figures")]
     studies = [p.name[:2] for p in rn.numbered_notebooks(group="studies")]
     assert figures == ["01", "02", "03", "04", "05", "06"] and studies == ["07", "08"]
-    assert sorted(figures + studies) == every   # every notebook in exactly one group
+    assert sorted(figures + studies) == every  # every notebook in exactly one group
     with pytest.raises(SystemExit, match="No group"):
         rn.numbered_notebooks(group="thesis")
 
@@ -472,14 +500,16 @@ def test_a_plan_with_seeds_is_the_notebooks_plan_for_those_seeds():
     # notebook 03 draws CIFAR-100 beside CIFAR-10: the tutorial pass (SEEDS=0) is one subset there too
     beside = GenerationExperimentConfig.for_profile("quick", seeds=(0,)).beside_configs()
     assert [(e.dataset, e.seeds) for e in beside] == [("cifar100", (0,))]
-    assert GenerationExperimentConfig.for_profile("quick").beside_configs()[0] == \
-        GenerationExperimentConfig.for_profile("quick", dataset="cifar100", beside=())  # the default keeps its seeds
+    assert GenerationExperimentConfig.for_profile("quick").beside_configs()[
+        0
+    ] == GenerationExperimentConfig.for_profile("quick", dataset="cifar100", beside=())  # the default keeps its seeds
 
 
 def test_the_example_study_is_declared_once_and_shares_notebook_05s_units():
     """docs/adding_a_study.md: a study module's units give its plan, and a unit another study declares (notebook 05's
     fits and arms, smoke profile) is the same unit: same identity, so one cache entry."""
     from colalib.experiments.example_study import MixGainConfig, mix_gain_units
+
     exp = MixGainConfig.for_profile("smoke")
     tasks = plan(mix_gain_units(exp).values())
     check_plan(tasks)

@@ -1,4 +1,5 @@
 """Step III samplers: the thesis's per-class Gaussian and the related methods' same-class code samplers."""
+
 import numpy as np
 import pytest
 
@@ -92,6 +93,7 @@ def test_class_transfer_keeps_the_own_class_reconstruction(digits_models):
 
 def test_interpolate_codes_runs_on_each_sphere_from_one_code_to_the_other():
     from colalib.sampling import interpolate_codes
+
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=12), rng.normal(size=12)
     parts = [slice(0, 4), slice(4, None)]
@@ -101,6 +103,6 @@ def test_interpolate_codes_runs_on_each_sphere_from_one_code_to_the_other():
     path = interpolate_codes(a, b, 7, parts)
     assert path.shape == (7, 12) and np.allclose(path[0], a) and np.allclose(path[-1], b)
     for part in parts:
-        assert np.allclose(np.linalg.norm(path[:, part], axis=1), 1.0)   # every step stays on the sphere
+        assert np.allclose(np.linalg.norm(path[:, part], axis=1), 1.0)  # every step stays on the sphere
         angles = np.arccos(np.clip(path[:-1, part] @ b[part], -1, 1))
-        assert np.all(np.diff(angles) < 0)                              # and moves towards b
+        assert np.all(np.diff(angles) < 0)  # and moves towards b

@@ -1,4 +1,5 @@
 """Chapter 6: Monte Carlo estimates agree with the closed forms."""
+
 import math
 
 import numpy as np
@@ -54,17 +55,28 @@ def test_prop2_check_passes_the_thesis_threshold():
     assert r["checked"] > 70_000 and r["disagreements"] == 0 and r["first"] is None
 
 
-@pytest.mark.parametrize("wrong", [T.prop2_threshold_n_eps1,                      # the old misreading
-                                   lambda m, d, eps: 1.1 * T.prop2_threshold_n(m, d, eps),
-                                   lambda m, d, eps: m * eps / (eps - d)])          # square forgotten
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        T.prop2_threshold_n_eps1,  # the old misreading
+        lambda m, d, eps: 1.1 * T.prop2_threshold_n(m, d, eps),
+        lambda m, d, eps: m * eps / (eps - d),
+    ],
+)  # square forgotten
 def test_prop2_check_fails_a_wrong_threshold(wrong):
     r = T.prop2_threshold_disagreements(wrong, **PROP2_GRID)
     assert r["disagreements"] > 0 and r["first"] is not None
 
 
 def _bridge(predicted, surrogate, real=0.8, se=0.005):
-    return {"predicted_n": predicted, "n_grid": [2, 5, 10, 20, 40], "real_mean": real, "real_se": se,
-            "surrogate_mean": surrogate, "surrogate_se": [se] * 5}
+    return {
+        "predicted_n": predicted,
+        "n_grid": [2, 5, 10, 20, 40],
+        "real_mean": real,
+        "real_se": se,
+        "surrogate_mean": surrogate,
+        "surrogate_se": [se] * 5,
+    }
 
 
 def test_prop3_near_prediction_rule():
@@ -107,10 +119,10 @@ def _gaussian_classes(rng, per_class, offset, scale, classes=3, dim=4):
 
 def test_class_mean_errors_recover_d_and_the_variances_of_known_gaussians():
     rng = np.random.default_rng(0)
-    pop, pop_y = _gaussian_classes(rng, 20_000, 0.0, 1.0)          # Var[X] = dim * 1 = 4
+    pop, pop_y = _gaussian_classes(rng, 20_000, 0.0, 1.0)  # Var[X] = dim * 1 = 4
     real, real_y = _gaussian_classes(rng, 10, 0.0, 1.0)
-    shift = np.array([0.3, 0.0, 0.4, 0.0])                          # d = 0.5
-    syn, syn_y = _gaussian_classes(rng, 4000, shift, 0.5)          # Var[Z] = 4 * 0.25 = 1
+    shift = np.array([0.3, 0.0, 0.4, 0.0])  # d = 0.5
+    syn, syn_y = _gaussian_classes(rng, 4000, shift, 0.5)  # Var[Z] = 4 * 0.25 = 1
     out = T.class_mean_errors(real, real_y, syn, syn_y, pop, pop_y)
     assert out["m"] == 10 and out["n"] == 4000
     assert abs(out["var_x"] - 4.0) < 0.1 and abs(out["var_z"] - 1.0) < 0.05 and abs(out["d"] - 0.5) < 0.03
@@ -126,7 +138,7 @@ def test_class_mean_errors_predict_the_real_sample_when_the_bias_dominates():
     rng = np.random.default_rng(1)
     pop, pop_y = _gaussian_classes(rng, 5000, 0.0, 1.0)
     real, real_y = _gaussian_classes(rng, 50, 0.0, 1.0)
-    syn, syn_y = _gaussian_classes(rng, 2000, np.array([1.0, 0.0, 0.0, 0.0]), 1.0)   # d = 1: d^2 > Var[X]/50
+    syn, syn_y = _gaussian_classes(rng, 2000, np.array([1.0, 0.0, 0.0, 0.0]), 1.0)  # d = 1: d^2 > Var[X]/50
     out = T.class_mean_errors(real, real_y, syn, syn_y, pop, pop_y)
     assert not out["surrogate_predicted_better"] and out["m_star"] < 50
     assert out["observed_surrogate"] > out["observed_real"]

@@ -1,4 +1,5 @@
 """The 9-Gaussian toy (colalib.toy): exact density, toy sCOLA / COLA, toy MM-GAN, the experiment's arrays."""
+
 import numpy as np
 import pytest
 import torch
