@@ -274,7 +274,8 @@ def budget_section(repo: Path) -> list[str]:
     for name in dict.fromkeys(r["pass"] for r in rows):
         part = [r for r in rows if r["pass"] == name]
         hours = [sum(float(r[k]) for r in part) for k in ("worker_hours", "wall_hours")]
-        total = [f"**total, {name}**", sum(int(r["units"]) for r in part), sum(int(r["unmeasured"]) for r in part),
+        total = [f"**total, {name}**", f"{sum(int(r['units']) for r in part)} "
+                 f"({sum(int(r.get('shared', 0)) for r in part)})", sum(int(r["unmeasured"]) for r in part),
                  f"{hours[0]:.2f}", f"{hours[1]:.2f}", ""]
         workers = run.get("params", {}).get("workers", "?")
         lines += markdown_table(["run", "units (of them cached by an earlier run)", "unmeasured", "worker hours",

@@ -141,7 +141,10 @@ def class_mean_errors(real: np.ndarray, real_labels: np.ndarray, surrogate: np.n
     means (``Var[Z]/n + Var[X]/N``; at least 0); ``m`` and ``n``: the class's real and surrogate counts. The expected
     errors of Prop. 1 (``Var[X]/m``, ``Var[Z]/n + d^2``) and the observed ones (``|mean(X^m) - mu|^2``,
     ``|mean(Z^n) - mu|^2``) are averaged over the classes; ``m_star`` is :func:`largest_winning_real_size` of the
-    class averages. Returns the averages and ``surrogate_predicted_better`` (expected error of Z below X's)."""
+    class averages. Returns the averages and ``surrogate_predicted_better`` (expected error of Z below X's).
+    ``d`` is measured from the surrogate sample itself, so ``observed_surrogate`` exceeds ``expected_surrogate`` by
+    exactly ``Var[X]/N`` (unless ``d^2`` is clipped): only ``observed_real`` is an independent check of Prop. 1
+    (it carries the population mean's own noise, ``Var[X]/N``)."""
     rows = []
     for c in np.unique(population_labels):
         pop, x, z = population[population_labels == c], real[real_labels == c], surrogate[surrogate_labels == c]

@@ -143,8 +143,8 @@ def test_the_budget_section_totals_the_budget_csv(tmp_path):
         '{"git_commit": "0123456789abcdef", "finished_at": "now", "params": {"workers": 2}}'
     )
     text = "\n".join(budget_section(tmp_path))
-    assert "| **total, all subsets** | 37 | 2 | 3.50 | 2.00 |" in text
-    assert "| **total, SEEDS=0** | 9 | 0 | 0.50 | 0.25 |" in text
+    assert "| **total, all subsets** | 37 (0) | 2 | 3.50 | 2.00 |" in text
+    assert "| **total, SEEDS=0** | 9 (0) | 0 | 0.50 | 0.25 |" in text
     assert "wall hours (2 workers)" in text
     assert "| 02 | 27 (0) | 0 |" in text  # a record without the cached-units column reads 0 of them
     assert budget_section(tmp_path / "elsewhere") == []

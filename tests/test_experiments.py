@@ -96,6 +96,7 @@ def test_the_chapter6_summary_sets_the_prediction_beside_the_measured_difference
         return {
             "size": size,
             "seed": seed,
+            "n": 200,
             "d": 0.5,
             "var_x": 4.0,
             "var_z": var_z,
@@ -117,5 +118,7 @@ def test_the_chapter6_summary_sets_the_prediction_beside_the_measured_difference
     assert by_size[50]["predicted"] == "real better" and match[50] == "yes"
     assert match[20] == "no" and by_size[20]["flag"].startswith("COLLAPSED")
     assert by_size[10]["flag"] == "" and by_size[10]["subsets"] == 3
+    # the summary's columns recompute each other: m* of its own Var[X], Var[Z], d (root mean square) and n
+    assert by_size[10]["m* (images per class)"] == pytest.approx(200 * 4.0 / (1.0 + 200 * 0.25))
     two = mean_estimation_summary([row(s, 10, 0.4, 1.0 + s) for s in range(2)])
     assert two[0]["prediction matches synthetic - real"].startswith("not resolved")

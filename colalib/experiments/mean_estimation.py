@@ -22,7 +22,7 @@ from ..classification import ClassifierConfig, classifier_features
 from ..cola import SCOLA, SCOLAConfig
 from ..data import ImageDataset, dataset_fingerprint
 from ..stats import interval95, verdict
-from ..theory import class_mean_errors
+from ..theory import class_mean_errors, largest_winning_real_size
 from ..utils import get_device
 from . import steps
 from .classification_study import ClassificationExperimentConfig, classification_units
@@ -109,7 +109,8 @@ def collapse_flag(var_z: float, var_x: float) -> str:
 
 
 def mean_estimation_summary(rows: list[dict]) -> list[dict]:
-    """Per size: the prediction of Cor. 1.1 (the expected errors averaged over the subsets, ``m*``) beside the
+    """Per size: the prediction of Cor. 1.1 (the variances and expected errors averaged over the subsets, ``d`` their
+    root mean square, ``m*`` of these averages) beside the
     measured Synthetic − Real and Mix − Real (mean ± 95 % interval over the paired subsets, with their verdicts),
     whether the prediction's sign matches the measured Synthetic − Real, and a flag for a collapsed synthetic set."""
     out = []
@@ -121,12 +122,13 @@ def mean_estimation_summary(rows: list[dict]) -> list[dict]:
         predicted = "synthetic better" if gain.mean() > 0 else "real better"
         agrees = ("yes" if measured == ("better" if gain.mean() > 0 else "worse") else
                   "no" if measured in ("better", "worse") else "not resolved: " + measured)
-        out.append({"size": size, "subsets": len(at), "d": float(np.mean([r["d"] for r in at])),
-                    "Var[X]": float(np.mean([r["var_x"] for r in at])),
-                    "Var[Z]": float(np.mean([r["var_z"] for r in at])),
+        var_x, var_z = (float(np.mean([r[k] for r in at])) for k in ("var_x", "var_z"))
+        d = float(np.sqrt(np.mean([r["d"] ** 2 for r in at])))   # root mean square: the columns recompute each other
+        n = float(np.mean([r["n"] for r in at]))
+        out.append({"size": size, "subsets": len(at), "d": d, "Var[X]": var_x, "Var[Z]": var_z,
                     "expected error, real": float(np.mean([r["expected_real"] for r in at])),
                     "expected error, synthetic": float(np.mean([r["expected_surrogate"] for r in at])),
-                    "m* (images per class)": float(np.mean([r["m_star"] for r in at])),
+                    "m* (images per class)": largest_winning_real_size(n, var_x, var_z, d),
                     "predicted": predicted, "synthetic - real (pp)": float(syn.mean()),
                     "synthetic - real, 95 % half-width": interval95(syn), "synthetic - real, verdict": measured,
                     "mix - real (pp)": float(mix.mean()), "mix - real, 95 % half-width": interval95(mix),
