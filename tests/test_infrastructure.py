@@ -200,7 +200,7 @@ def test_dataset_profiles_sit_between_the_profile_and_the_overrides():
 
     assert ClassificationExperimentConfig.for_profile("quick").sizes == (10, 50)
     c100 = ClassificationExperimentConfig.for_profile("quick", dataset="cifar100")
-    assert c100.sizes == (5, 20) and c100.seeds == (0, 1, 2)
+    assert c100.sizes == (5, 20) and c100.seeds == (0, 1, 2, 3, 4)
     assert ClassificationExperimentConfig.for_profile("quick", dataset="cifar100", seeds=(0, 1)).seeds == (0, 1)
     assert ClassificationExperimentConfig.for_profile("paper", dataset="cifar100").sizes == (5, 10, 20, 50, 100)
 
