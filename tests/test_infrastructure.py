@@ -4,6 +4,7 @@ import json
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
 import pytest
 
 from colalib.cache import ArtifactCache, atomic_write_bytes, atomic_write_json
@@ -122,8 +123,9 @@ def test_output_dir_names_quick_results_plainly_and_others_by_profile(tmp_path, 
 
 
 def test_table_helpers():
-    text = rows_to_csv([{"a": 1.23456789, "b": "x"}])
-    assert text.splitlines() == ["a,b", "1.23457,x"]
+    text = rows_to_csv([{"a": 1.23456789, "b": "x"}, {"a": np.float64(0.1) + 0.2, "b": "y"}])
+    assert text.splitlines() == ["a,b", "1.23456789,x", "0.30000000000000004,y"]  # lossless: a record, not a display
+    assert float(text.splitlines()[2].split(",")[0]) == 0.1 + 0.2
     md = markdown_table([{"a": 0.5, "b": 2}])
     assert "| a | b |" in md and "| 0.50 | 2 |" in md
 
@@ -203,6 +205,16 @@ def test_dataset_profiles_sit_between_the_profile_and_the_overrides():
     assert c100.sizes == (5, 20) and c100.seeds == (0, 1, 2, 3, 4)
     assert ClassificationExperimentConfig.for_profile("quick", dataset="cifar100", seeds=(0, 1)).seeds == (0, 1)
     assert ClassificationExperimentConfig.for_profile("paper", dataset="cifar100").sizes == (5, 10, 20, 50, 100)
+
+
+def test_fid_inadequacy_quick_profile_runs_five_subsets_and_keeps_the_first_three_units():
+    from colalib.experiments import FIDInadequacyConfig
+    from colalib.experiments.plan import notebook_plan
+
+    assert FIDInadequacyConfig.for_profile("quick").seeds == (0, 1, 2, 3, 4)
+    five = {t.identity for t in notebook_plan("06", "quick", None)}
+    three = {t.identity for t in notebook_plan("06", "quick", None, (0, 1, 2))}
+    assert three < five and len(five) - len(three) == 10  # per new subset: its sCOLA fit and the four spreads
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,13 @@ class ClassificationExperimentConfig(StudyConfig, ProfileRecipes):
                             arch=arch or self.arch)
 
 
+def scola_fit(exp: ClassificationExperimentConfig, size: int, seed: int) -> Unit:
+    """The sCOLA fit (App. C.2's recipe of ``exp``'s profile) on subset ``seed`` of ``size`` images per class, which
+    the Synthetic and Mix arms sample from (and the chapter-6 check, :mod:`.mean_estimation`, measures)."""
+    return steps.fit(f"scola/{exp.dataset}/{size}/{seed}", "scola", exp.dataset, size, seed,
+                     model_config("scola", exp.scola_config(seed)))
+
+
 def classification_units(exp: ClassificationExperimentConfig) -> dict[tuple, Unit]:
     """Notebook 05's units (Table 5.1, Fig. 5.1): per size and subset one sCOLA fit, then its arms, named ``("arm",
     arm, size, seed, exp.arch)``; the Real arm needs no model. The arms of a config with a classifier ``arch`` are
@@ -74,9 +81,7 @@ def classification_units(exp: ClassificationExperimentConfig) -> dict[tuple, Uni
     tail = f"/{exp.arch}" if exp.arch else ""
     for size in exp.sizes:
         for seed in exp.seeds:
-            cfg, clf = exp.scola_config(seed), exp.classifier_config(seed)
-            fitted = steps.fit(f"scola/{exp.dataset}/{size}/{seed}", "scola", exp.dataset, size, seed,
-                               model_config("scola", cfg))
+            cfg, clf, fitted = exp.scola_config(seed), exp.classifier_config(seed), scola_fit(exp, size, seed)
             for arm in exp.arms:
                 units["arm", arm, size, seed, exp.arch] = steps.arm(
                     f"{arm}/{exp.dataset}/{size}/{seed}{tail}", arm, exp.dataset, size, seed, clf, cfg,

@@ -25,11 +25,10 @@ from ..stats import interval95, verdict
 from ..theory import class_mean_errors, largest_winning_real_size
 from ..utils import get_device
 from . import steps
-from .classification_study import ClassificationExperimentConfig, classification_units
+from .classification_study import ClassificationExperimentConfig, classification_units, scola_fit
 from .graph import Unit, run_study
-from .registry import model_config
 from .subsets import split_of, training_subset
-from .units import _loaded, _unit_key, fit_model, reference_classifier
+from .units import _loaded, _unit_key, fit_model
 
 
 def mean_estimation_unit(subset: ImageDataset, test: ImageDataset, scola: SCOLAConfig, synthetic_per_class: int,
@@ -57,11 +56,9 @@ def mean_estimation_step(dataset: str, size: int, seed: int, scola: SCOLAConfig,
                          device=None, progress: bool = False) -> dict:
     """The run step of :func:`mean_estimation_unit` on subset ``seed`` of ``size`` per class of ``dataset``."""
     cache, device = cache or ArtifactCache(), get_device(device)
+    load, judge_key = steps.judge_loader(dataset, judge_per_class, judge_clf, cache, device, progress)
     return mean_estimation_unit(training_subset(dataset, size, seed), split_of(dataset, "test"), scola,
-                                synthetic_per_class,
-                                lambda: reference_classifier(dataset, judge_per_class, judge_clf, cache, device,
-                                                             progress)[0],
-                                {"per_class": judge_per_class, "clf": judge_clf.to_dict()}, cache, device, progress)
+                                synthetic_per_class, load, judge_key, cache, device, progress)
 
 
 def mean_estimation_units(exp: ClassificationExperimentConfig) -> dict[tuple, Unit]:
@@ -74,9 +71,7 @@ def mean_estimation_units(exp: ClassificationExperimentConfig) -> dict[tuple, Un
     judge = steps.judge(exp.dataset, exp.judge_per_class, exp.judge_config())
     for size in exp.sizes:
         for seed in exp.seeds:
-            cfg = exp.scola_config(seed)
-            fitted = steps.fit(f"scola/{exp.dataset}/{size}/{seed}", "scola", exp.dataset, size, seed,
-                               model_config("scola", cfg))
+            cfg, fitted = exp.scola_config(seed), scola_fit(exp, size, seed)
             units["mean_estimation", size, seed] = Unit(
                 f"mean_estimation/{exp.dataset}/{size}/{seed}", mean_estimation_step,
                 dict(dataset=exp.dataset, size=size, seed=seed, scola=cfg, synthetic_per_class=exp.synthetic_per_class,
@@ -92,7 +87,8 @@ def mean_estimation_rows(exp: ClassificationExperimentConfig, results: Mapping) 
         for seed in exp.seeds:
             acc = {arm: 100 * results["arm", arm, size, seed, exp.arch]["accuracy"] for arm in exp.arms}
             m = results["mean_estimation", size, seed]
-            rows.append({"size": size, "seed": seed, **{k: v for k, v in m.items() if k != "device"},
+            measured = {k: m[k] for k in sorted(m) if k != "device"}  # sorted: one column order, cached or not
+            rows.append({"size": size, "seed": seed, **measured,
                          **{f"{arm} accuracy": a for arm, a in acc.items()},
                          "synthetic - real": acc["synthetic"] - acc["real"], "mix - real": acc["mix"] - acc["real"]})
     return rows

@@ -10,7 +10,7 @@ computation declare the same unit (:attr:`.graph.Unit.identity`) and it is plann
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from ..cache import ArtifactCache
 from ..classification import ClassifierConfig
@@ -92,6 +92,17 @@ def judge_step(dataset: str, per_class: int, clf: ClassifierConfig, cache: Artif
     return reference_classifier(dataset, per_class, clf, cache, device, progress)
 
 
+def judge_loader(dataset: str, judge_per_class: int, judge_clf: ClassifierConfig, cache: ArtifactCache, device,
+                 progress: bool = False) -> tuple[Callable[[], Any], dict]:
+    """The GAN-test judge as a function that loads it (from the cache, or trains it: only a unit that is computed
+    calls it) and the judge's part of a scoring unit's cache key. Every unit scored by the judge takes both from
+    here, so that their keys name the judge alike."""
+    def load() -> Any:
+        return reference_classifier(dataset, judge_per_class, judge_clf, cache, device, progress)[0]
+
+    return load, {"per_class": judge_per_class, "clf": judge_clf.to_dict()}
+
+
 def quality_step(method: str, dataset: str, size: int, seed: int, config: Any, judge_per_class: int,
                  judge_clf: ClassifierConfig, n: int, cache: ArtifactCache | None = None, device=None,
                  progress: bool = False) -> dict:
@@ -99,10 +110,9 @@ def quality_step(method: str, dataset: str, size: int, seed: int, config: Any, j
     (:func:`colalib.experiments.units.sample_quality_unit`), judged by the cached reference classifier (loaded only
     when the unit is computed)."""
     cache, device = _context(cache, device)
-    return sample_quality_unit(method, training_subset(dataset, size, seed), config,
-                               lambda: reference_classifier(dataset, judge_per_class, judge_clf, cache, device,
-                                                            progress)[0],
-                               {"per_class": judge_per_class, "clf": judge_clf.to_dict()}, n, cache, device, progress)
+    load, judge_key = judge_loader(dataset, judge_per_class, judge_clf, cache, device, progress)
+    return sample_quality_unit(method, training_subset(dataset, size, seed), config, load, judge_key, n, cache, device,
+                               progress)
 
 
 def step_iii_quality_step(reading: str, dataset: str, size: int, seed: int, config: Any, judge_per_class: int,
@@ -111,11 +121,9 @@ def step_iii_quality_step(reading: str, dataset: str, size: int, seed: int, conf
     """The sample scores of one step-III reading (:func:`colalib.experiments.units.step_iii_quality_unit`) of the
     sCOLA ``config``, judged by the cached reference classifier."""
     cache, device = _context(cache, device)
-    return step_iii_quality_unit(reading, training_subset(dataset, size, seed), config,
-                                 lambda: reference_classifier(dataset, judge_per_class, judge_clf, cache, device,
-                                                              progress)[0],
-                                 {"per_class": judge_per_class, "clf": judge_clf.to_dict()}, n, cache, device,
-                                 progress)
+    load, judge_key = judge_loader(dataset, judge_per_class, judge_clf, cache, device, progress)
+    return step_iii_quality_unit(reading, training_subset(dataset, size, seed), config, load, judge_key, n, cache,
+                                 device, progress)
 
 
 def cluster_step(config: Any, dataset: str, size: int | None, seed: int, cache: ArtifactCache | None = None,
