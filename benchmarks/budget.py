@@ -56,15 +56,22 @@ def thesis_runs(seeds: tuple[int, ...] | None) -> list[tuple[str, str | None]]:
     return runs
 
 
-def recorded_seconds(repo: Path, cache: Path) -> dict[str, float]:
-    """Unit key -> worker-seconds of its recorded computation: the journals of killed fills (``<cache>/fill_journals``,
-    local to the machine that ran them), overridden by the committed fill records (``results/*/fill_units.csv``)."""
+def _seconds_in(paths: list[Path]) -> dict[str, float]:
+    """Unit key -> worker-seconds of the computed (not cached) units in these fill records, the last record winning."""
     seconds: dict[str, float] = {}
-    for path in sorted((cache / "fill_journals").glob("*.csv")) + sorted(repo.glob("results/*/fill_units.csv")):
+    for path in paths:
         for row in csv.DictReader(path.open()):
             if row.get("cached", "False") != "True" and row.get("seconds"):
                 seconds[row["key"]] = float(row["seconds"])
     return seconds
+
+
+def recorded_seconds(repo: Path, cache: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """Unit key -> worker-seconds of its recorded computation, and the same from the committed records only: the
+    journals of killed fills (``<cache>/fill_journals``, local to the machine that ran them), overridden by the
+    committed fill records (``results/*/fill_units.csv``)."""
+    committed = _seconds_in(sorted(repo.glob("results/*/fill_units.csv")))
+    return {**_seconds_in(sorted((cache / "fill_journals").glob("*.csv"))), **committed}, committed
 
 
 def scheduled_wall_seconds(tasks: list[Task], price: dict[str, float], workers: int) -> float:
@@ -172,13 +179,12 @@ def main() -> int:
         parser.error(f"--scale: {bad} is not a kind of unit with a factor >= 0; the kinds are {sorted(kinds)}")
     record = args.seeds is None and not scale  # only the default pricing is the committed budget
     run = benchmark_run("budget", "quick", dict(workers=args.workers, seeds=args.seeds)) if record else None
-    seconds = recorded_seconds(REPO, default_cache_dir())
+    seconds, committed = recorded_seconds(REPO, default_cache_dir())
     passes = (
         {"all subsets": None, "SEEDS=0": (0,)}
         if args.seeds is None
         else {"SEEDS=" + ",".join(map(str, args.seeds)): tuple(args.seeds)}
     )
-    committed = recorded_seconds(REPO, REPO / "no-journals")
     local = sorted(set(seconds) - set(committed))
     if local:
         journals = default_cache_dir() / "fill_journals"
