@@ -98,24 +98,24 @@ COVERAGE: tuple[CoverageItem, ...] = (
     CoverageItem("Fig. 5.1", "Real / Synthetic / Mix vs size, CIFAR-100 and STL-10",
                  ("05_classification_cifar100/accuracy_vs_size_cifar100", "05_classification/accuracy_vs_size_cifar10"),
                  ("05_classification_cifar100/table5_1.csv",), "CIFAR-100 (JPEG q95); CIFAR-10 (an analogue)",
-                 "CIFAR-100 quick: 5 and 20 per class, 3 paired subsets; the thesis's values are not legible "
+                 "CIFAR-100 quick: 5 and 20 per class, paired subsets; the thesis's values are not legible "
                  "(the figure is an image); STL-10 **missing**", (("05_classification_cifar100", ""),)),
     CoverageItem("Table 5.1 gap", "why our Mix is below Table 5.1 (beyond the thesis)",
                  ("08_gap_study/gap_to_table5_1*", "08_gap_study/step_iii_quality",
                   "08_gap_study/spread_effect"), ("08_gap_study/gap_to_table5_1.csv",), "CIFAR-10",
-                 "quick, 3 subsets, notebook 08 (`make studies`); the readings: [known_gaps.md](known_gaps.md)"),
+                 "quick, notebook 08 (`make studies`); the readings: [known_gaps.md](known_gaps.md)"),
     CoverageItem("Fig. 5.2", "similarity measures in step II", ("04_ablations/fig5_2_*",),
                  ("04_ablations/fig5_2_similarity.csv",), "CIFAR-10, 50 per class", "quick; VGG16 missing (weights "
                  "offline)", (("04_ablations", "Fig. 5.2"),)),
     CoverageItem("Table 5.2", "classifier architectures on Mix", (), ("05_classification/table5_2.csv",),
-                 "CIFAR-10, 50 per class", "quick, 3 paired subsets", (("05_classification", "Table 5.2"),)),
+                 "CIFAR-10, 50 per class", "quick, paired subsets", (("05_classification", "Table 5.2"),)),
     CoverageItem("ch. 6", "Lemma 1, Props. 1-3, Cors.", ("01_theory/*",), ("01_theory/prop1_thresholds.csv",),
                  "simulated", "reproduced (Monte Carlo vs closed form)", (("01_theory", ""),)),
     CoverageItem("App. A Fig. 1, 2", "concentrated vs sparse latent codes; FID vs CAS",
                  ("06_fid_inadequacy/fig1_*", "06_fid_inadequacy/fig2_*", "06_fid_inadequacy/spread_curves"),
                  ("06_fid_inadequacy/spread_sweep.csv",), "CIFAR-10",
-                 "quick, one model and one sample set per spread (no interval; the `paper` profile, or `SEEDS`, sweeps "
-                 "one model per seed and pairs them); step III in the tangent space, where `spread` acts",
+                 "quick, one sCOLA per subset and one sample set per spread, paired by subset; step III in the "
+                 "tangent space, where `spread` acts",
                  (("06_fid_inadequacy", "App. A"),)),
     CoverageItem("App. B Fig. 3", "class-content transfer", ("06_fid_inadequacy/fig3_class_transfer",), (),
                  "CIFAR-10", "quick; own class outlined; the CGAN panel does not reconstruct its images and is "
@@ -150,9 +150,7 @@ def read_run(folder: Path) -> dict:
 
 def short_commit(commit: str | None) -> str:
     """The first 12 hex digits of a commit, keeping a ``-dirty`` mark ("unknown" when there is none)."""
-    if not commit:
-        return "unknown"
-    return commit[:12] + ("-dirty" if commit.endswith("-dirty") else "")
+    return (commit[:12] + ("-dirty" if commit.endswith("-dirty") else "")) if commit else "unknown"
 
 
 def results_folders(repo: Path, file: str) -> list[Path]:
@@ -329,8 +327,10 @@ def _verdict_cell(repo: Path, item: CoverageItem) -> str:
     counts = status_counts(claims)
     folders = sorted({f for f, _ in item.claims})
     plural = "s" if len(claims) > 1 else ""
+    n = sorted({int(r["subsets"]) for r in claims if r.get("subsets", "").isdigit()})  # from the results, never typed
+    on = (f", on {n[0]}" + (f"-{n[-1]}" if n[-1] != n[0] else "") + f" subset{'s' * (n[-1] > 1)}") if n else ""
     return (", ".join(f"{s} {n}" for s, n in counts.items() if n) + f" ({len(claims)} claim{plural} of "
-            + ", ".join(f"`{f}`" for f in folders) + ")")
+            + ", ".join(f"`{f}`" for f in folders) + on + ")")
 
 
 def coverage_page(repo: Path) -> str:
