@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,7 +99,13 @@ def progress_bar(iterable: Any, desc: str, progress: bool = True, **kwargs: Any)
     (``scripts/run_notebooks.py`` and the notebook tests do: papermill-executed notebooks then keep no bar
     residue in their outputs), or when nobody watches (:func:`interactive_output`)."""
     off = not progress or os.environ.get("COLA_PROGRESS") == "0" or not interactive_output()
-    return tqdm(iterable, desc=desc, disable=off, leave=False, **kwargs)
+    if off:  # plain tqdm: importing tqdm.auto in a kernel without ipywidgets prints a warning into the notebook
+        from tqdm import tqdm as plain
+
+        return plain(iterable, desc=desc, disable=True, **kwargs)
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, desc=desc, leave=False, **kwargs)
 
 
 def cpu_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:

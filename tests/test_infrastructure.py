@@ -273,3 +273,17 @@ def test_progress_bars_only_where_someone_watches(monkeypatch):
     assert not progress_bar(range(3), "x").disable
     monkeypatch.setenv("COLA_PROGRESS", "0")
     assert progress_bar(range(3), "x").disable
+
+
+def test_a_bar_that_is_off_never_imports_tqdm_auto():
+    """tqdm.auto, imported in a kernel without ipywidgets, prints an "IProgress not found" warning into every executed
+    notebook: the papermill runs (bars off) must not import it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys; os.environ['COLA_PROGRESS'] = '0'; from colalib.utils import progress_bar; "
+        "list(progress_bar(range(3), 'x')); print('tqdm.autonotebook' in sys.modules, 'tqdm.auto' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
