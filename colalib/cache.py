@@ -124,7 +124,9 @@ class ArtifactCache:
     def get_or_compute(self, namespace: str, config: Any, compute: Callable[[], Any],
                        kind: str = "json") -> Any:
         """Return the cached value for ``config``, computing and storing it first if absent (under
-        :meth:`claim`, so that parallel processes never compute one unit twice at the same time)."""
+        :meth:`claim`, so that parallel processes never compute one unit twice at the same time). A ``json`` value
+        is returned as stored (keys sorted, tuples as lists, ...), so that a run that computes a unit and one that
+        finds it cached build the same tables, columns in the same order."""
         cached = self.load(namespace, config, kind)
         if cached is not None:
             return cached
@@ -135,4 +137,4 @@ class ArtifactCache:
             value = compute()
             if self.enabled:
                 self.save(namespace, config, value, kind)
-        return value
+        return json.loads(json.dumps(value, sort_keys=True, default=str)) if kind == "json" else value

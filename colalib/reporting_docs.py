@@ -88,7 +88,7 @@ COVERAGE: tuple[CoverageItem, ...] = (
                  ("03_generation/table4_2_parameters.csv",), "—", "reproduced (parameter counts)"),
     CoverageItem("Table 4.3", "generator ablation, full CIFAR-10", ("04_ablations/table4_3_generators",),
                  ("04_ablations/table4_3_generators.csv",), "CIFAR-10, 50 per class",
-                 "quick; not full data; one subset (not a ranking); the reading is computed from the table: our "
+                 "quick; not full data; the reading is computed from the table: our "
                  "order against the thesis's and the capacity confound", (("04_ablations", "Table 4.3"),)),
     CoverageItem("Table 5.1", "Mix accuracy vs size, CIFAR-10 / Tiny ImageNet",
                  ("05_classification/accuracy_vs_size_cifar10",),
@@ -327,8 +327,8 @@ def _verdict_cell(repo: Path, item: CoverageItem) -> str:
     counts = status_counts(claims)
     folders = sorted({f for f, _ in item.claims})
     plural = "s" if len(claims) > 1 else ""
-    n = sorted({int(r["subsets"]) for r in claims if r.get("subsets", "").isdigit()})  # from the results, never typed
-    on = (f", on {n[0]}" + (f"-{n[-1]}" if n[-1] != n[0] else "") + f" subset{'s' * (n[-1] > 1)}") if n else ""
+    k = sorted({int(str(r.get("subsets") or "x")) for r in claims if str(r.get("subsets") or "").isdigit()})
+    on = (f", on {k[0]}" + (f"-{k[-1]}" if k[-1] != k[0] else "") + f" subset{'s' * (k[-1] > 1)}") if k else ""
     return (", ".join(f"{s} {n}" for s, n in counts.items() if n) + f" ({len(claims)} claim{plural} of "
             + ", ".join(f"`{f}`" for f in folders) + on + ")")
 

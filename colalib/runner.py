@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+import numpy as np
+
 from .cache import ArtifactCache, atomic_write_bytes, atomic_write_json, atomic_write_text
 from .config import DEFAULT_PROFILE, check_profile
 from .utils import REPO_ROOT, device_description, git_commit, package_versions
@@ -42,8 +44,8 @@ def _fmt(value: Any) -> Any:
     """A float as its shortest round-trip text: a saved table is a lossless record, so that a verdict recomputed from
     it (:func:`colalib.verdicts.claims_from_results`) equals the notebook's, digit for digit; rounding is for display
     (:func:`markdown_table`, the figures)."""
-    if isinstance(value, float):
-        return repr(float(value))  # float(): numpy scalars' repr names their type
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))  # float(): numpy scalars' repr names their type; float32 gets float64's text
     return value
 
 

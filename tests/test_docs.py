@@ -57,6 +57,20 @@ def test_every_figure_file_on_the_coverage_page_exists_or_is_listed_missing(page
     assert all(item.thesis in page for item in COVERAGE)
 
 
+def test_a_coverage_row_counts_its_subsets_from_the_verdict_table(tmp_path):
+    folder = tmp_path / "results" / "06_fid_inadequacy"
+    folder.mkdir(parents=True)
+    (tmp_path / "figures").mkdir()
+    rows = [("x (App. A)", "holds", "5"), ("y (App. A)", "not resolved", "3"), ("z (App. A)", "holds", "")]
+    with open(folder / "vs_thesis.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["claim", "status", "subsets"])
+        writer.writerows(rows)
+    build(tmp_path, tmp_path / "docs")
+    page = (tmp_path / "docs" / "coverage.md").read_text(encoding="utf-8")
+    assert "holds 2, not resolved 1 (3 claims of `06_fid_inadequacy`, on 3-5 subsets)" in page
+
+
 def test_a_missing_figure_file_is_listed_as_missing(tmp_path):
     (tmp_path / "results" / "01_theory").mkdir(parents=True)
     (tmp_path / "figures").mkdir()

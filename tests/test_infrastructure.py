@@ -58,6 +58,15 @@ def test_cache_computes_once(tmp_path):
     assert len(calls) == 2
 
 
+def test_a_computed_unit_reads_as_its_cached_copy(tmp_path):
+    """A table built from a unit just computed has the columns, order and types of one built from the cache."""
+    value = {"z": (1, 2), "a": np.float64(0.25), "m": {2: "int key"}}
+    computed = ArtifactCache(tmp_path).get_or_compute("t", {"u": 1}, lambda: value)
+    cached = ArtifactCache(tmp_path).get_or_compute("t", {"u": 1}, lambda: pytest.fail("cached: not recomputed"))
+    assert computed == cached == {"a": 0.25, "m": {"2": "int key"}, "z": [1, 2]}
+    assert list(computed) == list(cached) == ["a", "m", "z"]
+
+
 def test_cache_torch_round_trip(tmp_path):
     import torch
 
