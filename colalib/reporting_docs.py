@@ -327,7 +327,7 @@ def _verdict_cell(repo: Path, item: CoverageItem) -> str:
     counts = status_counts(claims)
     folders = sorted({f for f, _ in item.claims})
     plural = "s" if len(claims) > 1 else ""
-    k = sorted({int(str(r.get("subsets") or "x")) for r in claims if str(r.get("subsets") or "").isdigit()})
+    k = sorted({int(c) for c in (str(r.get("subsets") or "") for r in claims) if c.isdigit()})
     on = (f", on {k[0]}" + (f"-{k[-1]}" if k[-1] != k[0] else "") + f" subset{'s' * (k[-1] > 1)}") if k else ""
     return (", ".join(f"{s} {n}" for s, n in counts.items() if n) + f" ({len(claims)} claim{plural} of "
             + ", ".join(f"`{f}`" for f in folders) + on + ")")

@@ -87,8 +87,7 @@ def mean_estimation_rows(exp: ClassificationExperimentConfig, results: Mapping) 
         for seed in exp.seeds:
             acc = {arm: 100 * results["arm", arm, size, seed, exp.arch]["accuracy"] for arm in exp.arms}
             m = results["mean_estimation", size, seed]
-            measured = {k: m[k] for k in sorted(m) if k != "device"}  # sorted: one column order, cached or not
-            rows.append({"size": size, "seed": seed, **measured,
+            rows.append({"size": size, "seed": seed, **{k: v for k, v in m.items() if k != "device"},
                          **{f"{arm} accuracy": a for arm, a in acc.items()},
                          "synthetic - real": acc["synthetic"] - acc["real"], "mix - real": acc["mix"] - acc["real"]})
     return rows
