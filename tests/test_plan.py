@@ -292,6 +292,23 @@ def test_the_clustering_plan_runs_every_seed_and_generates_on_each():
     assert ClusteringExperimentConfig.for_profile("paper").seeds == (0, 1, 2)
 
 
+def test_step_i_runs_on_its_own_subsets_and_the_generators_on_theirs():
+    """The quick profile compares the MMDC variants on nine subsets and the generators on five: step I's extra
+    subsets hold MMDC units only; a notebook's SEEDS sets both; step I's subsets must include the generators'."""
+    from colalib.experiments.clustering_study import ClusteringExperimentConfig, clustering_units
+
+    exp = ClusteringExperimentConfig.for_profile("quick")
+    assert exp.seeds == (0, 1, 2, 3, 4) and exp.clustering_seeds == tuple(range(9))
+    keys = [t.key for t in plan(clustering_units(exp).values())]
+    seed_of = {k: int(k.split("/")[3 if k.startswith("mmdc") else 4]) for k in keys}
+    assert {s for k, s in seed_of.items() if k.startswith("mmdc")} == set(range(9))
+    assert {s for k, s in seed_of.items() if not k.startswith("mmdc")} == set(range(5))
+    assert ClusteringExperimentConfig.for_profile("quick", seeds=(0,)).clustering_seeds == (0,)
+    assert len(notebook_plan("02", "quick", seeds=(0,))) == 9  # the tutorial pass: 3 MMDC + 2 x (fit, FID, CAS)
+    with pytest.raises(ValueError, match="must include every seed"):
+        ClusteringExperimentConfig.for_profile("quick", seeds=(0, 9), step_i_seeds=(0, 1))
+
+
 def test_the_fid_inadequacy_plan_sweeps_every_seed_and_transfers_on_the_first():
     """Notebook 06 with 3 seeds (the paper profile's): one fit per seed before its spreads, one transfer model."""
     from colalib.experiments import FIDInadequacyConfig

@@ -11,7 +11,7 @@ import numpy as np
 from ..cache import ArtifactCache
 from ..clustering import MMDCConfig, kmeans_baseline
 from ..cola import SCOLAConfig
-from ..config import StudyConfig
+from ..config import DEFAULT_PROFILE, StudyConfig, check_seeds
 from ..data import ImageDataset
 from ..metrics import clustering_scores
 from . import steps
@@ -30,7 +30,10 @@ class ClusteringExperimentConfig(StudyConfig, ProfileRecipes):
     (Fig. 4.3), trained for ``generation_epochs`` (the thesis: 500). Each of ``seeds`` draws its own subset and
     seeds every fit of it, so that "each part helps" can be paired by seed (an interval needs at least 3); with
     ``per_class`` None (the paper profile) every seed uses the whole split, and the seeds vary only the training's
-    randomness. The samples of Fig. 4.3 show the first seed. Fig. 4.1 (COLA against GLO, both without labels, FID
+    randomness. ``step_i_seeds`` (None: ``seeds``) are the subsets of step I's comparison alone (MMDC, its ablations
+    and k-means): a superset of ``seeds`` (given ``seeds`` alone, :meth:`for_profile` sets it to None), for a step-I
+    claim whose effect needs more subsets than the generators' (the quick profile: the consistency ablation, 9
+    subsets). The samples of Fig. 4.3 show the first seed. Fig. 4.1 (COLA against GLO, both without labels, FID
     and CAS) runs on every seed's images: ``n_fid`` samples against ``n_real_fid`` test images, CAS with
     ``cas_per_class`` samples per class and the profile's classifier (clusters Hungarian-matched to the classes)."""
 
@@ -41,6 +44,7 @@ class ClusteringExperimentConfig(StudyConfig, ProfileRecipes):
     n_fid: int = 10_000
     n_real_fid: int | None = None
     cas_per_class: int = 500
+    step_i_seeds: tuple[int, ...] | None = None
 
     PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
         "smoke": {"dataset": "digits", "per_class": 20, "generation_epochs": 2, "seeds": (0,), "n_fid": 60,
@@ -48,9 +52,32 @@ class ClusteringExperimentConfig(StudyConfig, ProfileRecipes):
         # five paired subsets: on three, Fig. 4.1's FID difference (+14.1 ± 14.1) and RotNet's (+3.6 ± 5.3) were
         # close to resolving (4-6 subsets needed); "where more subsets are cheap and an interval is close, use 5"
         "quick": {"per_class": 200, "generation_epochs": 40, "seeds": (0, 1, 2, 3, 4), "n_fid": 1000,
-                  "n_real_fid": 1000, "cas_per_class": 200},
+                  "n_real_fid": 1000, "cas_per_class": 200,
+                  # step I alone on nine: the consistency ablation was +2.23 ± 2.49 pp on five (9 needed at 80 % power)
+                  "step_i_seeds": tuple(range(9))},
         "paper": {},
     }
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.step_i_seeds is not None:
+            check_seeds(self.step_i_seeds)
+        if self.step_i_seeds is not None and not set(self.seeds) <= set(self.step_i_seeds):
+            raise ValueError(f"step_i_seeds {self.step_i_seeds} must include every seed of seeds {self.seeds} "
+                             "(unsupervised COLA needs its seed's MMDC); pass step_i_seeds=None to use seeds")
+
+    @classmethod
+    def for_profile(cls, profile: str = DEFAULT_PROFILE, **overrides: Any) -> ClusteringExperimentConfig:
+        """The profile's configuration with ``overrides``; given ``seeds`` (a notebook's ``SEEDS``) set step I's
+        subsets too, unless ``step_i_seeds`` is given as well."""
+        if "seeds" in overrides:
+            overrides.setdefault("step_i_seeds", None)
+        return super().for_profile(profile, **overrides)
+
+    @property
+    def clustering_seeds(self) -> tuple[int, ...]:
+        """The subsets of step I's comparison: ``step_i_seeds``, or ``seeds`` when it is None."""
+        return self.seeds if self.step_i_seeds is None else tuple(self.step_i_seeds)
 
     def subset(self, seed: int) -> ImageDataset:
         """The images clustered and generated from with ``seed``."""
@@ -80,11 +107,11 @@ UNSUPERVISED = ("cola", "glo")  # Fig. 4.1: COLA against GLO, both trained witho
 
 
 def mmdc_units(exp: ClusteringExperimentConfig) -> dict[tuple, Unit]:
-    """Step I's units: per seed, the three MMDC fits of :meth:`~ClusteringExperimentConfig.mmdc_variants`, named
-    ``("mmdc", variant name, seed)``."""
+    """Step I's units: per seed of :attr:`~ClusteringExperimentConfig.clustering_seeds`, the three MMDC fits of
+    :meth:`~ClusteringExperimentConfig.mmdc_variants`, named ``("mmdc", variant name, seed)``."""
     tags = ("mmdc", "mmdc-no-rotnet", "mmdc-no-consistency")
     units: dict[tuple, Unit] = {}
-    for seed in exp.seeds:
+    for seed in exp.clustering_seeds:
         at = f"{exp.dataset}/{exp.per_class or 0}/{seed}"
         for tag, (name, cfg) in zip(tags, exp.mmdc_variants(seed).items()):
             units["mmdc", name, seed] = steps.clusters(f"{tag}/{at}", cfg, exp.dataset, exp.per_class, seed)
@@ -117,11 +144,11 @@ def clustering_units(exp: ClusteringExperimentConfig) -> dict[tuple, Unit]:
 
 
 def clustering_rows(exp: ClusteringExperimentConfig, results: Mapping) -> tuple[dict[int, dict[str, dict]], list[dict]]:
-    """Step I for every seed of ``exp``: ``{seed: {variant name: clustering_unit result}}`` and one row per seed and
-    method (the MMDC variants with their training time and median throughputs; k-means on pixels and on PCA-50, the
-    non-deep baselines), each with its ``seed``."""
+    """Step I for every seed of ``exp.clustering_seeds``: ``{seed: {variant name: clustering_unit result}}`` and one
+    row per seed and method (the MMDC variants with their training time and median throughputs; k-means on pixels
+    and on PCA-50, the non-deep baselines), each with its ``seed``."""
     out, rows = {}, []
-    for seed in exp.seeds:
+    for seed in exp.clustering_seeds:
         data = exp.subset(seed)
         out[seed] = {name: results["mmdc", name, seed] for name in exp.mmdc_variants(seed)}
         k = exp.mmdc_variants(seed)[FULL_MMDC].num_clusters
