@@ -56,8 +56,13 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def json_text(obj: Any) -> str:
+    """``obj`` as the cache and the result files store it: keys sorted, indented, non-JSON values as strings."""
+    return json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n"
+
+
 def atomic_write_json(path: str | Path, obj: Any) -> Path:
-    return atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")
+    return atomic_write_text(path, json_text(obj))
 
 
 def atomic_torch_save(obj: Any, path: str | Path) -> Path:
@@ -96,12 +101,16 @@ class ArtifactCache:
         return torch.load(path, map_location="cpu", weights_only=False)
 
     def save(self, namespace: str, config: Any, value: Any, kind: str = "json") -> Path:
+        if kind == "json":
+            return self._save_json_text(namespace, config, json_text(value))
         global _SAVED_IN_THIS_PROCESS
         _SAVED_IN_THIS_PROCESS += 1
-        path = self.path(namespace, config, kind)
-        if kind == "json":
-            return atomic_write_json(path, value)
-        return atomic_torch_save(value, path)
+        return atomic_torch_save(value, self.path(namespace, config, kind))
+
+    def _save_json_text(self, namespace: str, config: Any, text: str) -> Path:
+        global _SAVED_IN_THIS_PROCESS
+        _SAVED_IN_THIS_PROCESS += 1
+        return atomic_write_text(self.path(namespace, config, "json"), text)
 
     @contextmanager
     def claim(self, namespace: str, config: Any, kind: str = "json") -> Iterator[None]:
@@ -135,6 +144,11 @@ class ArtifactCache:
             if cached is not None:
                 return cached
             value = compute()
+            if kind != "json":
+                if self.enabled:
+                    self.save(namespace, config, value, kind)
+                return value
+            text = json_text(value)  # serialised once: stored, and read back as a cached run reads it
             if self.enabled:
-                self.save(namespace, config, value, kind)
-        return json.loads(json.dumps(value, sort_keys=True, default=str)) if kind == "json" else value
+                self._save_json_text(namespace, config, text)
+        return json.loads(text)

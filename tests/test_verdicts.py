@@ -293,6 +293,22 @@ def test_open_claims_say_how_many_subsets_and_cpu_hours_would_settle_them():
     assert with_cost([row], None)[0]["cpu_hours_needed"] == ""
 
 
+def test_the_cost_of_a_subset_divides_the_fill_by_the_recorded_seeds_and_never_guesses(tmp_path):
+    import json
+
+    from colalib.verdicts import hours_per_subset
+
+    assert hours_per_subset(tmp_path) is None  # no fill record
+    (tmp_path / "fill_units.csv").write_text("key,task,seconds\na,fit_step,5400\nb,arm_step,1800\n")
+    assert hours_per_subset(tmp_path) is None  # no run.json: no number of subsets, so no cost
+    assert hours_per_subset(tmp_path, 4) == pytest.approx(0.5)
+    run = {"notebook": "x", "params": {"dataset": "cifar10"}, "seeds": None}
+    (tmp_path / "run.json").write_text(json.dumps(run))
+    assert hours_per_subset(tmp_path) is None  # a run that recorded no seeds is not priced as one subset
+    (tmp_path / "run.json").write_text(json.dumps({**run, "seeds": [0, 1, 2]}))
+    assert hours_per_subset(tmp_path) == pytest.approx(2 / 3)
+
+
 def test_peers_published_column_credits_the_thesis_only_with_its_own_comparisons():
     from colalib.verdicts import peers_claims
 

@@ -58,20 +58,34 @@ def with_cost(rows: Sequence[dict], hours_per_subset: float | None) -> list[dict
     return out
 
 
+def recorded_subsets(folder: str | Path) -> int | None:
+    """How many subsets the run in ``folder`` had: the length of the ``seeds`` its ``run.json`` records
+    (:meth:`colalib.runner.NotebookRun.record`; one seed as an integer counts 1), None where it records none."""
+    path = Path(folder) / "run.json"
+    if not path.exists():
+        return None
+    record = json.loads(path.read_text())
+    seeds = record.get("seeds", record.get("params", {}).get("seeds"))
+    if seeds is None or seeds == []:
+        return None
+    return len(seeds) if isinstance(seeds, list) else 1
+
+
 def hours_per_subset(folder: str | Path, subsets: int | None = None) -> float | None:
     """The worker-hours one more subset of a notebook costs, estimated from its results folder: the seconds of every
     unit its last fill recorded (``fill_units.csv``, written by ``make figures``) divided by its number of subsets
-    (``subsets``, by default ``run.json``'s ``seeds``). An estimate, not a bound: a claim needs only some of those
-    units (notebook 05's also holds its gap study and Table 5.2, on their own seeds), and units the fill found cached
-    (computed by another notebook) count nothing. None without a record."""
+    (``subsets``, by default the ``seeds`` that ``run.json`` records). An estimate, not a bound: a claim needs only
+    some of those units (notebook 05's also holds its gap study and Table 5.2, on their own seeds), and units the fill
+    found cached (computed by another notebook) count nothing. None (a blank cost, never a guess) without a fill
+    record or without recorded seeds."""
     from ..runner import read_csv  # local: runner imports torch; the verdicts CLI starts in ~1 s without
     folder = Path(folder)
     if not (folder / "fill_units.csv").exists():
         return None
     if subsets is None:
-        if not (folder / "run.json").exists():
+        subsets = recorded_subsets(folder)
+        if subsets is None:
             return None
-        subsets = len(json.loads((folder / "run.json").read_text())["params"].get("seeds") or [0])
     seconds = sum(float(r["seconds"]) for r in read_csv(folder / "fill_units.csv"))
     return seconds / 3600 / subsets
 
