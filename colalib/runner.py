@@ -12,46 +12,16 @@ time, so every committed number can be traced to the code and settings that prod
 """
 from __future__ import annotations
 
-import csv
 import io
 import os
 import time
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-import numpy as np
-
 from .cache import ArtifactCache, atomic_write_bytes, atomic_write_json, atomic_write_text
 from .config import DEFAULT_PROFILE, check_profile
+from .tables import rows_to_csv
 from .utils import REPO_ROOT, device_description, git_commit, package_versions
-
-
-def rows_to_csv(rows: Iterable[Mapping[str, Any]]) -> str:
-    """CSV text of a list of dicts (columns in first-seen order)."""
-    rows = list(rows)
-    columns: list[str] = []
-    for row in rows:
-        columns += [k for k in row if k not in columns]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _fmt(v) for k, v in row.items()})
-    return buffer.getvalue()
-
-
-def _fmt(value: Any) -> Any:
-    """A float as its shortest round-trip text: a saved table is a lossless record, so that a verdict recomputed from
-    it (:func:`colalib.verdicts.claims_from_results`) equals the notebook's, digit for digit; rounding is for display
-    (:func:`markdown_table`, the figures)."""
-    if isinstance(value, (float, np.floating)):
-        return repr(float(value))  # float(): numpy scalars' repr names their type; float32 gets float64's text
-    return value
-
-
-def read_csv(path: str | Path) -> list[dict[str, str]]:
-    with open(path, newline="") as handle:
-        return list(csv.DictReader(handle))
 
 
 def markdown_table(rows: Iterable[Mapping[str, Any]], floatfmt: str = ".2f") -> str:

@@ -135,7 +135,7 @@ def journal_path(report_dir: Path) -> Path:
 def read_journal(path: Path) -> tuple[dict[str, dict], float]:
     """The units an earlier, killed fill of the same plan finished (by key) and the wall seconds it ran until its last
     finished unit, summed over such fills ({} and 0 without a journal)."""
-    from colalib.runner import read_csv
+    from colalib.tables import read_csv
 
     if not path.exists():
         return {}, 0.0
@@ -168,7 +168,7 @@ def fill_plan(
 
     from colalib.cache import atomic_write_text
     from colalib.experiments.plan import fill, fill_report, notebook_plan, seconds_by_task
-    from colalib.runner import read_csv, rows_to_csv
+    from colalib.tables import read_csv, rows_to_csv
     from colalib.utils import git_commit
 
     try:

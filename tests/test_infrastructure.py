@@ -9,7 +9,8 @@ import pytest
 
 from colalib.cache import ArtifactCache, atomic_write_bytes, atomic_write_json
 from colalib.config import RunConfig, StudyConfig, check_profile
-from colalib.runner import NotebookRun, markdown_table, output_dir, read_csv, rows_to_csv
+from colalib.runner import NotebookRun, markdown_table, output_dir
+from colalib.tables import read_csv, rows_to_csv
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ def _number(value: str):
 
 def _table(results: Path, name: str) -> list[dict]:
     """A results CSV with every field that parses as a number as a float."""
-    from colalib.runner import read_csv
+    from colalib.tables import read_csv
 
     path = results / f"{name}.csv"
     assert path.exists(), f"{path.name} was not written"

@@ -331,7 +331,7 @@ VERDICT_FOLDERS = sorted(p.name for p in (REPO / "results").iterdir() if (p / "v
 def test_every_committed_verdict_table_is_what_the_verdict_rules_give_its_tables(folder):
     """Regression on the committed results: each vs_thesis.csv equals colalib.verdicts applied to its notebook's saved
     tables (a change of the rules must re-run the notebook or rewrite the table with `python -m colalib.verdicts`)."""
-    from colalib.runner import read_csv
+    from colalib.tables import read_csv
     from colalib.verdicts import claims_from_results
 
     committed = [

@@ -12,6 +12,7 @@ from typing import Sequence
 import numpy as np
 
 from ..stats import MAX_SUBSETS_NEEDED, MIN_SUBSETS, interval95, subsets_needed
+from ..tables import read_csv
 
 STATUSES = ("holds", "does not hold", "not resolved", "not comparable")
 
@@ -78,7 +79,6 @@ def hours_per_subset(folder: str | Path, subsets: int | None = None) -> float | 
     some of those units (notebook 05's also holds its gap study and Table 5.2, on their own seeds), and units the fill
     found cached (computed by another notebook) count nothing. None (a blank cost, never a guess) without a fill
     record or without recorded seeds."""
-    from ..runner import read_csv  # local: runner imports torch; the verdicts CLI starts in ~1 s without
     folder = Path(folder)
     if not (folder / "fill_units.csv").exists():
         return None

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .. import published
+from ..tables import read_csv, rows_to_csv
 from .chapters import (
     ablation_claims,
     classification_claims,
@@ -40,7 +41,6 @@ def _typed(rows: Sequence[dict]) -> list[dict]:
 
 
 def _table(folder: Path, stem: str) -> list[dict]:
-    from ..runner import read_csv  # local: runner imports torch; the verdicts CLI starts in ~1 s without
     return _typed(read_csv(folder / f"{stem}.csv"))
 
 
@@ -93,7 +93,6 @@ def claims_from_results(folder: str | Path) -> list[dict]:
 
 def _theory_claims_from(folder: Path) -> list[dict]:
     """:func:`theory_claims` from notebook 01's saved tables."""
-    from ..runner import read_csv  # local: runner imports torch; the verdicts CLI starts in ~1 s without
     truth = {"True": True, "False": False}
     lemma1 = [{**r, "within 3 se": truth[r["within 3 se"]]} for r in read_csv(folder / "lemma1.csv")]
     prop1 = [{**r, "agree": truth[r["agree"]]} for r in read_csv(folder / "prop1_thresholds.csv")]
@@ -111,7 +110,6 @@ def main(argv: list[str] | None = None) -> int:
     ``python -m colalib.verdicts results/03_generation results/06_fid_inadequacy``."""
 
     from ..cache import atomic_write_text  # local: cache, runner and utils import torch (start-up ~1 s vs ~3 s)
-    from ..runner import rows_to_csv  # local: runner imports torch (verdicts CLI start-up)
     from ..utils import git_commit  # local: utils imports torch (verdicts CLI start-up)
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("folders", nargs="+")
