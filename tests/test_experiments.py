@@ -122,3 +122,33 @@ def test_the_chapter6_summary_sets_the_prediction_beside_the_measured_difference
     assert by_size[10]["m* (images per class)"] == pytest.approx(200 * 4.0 / (1.0 + 200 * 0.25))
     two = mean_estimation_summary([row(s, 10, 0.4, 1.0 + s) for s in range(2)])
     assert two[0]["prediction matches synthetic - real"].startswith("not resolved")
+
+
+def test_the_population_features_are_computed_once_per_judge_and_split(tmp_path):
+    """Chapter 6's units share the judge's features of the test split: the second unit reads them from the cache."""
+    import torch
+
+    from colalib.cache import ArtifactCache
+    from colalib.data import ImageDataset
+    from colalib.experiments.mean_estimation import population_features
+
+    class Judge(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear, self.calls = torch.nn.Linear(3, 4), 0
+
+        def features(self, x):
+            self.calls += 1
+            return self.linear(x.mean(dim=(2, 3)))
+
+    rng = np.random.default_rng(0)
+    test = ImageDataset(
+        rng.integers(0, 256, (12, 8, 8, 3), dtype=np.uint8), np.arange(12) % 2, ["a", "b"], "toy", "test"
+    )
+    judge, cache = Judge(), ArtifactCache(tmp_path)
+    first = population_features(judge, {"per_class": 5}, test, cache, "cpu")
+    calls = judge.calls
+    again = population_features(judge, {"per_class": 5}, test, cache, "cpu")
+    assert calls >= 1 and judge.calls == calls and np.array_equal(first, again) and first.shape == (12, 4)
+    population_features(judge, {"per_class": 6}, test, cache, "cpu")  # another judge: its own features
+    assert judge.calls > calls

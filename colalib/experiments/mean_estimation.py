@@ -44,11 +44,20 @@ def mean_estimation_unit(subset: ImageDataset, test: ImageDataset, scola: SCOLAC
         net = _loaded(judge)
         model = fit_model(SCOLA, scola, subset, cache, device, progress)
         images, labels = model.sample(synthetic_per_class * subset.num_classes, seed=scola.seed)  # arm_unit's set
-        feats = [classifier_features(net, x, device=device) for x in (subset.images, images, test.images)]
+        feats = [classifier_features(net, x, device=device) for x in (subset.images, images)]
+        feats.append(population_features(net, judge_key, test, cache, device))
         out = class_mean_errors(feats[0], subset.labels, feats[1], labels, feats[2], test.labels)
         return {**out, "feature_dim": int(feats[0].shape[1]), "device": str(device)}
 
     return cache.get_or_compute("mean_estimation", key, compute)
+
+
+def population_features(net: Any, judge_key: dict, test: ImageDataset, cache: ArtifactCache, device) -> Any:
+    """The judge's penultimate features of the ``test`` split (chapter 6's population), computed once per judge and
+    split and cached (``judge_features``): every mean-estimation unit of a study shares them."""
+    key = _unit_key(unit="judge_features", data=dataset_fingerprint(test), judge=judge_key)
+    return cache.get_or_compute("judge_features", key, lambda: classifier_features(net, test.images, device=device),
+                                kind="torch")
 
 
 def mean_estimation_step(dataset: str, size: int, seed: int, scola: SCOLAConfig, synthetic_per_class: int,
