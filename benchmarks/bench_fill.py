@@ -32,6 +32,7 @@ from colalib.experiments import ClassificationExperimentConfig  # noqa: E402
 from colalib.experiments.classification_study import classification_units  # noqa: E402
 from colalib.experiments.executors import unit_kind  # noqa: E402
 from colalib.experiments.plan import fill, notebook_plan, plan  # noqa: E402
+from colalib.tables import read_csv  # noqa: E402
 
 
 def time_fill(tasks, workers: int, threads: int) -> float:
@@ -83,12 +84,10 @@ def report_fill_units(results: Path) -> None:
     """What dominates ``make figures``: the worker seconds of every computed unit recorded in
     ``results/*/fill_units.csv`` (written by ``make figures``), per notebook and task kind, and in total. Units shared
     between notebooks are counted where they were computed; cached units count nothing."""
-    import csv
-
     totals: dict[str, float] = {}
     print(f"{'notebook':<28} {'task':<22} {'units':>5} {'worker s':>10} {'median s':>9}  commit")
     for path in sorted(results.glob("*/fill_units.csv")):
-        rows = [r for r in csv.DictReader(open(path)) if r["cached"] == "False"]
+        rows = [r for r in read_csv(path) if r["cached"] == "False"]
         by_task: dict[str, list[float]] = {}
         for r in rows:
             by_task.setdefault(unit_kind(r["task"]), []).append(float(r["seconds"]))

@@ -21,7 +21,6 @@ what a fill on this 2-core machine takes, not a single unit on an idle core.
 from __future__ import annotations
 
 import argparse
-import csv
 import heapq
 import json
 import sys
@@ -37,6 +36,7 @@ from common import benchmark_run, save_record  # noqa: E402
 from colalib.cache import default_cache_dir  # noqa: E402
 from colalib.experiments.executors import Task, unit_kind  # noqa: E402
 from colalib.experiments.plan import notebook_plan as _notebook_plan  # noqa: E402
+from colalib.tables import read_csv  # noqa: E402
 
 sys.path.insert(0, str(REPO / "scripts"))
 from run_notebooks import EXTRA_RUNS, GROUPS  # noqa: E402  (what make figures runs, from its own script)
@@ -60,7 +60,7 @@ def _seconds_in(paths: list[Path]) -> dict[str, float]:
     """Unit key -> worker-seconds of the computed (not cached) units in these fill records, the last record winning."""
     seconds: dict[str, float] = {}
     for path in paths:
-        for row in csv.DictReader(path.open()):
+        for row in read_csv(path):
             if row.get("cached", "False") != "True" and row.get("seconds"):
                 seconds[row["key"]] = float(row["seconds"])
     return seconds
