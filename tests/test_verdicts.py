@@ -212,6 +212,34 @@ def test_clustering_claims_pair_the_ablations_by_seed():
     assert one["the RotNet task helps MMDC"]["status"] == "not resolved"  # one seed: not a ranking
 
 
+def test_notebook_02_prices_step_i_claims_by_step_i_units_and_subsets(tmp_path):
+    """Step I runs on more subsets than the generators: a step-I claim is priced at the clustering units per step-I
+    subset, Fig. 4.1's at the generator units per generator subset plus one full MMDC fit, not at the whole plan."""
+    from colalib.verdicts import clustering_verdicts
+
+    step_i, gen = (0, 1, 2, 3), (0, 1, 2)
+    acc = {"MMDC (RotNet + consistency)": (0.40, 0.30, 0.35, 0.33), "MMDC without consistency": (0.50, 0.20, 0.45, 0.3)}
+    rows = [{"seed": s, "method": m, "acc": a[i], "images": 2000} for m, a in acc.items() for i, s in enumerate(step_i)]
+    gen_rows = [
+        {"dataset": "cifar10", "method": m, "seed": s, "images": 2000, "epochs": 40, "fid": f + s, "cas": c[s]}
+        for s in gen
+        for m, f, c in (("cola", 100.0, (0.20, 0.25, 0.19)), ("glo", 101.0, (0.21, 0.20, 0.22)))
+    ]
+    units = [f"mmdc/c/200/{s},cluster_step,1800" for s in step_i]  # 0.5 h per full MMDC fit
+    units += [f"mmdc-no-consistency/c/200/{s},cluster_step,1800" for s in step_i]
+    units += [f"fit/{m}/c/200/{s},fit_step,3600" for s in gen for m in ("cola", "glo")]  # 2 h of generators per subset
+    (tmp_path / "fill_units.csv").write_text("key,task,seconds\n" + "\n".join(units) + "\n")
+    claims = {c["claim"].split(" (")[0]: c for c in clustering_verdicts(rows, gen_rows, tmp_path)}
+    consistency = claims["the augmentation consistency helps MMDC"]
+    assert consistency["status"] == "not resolved"
+    more = int(consistency["subsets_needed"]) - 4
+    assert float(consistency["cpu_hours_needed"]) == pytest.approx(round(more * 1.0, 1))  # two fits of 0.5 h
+    cas = claims["COLA beats GLO on CAS without labels"]
+    assert cas["status"] == "not resolved"
+    more = int(cas["subsets_needed"].split()[-1] if not cas["subsets_needed"].isdigit() else cas["subsets_needed"]) - 3
+    assert float(cas["cpu_hours_needed"].lstrip("≥ ")) == pytest.approx(round(more * 2.5, 1), rel=0.01)
+
+
 def test_a_small_difference_holds_only_inside_its_margin():
     from colalib.verdicts import margin_claim
 

@@ -47,13 +47,13 @@ from .rules import (
                        value_claim,
                        with_cost,
 )
-from .saved import FROM_RESULTS, claims_from_results, main
+from .saved import FROM_RESULTS, claims_from_results, clustering_verdicts, main
 from .studies import THESIS_PEER_COMPARISONS, gap_claims, peers_claims, peers_reading
 
 __all__ = ["BARELY_RELATIVE_PCT", "FROM_RESULTS", "FULL_PER_CLASS", "METHOD_NAMES", "NOTABLE_PP", "STATUSES",
            "THESIS_PEER_COMPARISONS", "UNSUPERVISED_SIMILARITIES", "ablation_claims", "cas_at_chance", "claim_row",
-           "claims_from_results",
-           "classification_claims", "classifier_size_claims", "clustering_claims", "collapse_reading",
+           "claims_from_results", "classification_claims", "classifier_size_claims", "clustering_claims",
+           "clustering_verdicts", "collapse_reading",
            "failed_methods", "failed_sizes", "fid_inadequacy_claims", "gap_claims", "generation_claims",
            "unsupervised_generation_claims",
            "generator_ordering_reading", "hours_per_subset", "main", "margin_claim", "needed_for", "not_comparable",

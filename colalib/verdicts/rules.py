@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -47,9 +47,12 @@ def with_cost(rows: Sequence[dict], hours_per_subset: float | None) -> list[dict
     """``rows`` with ``cpu_hours_needed``: for each claim with a number of subsets needed, the single-thread
     worker-hours (2-core reference machine, the run's profile) of the subsets still missing at ``hours_per_subset``
     (:func:`hours_per_subset`; blank when it is unknown), written "≥ h" where only the minimum number of subsets is
-    known."""
+    known. A row already priced (by a notebook that prices its claims by their own units) keeps its price."""
     out = []
     for r in rows:
+        if "cpu_hours_needed" in r:
+            out.append(dict(r))
+            continue
         need = re.match(r"(?:at least )?(\d+)", str(r.get("subsets_needed", "")))
         hours = ""
         if need and hours_per_subset and str(r.get("subsets", "")).isdigit():
@@ -72,13 +75,15 @@ def recorded_subsets(folder: str | Path) -> int | None:
     return len(seeds) if isinstance(seeds, list) else 1
 
 
-def hours_per_subset(folder: str | Path, subsets: int | None = None) -> float | None:
+def hours_per_subset(folder: str | Path, subsets: int | None = None,
+                     counts: Callable[[dict], bool] | None = None) -> float | None:
     """The worker-hours one more subset of a notebook costs, estimated from its results folder: the seconds of every
     unit its last fill recorded (``fill_units.csv``, written by ``make figures``) divided by its number of subsets
     (``subsets``, by default the ``seeds`` that ``run.json`` records). An estimate, not a bound: a claim needs only
     some of those units (notebook 05's also holds its gap study and Table 5.2, on their own seeds), and units the fill
     found cached (computed by another notebook) count nothing. None (a blank cost, never a guess) without a fill
-    record or without recorded seeds."""
+    record or without recorded seeds. ``counts``: which rows of the record a claim needs (None: all), e.g. only the
+    clustering units for a step-I claim, priced over step I's own subsets."""
     folder = Path(folder)
     if not (folder / "fill_units.csv").exists():
         return None
@@ -86,7 +91,7 @@ def hours_per_subset(folder: str | Path, subsets: int | None = None) -> float | 
         subsets = recorded_subsets(folder)
         if subsets is None:
             return None
-    seconds = sum(float(r["seconds"]) for r in read_csv(folder / "fill_units.csv"))
+    seconds = sum(float(r["seconds"]) for r in read_csv(folder / "fill_units.csv") if counts is None or counts(r))
     return seconds / 3600 / subsets
 
 

@@ -57,12 +57,31 @@ def _classification_claims_from(folder: Path, record: dict) -> list[dict]:
     return out
 
 
+def clustering_verdicts(rows: Sequence[dict], gen_rows: Sequence[dict], folder: str | Path) -> list[dict]:
+    """Notebook 02's verdict table, each claim priced by its own units (:func:`hours_per_subset` over the fill record
+    in ``folder``): step I's claims (:func:`clustering_claims`, on ``rows``) at the clustering units per step-I subset;
+    Fig. 4.1's (:func:`unsupervised_generation_claims`, on ``gen_rows``) at the rest of the plan per generator subset
+    plus one full MMDC fit (unsupervised COLA's step I) per step-I subset. Step I runs on more subsets than the
+    generators in the quick profile, so one price per subset of the whole plan would be wrong for both."""
+    def seeds(table: Sequence[dict]) -> int:
+        return len({r["seed"] for r in table})
+
+    def step_i(r: dict) -> bool:
+        return r["task"] == "cluster_step"
+
+    per_i = hours_per_subset(folder, seeds(rows), step_i) if rows else None
+    rest = hours_per_subset(folder, seeds(gen_rows), lambda r: not step_i(r)) if gen_rows else None
+    mmdc = hours_per_subset(folder, seeds(rows), lambda r: r["key"].startswith("mmdc/")) if rows else None
+    per_gen = rest + mmdc if rest is not None and mmdc is not None else None
+    return with_cost(clustering_claims(rows), per_i) + with_cost(unsupervised_generation_claims(gen_rows), per_gen)
+
+
 # notebook -> its verdict table from its saved tables and run record (the functions the notebook calls)
 FROM_RESULTS = {
     "01_theory": lambda folder, record: _theory_claims_from(folder),
-    "02_clustering": lambda folder, record: clustering_claims(_table(folder, "clustering_scores")) + (
-        unsupervised_generation_claims(_table(folder, "fig4_1_unsupervised"))
-        if (folder / "fig4_1_unsupervised.csv").exists() else []),
+    "02_clustering": lambda folder, record: clustering_verdicts(
+        _table(folder, "clustering_scores"),
+        _table(folder, "fig4_1_unsupervised") if (folder / "fig4_1_unsupervised.csv").exists() else [], folder),
     "03_generation": _generation_claims_from,
     "04_ablations": lambda folder, record: ablation_claims(_table(folder, "table4_3_generators"),
                                                            _table(folder, "fig5_2_similarity"), record["profile"]),
