@@ -80,6 +80,11 @@ def saved_in_this_process() -> int:
     return _SAVED_IN_THIS_PROCESS
 
 
+def _count_save() -> None:
+    global _SAVED_IN_THIS_PROCESS
+    _SAVED_IN_THIS_PROCESS += 1
+
+
 class ArtifactCache:
     """Stores results of expensive computations by ``(namespace, config key)``."""
 
@@ -103,13 +108,11 @@ class ArtifactCache:
     def save(self, namespace: str, config: Any, value: Any, kind: str = "json") -> Path:
         if kind == "json":
             return self._save_json_text(namespace, config, json_text(value))
-        global _SAVED_IN_THIS_PROCESS
-        _SAVED_IN_THIS_PROCESS += 1
+        _count_save()
         return atomic_torch_save(value, self.path(namespace, config, kind))
 
     def _save_json_text(self, namespace: str, config: Any, text: str) -> Path:
-        global _SAVED_IN_THIS_PROCESS
-        _SAVED_IN_THIS_PROCESS += 1
+        _count_save()
         return atomic_write_text(self.path(namespace, config, "json"), text)
 
     @contextmanager

@@ -1,6 +1,6 @@
 """Result tables as CSV files: the one reader and writer of ``results/<notebook>/*.csv``, shared by the notebooks
-(:class:`colalib.runner.NotebookRun`), the verdicts CLI and the docs build. Free of torch, so that the last two start
-in about a second."""
+(:class:`colalib.runner.NotebookRun`), the verdicts and the docs build. Free of torch, so that reading verdicts and
+building the docs do not load it."""
 
 from __future__ import annotations
 

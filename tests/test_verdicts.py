@@ -236,8 +236,15 @@ def test_notebook_02_prices_step_i_claims_by_step_i_units_and_subsets(tmp_path):
     assert float(consistency["cpu_hours_needed"]) == pytest.approx(round(more * 1.0, 1))  # two fits of 0.5 h
     cas = claims["COLA beats GLO on CAS without labels"]
     assert cas["status"] == "not resolved"
-    more = int(cas["subsets_needed"].split()[-1] if not cas["subsets_needed"].isdigit() else cas["subsets_needed"]) - 3
-    assert float(cas["cpu_hours_needed"].lstrip("≥ ")) == pytest.approx(round(more * 2.5, 1), rel=0.01)
+    assert cas["subsets_needed"].isdigit()
+    more = int(cas["subsets_needed"]) - 3  # two generators (2 h) and one full MMDC fit (0.5 h) per subset
+    assert float(cas["cpu_hours_needed"]) == pytest.approx(round(more * 2.5, 1), rel=0.01)
+    no_mmdc = tmp_path / "no_mmdc"
+    no_mmdc.mkdir()
+    (no_mmdc / "fill_units.csv").write_text("key,task,seconds\n" + "\n".join(units[8:]) + "\n")  # generators only
+    priced = {c["claim"].split(" (")[0]: c for c in clustering_verdicts(rows, gen_rows, no_mmdc)}
+    assert priced["the augmentation consistency helps MMDC"]["cpu_hours_needed"] == ""  # no MMDC unit recorded: blank
+    assert priced["COLA beats GLO on CAS without labels"]["cpu_hours_needed"] == ""  # not the generators alone
 
 
 def test_a_small_difference_holds_only_inside_its_margin():

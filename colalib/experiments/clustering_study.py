@@ -60,16 +60,18 @@ class ClusteringExperimentConfig(StudyConfig, ProfileRecipes):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.step_i_seeds is not None:
-            check_seeds(self.step_i_seeds)
-        if self.step_i_seeds is not None and not set(self.seeds) <= set(self.step_i_seeds):
+        if self.step_i_seeds is None:
+            return
+        check_seeds(self.step_i_seeds)
+        if not set(self.seeds) <= set(self.step_i_seeds):
             raise ValueError(f"step_i_seeds {self.step_i_seeds} must include every seed of seeds {self.seeds} "
                              "(unsupervised COLA needs its seed's MMDC); pass step_i_seeds=None to use seeds")
 
     @classmethod
     def for_profile(cls, profile: str = DEFAULT_PROFILE, **overrides: Any) -> ClusteringExperimentConfig:
         """The profile's configuration with ``overrides``; given ``seeds`` (a notebook's ``SEEDS``) set step I's
-        subsets too, unless ``step_i_seeds`` is given as well."""
+        subsets too, unless ``step_i_seeds`` is given as well (:meth:`replace` does not: it changes only what it
+        is given)."""
         if "seeds" in overrides:
             overrides.setdefault("step_i_seeds", None)
         return super().for_profile(profile, **overrides)
@@ -119,8 +121,9 @@ def mmdc_units(exp: ClusteringExperimentConfig) -> dict[tuple, Unit]:
 
 
 def unsupervised_units(exp: ClusteringExperimentConfig) -> dict[tuple, Unit]:
-    """Fig. 4.1 without labels: per seed, unsupervised COLA after that seed's MMDC (:func:`colalib.experiments.units.
-    fit_model` runs the same step I) and GLO, then each one's FID and CAS, named ``(kind, method, seed)``."""
+    """Fig. 4.1 without labels: per seed of ``seeds`` (not step I's extra subsets), unsupervised COLA after that
+    seed's MMDC (:func:`colalib.experiments.units.fit_model` runs the same step I) and GLO, then each one's FID and
+    CAS, named ``(kind, method, seed)``."""
     step_i, protocol = mmdc_units(exp), steps.FIDProtocol.of(exp)
     units: dict[tuple, Unit] = {}
     for seed in exp.seeds:

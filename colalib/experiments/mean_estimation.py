@@ -54,7 +54,8 @@ def mean_estimation_unit(subset: ImageDataset, test: ImageDataset, scola: SCOLAC
 
 def population_features(net: Any, judge_key: dict, test: ImageDataset, cache: ArtifactCache, device) -> Any:
     """The judge's penultimate features of the ``test`` split (chapter 6's population), computed once per judge and
-    split and cached (``judge_features``): every mean-estimation unit of a study shares them."""
+    split and cached (``judge_features``): every mean-estimation unit of a study shares them. Like every unit key
+    here, the key names no device: features computed on a GPU and on the CPU share one entry."""
     key = _unit_key(unit="judge_features", data=dataset_fingerprint(test), judge=judge_key)
     return cache.get_or_compute("judge_features", key, lambda: classifier_features(net, test.images, device=device),
                                 kind="torch")

@@ -47,12 +47,9 @@ def with_cost(rows: Sequence[dict], hours_per_subset: float | None) -> list[dict
     """``rows`` with ``cpu_hours_needed``: for each claim with a number of subsets needed, the single-thread
     worker-hours (2-core reference machine, the run's profile) of the subsets still missing at ``hours_per_subset``
     (:func:`hours_per_subset`; blank when it is unknown), written "≥ h" where only the minimum number of subsets is
-    known. A row already priced (by a notebook that prices its claims by their own units) keeps its price."""
+    known."""
     out = []
     for r in rows:
-        if "cpu_hours_needed" in r:
-            out.append(dict(r))
-            continue
         need = re.match(r"(?:at least )?(\d+)", str(r.get("subsets_needed", "")))
         hours = ""
         if need and hours_per_subset and str(r.get("subsets", "")).isdigit():
@@ -82,8 +79,8 @@ def hours_per_subset(folder: str | Path, subsets: int | None = None,
     (``subsets``, by default the ``seeds`` that ``run.json`` records). An estimate, not a bound: a claim needs only
     some of those units (notebook 05's also holds its gap study and Table 5.2, on their own seeds), and units the fill
     found cached (computed by another notebook) count nothing. None (a blank cost, never a guess) without a fill
-    record or without recorded seeds. ``counts``: which rows of the record a claim needs (None: all), e.g. only the
-    clustering units for a step-I claim, priced over step I's own subsets."""
+    record, without recorded seeds, or without a recorded unit that ``counts``. ``counts``: which rows of the record
+    a claim needs (None: all), e.g. only the clustering units for a step-I claim, priced over step I's own subsets."""
     folder = Path(folder)
     if not (folder / "fill_units.csv").exists():
         return None
@@ -91,8 +88,10 @@ def hours_per_subset(folder: str | Path, subsets: int | None = None,
         subsets = recorded_subsets(folder)
         if subsets is None:
             return None
-    seconds = sum(float(r["seconds"]) for r in read_csv(folder / "fill_units.csv") if counts is None or counts(r))
-    return seconds / 3600 / subsets
+    rows = [r for r in read_csv(folder / "fill_units.csv") if counts is None or counts(r)]
+    if not rows:
+        return None  # no unit of the claim was recorded: no price, rather than a free subset
+    return sum(float(r["seconds"]) for r in rows) / 3600 / subsets
 
 
 def paired_by_seed(rows: Sequence[dict], a: str, b: str, *, group: str, value: str) -> list[float]:

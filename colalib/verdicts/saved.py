@@ -6,7 +6,7 @@ import argparse
 import ast
 import json
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .. import published
 from ..tables import read_csv, rows_to_csv
@@ -61,34 +61,42 @@ def clustering_verdicts(rows: Sequence[dict], gen_rows: Sequence[dict], folder: 
     """Notebook 02's verdict table, each claim priced by its own units (:func:`hours_per_subset` over the fill record
     in ``folder``): step I's claims (:func:`clustering_claims`, on ``rows``) at the clustering units per step-I subset;
     Fig. 4.1's (:func:`unsupervised_generation_claims`, on ``gen_rows``) at the rest of the plan per generator subset
-    plus one full MMDC fit (unsupervised COLA's step I) per step-I subset. Step I runs on more subsets than the
-    generators in the quick profile, so one price per subset of the whole plan would be wrong for both."""
+    plus one full MMDC fit (unsupervised COLA's step I; the ``mmdc/`` units, the full variant) per step-I subset.
+    Step I runs on more subsets than the generators in the quick profile, so one price per subset of the whole plan
+    would be wrong for both. A slight overcount: the step-I subsets that have no generators yet already hold their
+    MMDC fit."""
     def seeds(table: Sequence[dict]) -> int:
         return len({r["seed"] for r in table})
 
     def step_i(r: dict) -> bool:
-        return r["task"] == "cluster_step"
+        return r.get("task") == "cluster_step"
 
     per_i = hours_per_subset(folder, seeds(rows), step_i) if rows else None
     rest = hours_per_subset(folder, seeds(gen_rows), lambda r: not step_i(r)) if gen_rows else None
-    mmdc = hours_per_subset(folder, seeds(rows), lambda r: r["key"].startswith("mmdc/")) if rows else None
+    mmdc = hours_per_subset(folder, seeds(rows), lambda r: r.get("key", "").startswith("mmdc/")) if rows else None
     per_gen = rest + mmdc if rest is not None and mmdc is not None else None
     return with_cost(clustering_claims(rows), per_i) + with_cost(unsupervised_generation_claims(gen_rows), per_gen)
 
 
-# notebook -> its verdict table from its saved tables and run record (the functions the notebook calls)
+def _per_subset_of_the_plan(claims: Callable[[Path, dict], list[dict]]) -> Callable[[Path, dict], list[dict]]:
+    """``claims`` priced as their notebook prices them: every open claim at the whole plan's cost per subset."""
+    return lambda folder, record: with_cost(claims(folder, record), hours_per_subset(folder))
+
+
+# notebook -> its priced verdict table from its saved tables and run record (the functions the notebook calls)
 FROM_RESULTS = {
-    "01_theory": lambda folder, record: _theory_claims_from(folder),
+    "01_theory": _per_subset_of_the_plan(lambda folder, record: _theory_claims_from(folder)),
     "02_clustering": lambda folder, record: clustering_verdicts(
         _table(folder, "clustering_scores"),
         _table(folder, "fig4_1_unsupervised") if (folder / "fig4_1_unsupervised.csv").exists() else [], folder),
-    "03_generation": _generation_claims_from,
-    "04_ablations": lambda folder, record: ablation_claims(_table(folder, "table4_3_generators"),
-                                                           _table(folder, "fig5_2_similarity"), record["profile"]),
-    "05_classification": _classification_claims_from,
-    "06_fid_inadequacy": lambda folder, record: fid_inadequacy_claims(_table(folder, "spread_sweep")),
-    "07_peers": lambda folder, record: peers_claims(_table(folder, "peers_runs")),
-    "08_gap_study": lambda folder, record: _gap_claims_from(folder, record),
+    "03_generation": _per_subset_of_the_plan(_generation_claims_from),
+    "04_ablations": _per_subset_of_the_plan(lambda folder, record: ablation_claims(
+        _table(folder, "table4_3_generators"), _table(folder, "fig5_2_similarity"), record["profile"])),
+    "05_classification": _per_subset_of_the_plan(_classification_claims_from),
+    "06_fid_inadequacy": _per_subset_of_the_plan(
+        lambda folder, record: fid_inadequacy_claims(_table(folder, "spread_sweep"))),
+    "07_peers": _per_subset_of_the_plan(lambda folder, record: peers_claims(_table(folder, "peers_runs"))),
+    "08_gap_study": _per_subset_of_the_plan(lambda folder, record: _gap_claims_from(folder, record)),
 }
 
 
@@ -107,7 +115,7 @@ def claims_from_results(folder: str | Path) -> list[dict]:
     if base is None:
         raise ValueError(f"No verdict table is defined for {folder.name}; known: {sorted(FROM_RESULTS)}")
     record = json.loads((folder / "run.json").read_text())
-    return with_cost(FROM_RESULTS[base](folder, record), hours_per_subset(folder))
+    return FROM_RESULTS[base](folder, record)
 
 
 def _theory_claims_from(folder: Path) -> list[dict]:
@@ -128,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     """Write ``vs_thesis.csv`` into each given results folder from its saved tables:
     ``python -m colalib.verdicts results/03_generation results/06_fid_inadequacy``."""
 
-    from ..cache import atomic_write_text  # local: cache, runner and utils import torch (start-up ~1 s vs ~3 s)
+    from ..cache import atomic_write_text  # local: cache and utils import torch (start-up ~1 s vs ~3 s)
     from ..utils import git_commit  # local: utils imports torch (verdicts CLI start-up)
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("folders", nargs="+")
