@@ -48,7 +48,8 @@ def set_num_threads(n: int | None = None) -> int:
     return torch.get_num_threads()
 
 
-RUN_OUTPUTS: tuple[str, ...] = ("results/", "figures/", "executed/", "notebooks/executed/")
+# what runs write themselves: notebooks (tables, figures, executed copies) and benchmarks (benchmarks/results/)
+RUN_OUTPUTS: tuple[str, ...] = ("results/", "figures/", "executed/", "notebooks/executed/", "benchmarks/results/")
 
 
 def git_commit(repo: Path = REPO_ROOT) -> str:

@@ -73,14 +73,16 @@ def recorded_subsets(folder: str | Path) -> int | None:
 
 
 def hours_per_subset(folder: str | Path, subsets: int | None = None,
-                     counts: Callable[[dict], bool] | None = None) -> float | None:
+                     counts: Callable[[dict], bool] | None = None,
+                     fill_rows: Sequence[dict] | None = None) -> float | None:
     """The worker-hours one more subset of a notebook costs, estimated from its results folder: the seconds of every
     unit its last fill recorded (``fill_units.csv``, written by ``make figures``) divided by its number of subsets
     (``subsets``, by default the ``seeds`` that ``run.json`` records). An estimate, not a bound: a claim needs only
     some of those units (notebook 05's also holds its gap study and Table 5.2, on their own seeds), and units the fill
     found cached (computed by another notebook) count nothing. None (a blank cost, never a guess) without a fill
     record, without recorded seeds, or without a recorded unit that ``counts``. ``counts``: which rows of the record
-    a claim needs (None: all), e.g. only the clustering units for a step-I claim, priced over step I's own subsets."""
+    a claim needs (None: all), e.g. only the clustering units for a step-I claim, priced over step I's own subsets.
+    ``fill_rows``: the rows of ``fill_units.csv`` when the caller has read them already (several claims, one read)."""
     folder = Path(folder)
     if not (folder / "fill_units.csv").exists():
         return None
@@ -88,7 +90,8 @@ def hours_per_subset(folder: str | Path, subsets: int | None = None,
         subsets = recorded_subsets(folder)
         if subsets is None:
             return None
-    rows = [r for r in read_csv(folder / "fill_units.csv") if counts is None or counts(r)]
+    recorded = read_csv(folder / "fill_units.csv") if fill_rows is None else fill_rows
+    rows = [r for r in recorded if counts is None or counts(r)]
     if not rows:
         return None  # no unit of the claim was recorded: no price, rather than a free subset
     return sum(float(r["seconds"]) for r in rows) / 3600 / subsets

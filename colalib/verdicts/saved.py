@@ -71,9 +71,13 @@ def clustering_verdicts(rows: Sequence[dict], gen_rows: Sequence[dict], folder: 
     def step_i(r: dict) -> bool:
         return r.get("task") == "cluster_step"
 
-    per_i = hours_per_subset(folder, seeds(rows), step_i) if rows else None
-    rest = hours_per_subset(folder, seeds(gen_rows), lambda r: not step_i(r)) if gen_rows else None
-    mmdc = hours_per_subset(folder, seeds(rows), lambda r: r.get("key", "").startswith("mmdc/")) if rows else None
+    record = Path(folder) / "fill_units.csv"
+    fill_rows = read_csv(record) if record.exists() else None  # read once for the three prices
+    i_seeds, gen_seeds = seeds(rows), seeds(gen_rows)
+    per_i = hours_per_subset(folder, i_seeds, step_i, fill_rows) if rows else None
+    rest = hours_per_subset(folder, gen_seeds, lambda r: not step_i(r), fill_rows) if gen_rows else None
+    mmdc = (hours_per_subset(folder, i_seeds, lambda r: r.get("key", "").startswith("mmdc/"), fill_rows)
+            if rows else None)
     per_gen = rest + mmdc if rest is not None and mmdc is not None else None
     return with_cost(clustering_claims(rows), per_i) + with_cost(unsupervised_generation_claims(gen_rows), per_gen)
 
