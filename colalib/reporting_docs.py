@@ -67,13 +67,13 @@ COVERAGE: tuple[CoverageItem, ...] = (
                  protocol="generated from `colalib.dataset_registry` beside the published table: "
                  "[datasets.md](datasets.md); STL-10 and Tiny ImageNet have no offline copy"),
     CoverageItem("Fig. 4.1", "GLO vs COLA, FID and CAS",
-                 ("02_clustering/fig4_1_unsupervised", "03_generation/fig4_5_fid_cas_vs_size"),
-                 ("02_clustering/fig4_1_unsupervised.csv", "03_generation/fid_cas_summary.csv"),
-                 "CIFAR-10 without labels (02); CIFAR-10, CIFAR-100 (JPEG q95) with 10-50 labelled images per class "
-                 "(03)", "quick: notebook 02 trains both without labels on its 2,000-image subsets, paired by subset "
-                 "(the thesis: full datasets); notebook 03's labelled small subsets are not comparable; the thesis's "
-                 "values are not legible (curves only)",
-                 (("02_clustering", "Fig. 4.1"), ("03_generation", "Fig. 4.1"))),
+                 ("02_clustering/fig4_1_unsupervised", "03_generation_cola_glo/fig4_5_fid_cas_vs_size"),
+                 ("02_clustering/fig4_1_unsupervised.csv", "03_generation_cola_glo/fid_cas_summary.csv"),
+                 "CIFAR-10 without labels (02); CIFAR-10, CIFAR-100 (JPEG q95) at 5-50 images per class (03's study "
+                 "run, `make studies`)", "quick: notebook 02 trains both without labels on its 2,000-image subsets, "
+                 "paired by subset (the thesis: full datasets); notebook 03's study run at its small sizes is beyond "
+                 "the thesis (not comparable); the thesis's values are not legible (curves only)",
+                 (("02_clustering", "Fig. 4.1"), ("03_generation_cola_glo", "Fig. 4.1"))),
     CoverageItem("Fig. 4.2", "FID of non-adversarial models, same InfoGAN architecture, full data",
                  protocol="**missing** (full-data GLO/GLANN/VAE baselines not run)"),
     CoverageItem("Fig. 4.3", "unsupervised COLA vs GLO samples", ("02_clustering/fig4_3_cola_vs_glo",), (),
@@ -82,7 +82,7 @@ COVERAGE: tuple[CoverageItem, ...] = (
                  "CIFAR-10", "quick (CGAN-PD narrowed, 500 steps)"),
     CoverageItem("Fig. 4.5", "FID / CAS vs size, sCOLA vs CGAN-PD vs real", ("03_generation/fig4_5_fid_cas_vs_size",),
                  ("03_generation/fid_cas_summary.csv",), "CIFAR-10, CIFAR-100",
-                 "quick; CIFAR-100 without CGAN-PD (sCOLA, GLO, COLA, real); STL-10 **missing**",
+                 "quick; CIFAR-100 without CGAN-PD (sCOLA, real); STL-10 **missing**",
                  (("03_generation", "Fig. 4.5"),)),
     CoverageItem("Table 4.2", "generator architectures (parameters)", ("04_ablations/table4_3_generators",),
                  ("03_generation/table4_2_parameters.csv",), "—", "reproduced (parameter counts)"),

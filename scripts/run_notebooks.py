@@ -123,6 +123,36 @@ def drop_cells_for_other_data(executed: Path, dataset: str | None) -> int:
 # gives the thesis's own Fig. 5.1 (results/05_classification_cifar100/).
 EXTRA_RUNS: dict[str, tuple[dict, ...]] = {"05": ({"DATASET": "cifar100"},)}
 
+# Runs of a thesis notebook with other parameters that go beyond the thesis: `make studies` runs them, `make figures`
+# does not. Each: the suffix of its executed copy and results folder, the notebook's parameters, and the fields of
+# its study's config that those parameters set (its plan). Notebook 03 with COLA and GLO at its small sizes
+# (results/03_generation_cola_glo/): Fig. 4.1 trains both on the full datasets, and notebook 02 runs its variant.
+STUDY_RUNS: dict[str, tuple[tuple[str, dict, dict], ...]] = {
+    "03": (("cola_glo", {"COLA_GLO": True}, {"cola_glo": True}),)
+}
+
+
+def notebook_runs(
+    numbers: list[str], group: str | None, profile: str, defaults_only: bool
+) -> list[tuple[Path, dict, str, dict]]:
+    """What a run of this script executes, in order: (notebook, its extra parameters, the executed copy's name, the
+    config fields those parameters set). Each selected notebook's default run, and outside the smoke profile and
+    unless ``defaults_only`` (changed parameters, ``--no-extra``) its :data:`EXTRA_RUNS` (05 on CIFAR-100). The
+    ``studies`` group first runs the thesis notebooks' :data:`STUDY_RUNS` (03 with COLA and GLO), then its own."""
+    runs: list[tuple[Path, dict, str, dict]] = []
+    if group == "studies" and not defaults_only:
+        for nb in numbered_notebooks(sorted(STUDY_RUNS)):
+            runs += [
+                (nb, params, f"{nb.stem}_{suffix}.ipynb", config) for suffix, params, config in STUDY_RUNS[nb.name[:2]]
+            ]
+    for nb in numbered_notebooks(numbers, group):
+        runs.append((nb, {}, nb.name, {}))
+        if profile != "smoke" and not defaults_only:  # 05 on CIFAR-100 too: Fig. 5.1
+            runs += [
+                (nb, extra, f"{nb.stem}_{extra['DATASET']}.ipynb", {}) for extra in EXTRA_RUNS.get(nb.name[:2], ())
+            ]
+    return runs
+
 
 def journal_path(report_dir: Path) -> Path:
     """Where a fill journals its finished units: in the cache folder (``fill_journals/<results folder>.csv``), which
@@ -153,6 +183,7 @@ def fill_plan(
     report_dir: Path | None = None,
     seeds: tuple[int, ...] | None = None,
     priority=None,
+    config: dict | None = None,
 ) -> float:
     """Fill notebook ``number``'s plan of cached units with the local executor (one single-thread worker per core)
     before the notebook runs, so that it only assembles them; notebooks without a plan compute their own units.
@@ -161,8 +192,9 @@ def fill_plan(
     Each unit's seconds go to ``report_dir/fill_units.csv`` (slowest first) and their sum per task kind to the log.
     Every finished unit is journalled at once (:func:`journal_path`, in the cache), so that a killed fill keeps its
     units' seconds: the fill that resumes it on the same cache reports them (``resumed``) and adds the killed fill's
-    wall time to its own. ``seeds``: the notebook's ``SEEDS`` when given (None: the profile's). Returns the wall
-    seconds of this fill and of the killed ones it resumed."""
+    wall time to its own. ``seeds``: the notebook's ``SEEDS`` when given (None: the profile's); ``config``: other
+    fields of the notebook's study config (a :data:`STUDY_RUNS` entry's). Returns the wall seconds of this fill and of
+    the killed ones it resumed."""
     import datetime
     import os
 
@@ -172,7 +204,7 @@ def fill_plan(
     from colalib.utils import git_commit
 
     try:
-        tasks = notebook_plan(number, profile, dataset, seeds)
+        tasks = notebook_plan(number, profile, dataset, seeds, **(config or {}))
     except ValueError:
         return 0.0
     if priority is not None:
@@ -341,16 +373,16 @@ def main(argv: list[str] | None = None) -> int:
         seeds = tuple(seeds) if isinstance(seeds, (list, tuple)) else (seeds,)
         parameters["SEEDS"] = list(seeds)
     plannable = set(parameters) <= {"PROFILE", "SEEDS"}  # a plan knows the profile and the seeds, nothing else
-    for nb in numbered_notebooks(args.numbers, args.group):
-        runs = [({}, nb.name)]
-        if profile != "smoke" and not args.parameter and not args.no_extra:  # 05 on CIFAR-100 too: Fig. 5.1
-            runs += [(extra, f"{nb.stem}_{extra['DATASET']}.ipynb") for extra in EXTRA_RUNS.get(nb.name[:2], ())]
-        for extra, name in runs:
-            if not args.no_fill and plannable:
-                total += fill_plan(nb.name[:2], profile, extra.get("DATASET"), results_folder(name, profile), seeds)
-            total += run(nb, Path(args.out), {**parameters, **extra}, args.timeout, name)
-            if profile == DEFAULT_PROFILE and not args.parameter:  # the committed results: publish the executed copy
-                publish(Path(args.out) / name)
+    for nb, extra, name, config in notebook_runs(
+        args.numbers, args.group, profile, bool(args.parameter) or args.no_extra
+    ):
+        if not args.no_fill and plannable:
+            total += fill_plan(
+                nb.name[:2], profile, extra.get("DATASET"), results_folder(name, profile), seeds, config=config
+            )
+        total += run(nb, Path(args.out), {**parameters, **extra}, args.timeout, name)
+        if profile == DEFAULT_PROFILE and not args.parameter:  # the committed results: publish the executed copy
+            publish(Path(args.out) / name)
     print(f"all notebooks done in {total:.0f} s (profile {profile})")
     return 0
 

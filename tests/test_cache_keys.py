@@ -14,15 +14,17 @@ import sys
 from pathlib import Path
 
 RECORD = Path(__file__).parent / "data" / "unit_signatures.json"
+# (notebook, dataset, the config fields a run sets): every plan `make figures` and `make studies` fill
 PLANS = [
-    ("02", None),
-    ("03", None),
-    ("04", None),
-    ("05", None),
-    ("05", "cifar100"),
-    ("06", None),
-    ("07", None),
-    ("08", None),
+    ("02", None, {}),
+    ("03", None, {}),
+    ("03", None, {"cola_glo": True}),  # notebook 03's study run (make studies): the units 03 ran before 2026-12-07
+    ("04", None, {}),
+    ("05", None, {}),
+    ("05", "cifar100", {}),
+    ("06", None, {}),
+    ("07", None, {}),
+    ("08", None, {}),
 ]
 PROFILES = ("smoke", "quick", "paper")
 
@@ -33,9 +35,9 @@ def current_signatures() -> dict[str, dict[str, str]]:
 
     out = {}
     for profile in PROFILES:
-        for notebook, dataset in PLANS:
-            tasks = notebook_plan(notebook, profile, dataset)
-            out["/".join(filter(None, (profile, notebook, dataset)))] = {
+        for notebook, dataset, config in PLANS:
+            tasks = notebook_plan(notebook, profile, dataset, **config)
+            out["/".join(filter(None, (profile, notebook, dataset, *config)))] = {
                 t.key: hashlib.sha256(t.identity.encode()).hexdigest()[:16] for t in tasks
             }
     return out

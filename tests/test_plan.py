@@ -508,6 +508,37 @@ def test_make_figures_and_make_studies_split_the_notebooks():
         rn.numbered_notebooks(group="thesis")
 
 
+def test_make_studies_runs_notebook_03_with_cola_and_glo_and_make_figures_does_not():
+    """Fig. 4.1's COLA and GLO below the full datasets are a study: ``make figures`` runs notebook 03 with Fig. 4.5's
+    methods, ``make studies`` runs it again with ``COLA_GLO`` into its own folder, before 07 and 08, and fills the
+    study's plan (the thesis plan and COLA's and GLO's units)."""
+    rn = _run_notebooks_module()
+    studies = rn.notebook_runs([], "studies", "quick", False)
+    assert [(nb.name[:2], name, config) for nb, _, name, config in studies] == [
+        ("03", "03_generation_cola_glo.ipynb", {"cola_glo": True}),
+        ("07", "07_peers.ipynb", {}),
+        ("08", "08_gap_study.ipynb", {}),
+    ]
+    assert studies[0][1] == {"COLA_GLO": True}  # the notebook's parameter
+    assert rn.results_folder(studies[0][2], "quick").name == "03_generation_cola_glo"
+    figures = rn.notebook_runs([], "figures", "quick", False)
+    assert all(extra.get("COLA_GLO") is None for _, extra, _, _ in figures)
+    assert not rn.notebook_runs([], "studies", "quick", True)[0][1]  # changed parameters: the default runs only
+    thesis = {t.key for t in notebook_plan("03", "quick")}
+    study = {t.key for t in notebook_plan("03", "quick", cola_glo=True)}
+    assert thesis < study and not any(k.split("/")[1] in ("glo", "cola") for k in thesis)
+    assert {k.split("/")[1] for k in study - thesis} == {"glo", "cola"}
+
+
+def test_the_study_run_adds_cola_and_glo_in_the_tables_order_on_every_dataset():
+    quick = GenerationExperimentConfig.for_profile("quick")
+    assert quick.methods == ("scola", "cgan_pd") and quick.beside_configs()[0].methods == ("scola",)
+    study = GenerationExperimentConfig.for_profile("quick", cola_glo=True)
+    assert study.methods == ("scola", "glo", "cola", "cgan_pd")
+    assert [e.methods for e in study.beside_configs()] == [("scola", "glo", "cola")]
+    assert GenerationExperimentConfig.for_profile("quick", cola_glo=True, **{"methods": study.methods}) == study
+
+
 def test_a_plan_with_seeds_is_the_notebooks_plan_for_those_seeds():
     default = {t.key for t in notebook_plan("02", "smoke")}
     two = {t.key for t in notebook_plan("02", "smoke", seeds=(0, 1))}

@@ -161,6 +161,50 @@ def test_generation_claims_are_not_comparable_off_protocol_or_with_a_failed_gene
     assert both["sCOLA beats CGAN-PD on CAS at 50 per class (Fig. 4.5, small sample)"]["status"] == "holds"
 
 
+def test_notebook_03s_study_run_judges_only_cola_against_glo_priced_at_their_own_units(tmp_path):
+    """The study run (``COLA_GLO``) holds every method, but Fig. 4.5's claims are the thesis run's: it judges COLA
+    against GLO alone, and prices a subset at COLA's and GLO's units, not at the sCOLA and CGAN-PD units it shares."""
+    from colalib.tables import rows_to_csv
+    from colalib.verdicts import generation_claims, generation_verdicts, hours_per_subset, is_cola_glo_unit
+
+    rows = [
+        {
+            "dataset": "cifar10",
+            "method": m,
+            "size": 10,
+            "seed": s,
+            "fid": f + s,
+            "cas": c,
+            "n_fake": 1000,
+            "failed": "",
+            "fid_equal_n": 330.0,
+        }
+        for s in range(3)
+        for m, f, c in (("real", 150.0, 0.23), ("scola", 320.0, 0.29), ("glo", 300.0, 0.15), ("cola", 310.0, 0.19))
+    ]
+    fill = [
+        {"key": "fit/cola/cifar10/10/0", "seconds": 3600.0},
+        {"key": "cas/glo/cifar10/10/0/n200", "seconds": 1800.0},
+        {"key": "fit/scola/cifar10/10/0", "seconds": 7200.0},
+        {"key": "fid/real/cifar10/10/0/n1000", "seconds": 360.0},
+    ]
+    (tmp_path / "fill_units.csv").write_text(rows_to_csv(fill))
+    assert [is_cola_glo_unit(r) for r in fill] == [True, True, False, False]
+    study = generation_verdicts([rows], "quick", tmp_path, cola_glo=True)
+    assert {c["claim"] for c in study} == {
+        "COLA beats GLO on FID at 10 per class (Fig. 4.1)",
+        "COLA beats GLO on CAS at 10 per class (Fig. 4.1)",
+    }
+    thesis = generation_verdicts([rows], "quick", tmp_path)
+    assert len(thesis) == len(generation_claims(rows, "quick")) > len(study)
+    assert all(c["status"] == "not comparable" for c in study)  # below the full dataset
+    # one more subset of the study: (3600 + 1800) s over 3 subsets; of the thesis run, every recorded unit
+    assert hours_per_subset(tmp_path, 3, is_cola_glo_unit) == pytest.approx(0.5)
+    assert hours_per_subset(tmp_path, 3) == pytest.approx(12960 / 3600 / 3)
+    with pytest.raises(ValueError, match="unknown comparisons"):
+        generation_claims(rows, "quick", ("cola_vs_glo",))
+
+
 def test_ablation_claims_judge_the_laplacian_against_unsupervised_measures_and_table4_3_only_in_paper():
     from colalib.verdicts import ablation_claims
 

@@ -80,14 +80,15 @@ NOTEBOOKS_WITH_PLANS = tuple(STUDIES_OF_NOTEBOOK)
 
 
 def notebook_plan(notebook: str, profile: str, dataset: str | None = None,
-                  seeds: tuple[int, ...] | None = None) -> list[Task]:
+                  seeds: tuple[int, ...] | None = None, **config) -> list[Task]:
     """The plan of notebook ``notebook`` (its number, e.g. ``"05"``) in ``profile``, on ``dataset`` (None: the
-    notebook's default), with ``seeds`` (the notebook's ``SEEDS``; None: the profile's)."""
+    notebook's default), with ``seeds`` (the notebook's ``SEEDS``; None: the profile's) and ``config``: other fields
+    of its study's config that a run sets (notebook 03's study run: ``cola_glo=True``)."""
     number = notebook.zfill(2)[:2]
     if number not in NOTEBOOKS_WITH_PLANS:
         raise ValueError(f"no plan for notebook {notebook!r}; plans exist for {list(NOTEBOOKS_WITH_PLANS)} (notebook "
                          "01 computes its Monte Carlo simulations when it runs)")
-    over: dict = {"dataset": dataset} if dataset else {}
+    over: dict = {"dataset": dataset, **config} if dataset else dict(config)
     if seeds:
         over["seeds"] = tuple(seeds)
     return plan(STUDIES_OF_NOTEBOOK[number](profile, over))

@@ -20,16 +20,33 @@ def _paired_methods(rows: Sequence[dict], a: str, b: str, size: int, key: str, s
     return [sign * (ra[s] - rb[s]) for s in sorted(set(ra) & set(rb))]
 
 
-def generation_claims(rows: Sequence[dict], profile: str = "paper") -> list[dict]:
+#: the comparisons of chapter 4 that :func:`generation_claims` judges when their methods are in the rows: Fig. 4.1's
+#: COLA against GLO, Fig. 4.5's sCOLA against CGAN-PD and against the real images at the smallest size
+COMPARISONS = ("cola_glo", "scola_cgan_pd", "scola_real")
+
+
+def is_cola_glo_unit(row: dict) -> bool:
+    """Whether a row of a fill record (``fill_units.csv``) is one of COLA's or GLO's units (fit, FID, CAS, judge
+    scores): what the study run of notebook 03 adds to the thesis run, and what its claims cost."""
+    return any(part in ("cola", "glo") for part in str(row.get("key", "")).split("/")[1:2])
+
+
+def generation_claims(rows: Sequence[dict], profile: str = "paper",
+                      comparisons: Sequence[str] = COMPARISONS) -> list[dict]:
     """Chapter 4's claims (Fig. 4.1, 4.5) on the rows of :func:`colalib.experiments.generation_experiment`; each
     claim names its dataset when the rows are not CIFAR-10 (the thesis's panels: CIFAR-10 and CIFAR-100).
+    ``comparisons``: which of :data:`COMPARISONS` to judge (notebook 03's study run judges only ``cola_glo``; the
+    thesis run holds the rest).
 
     A claim is *not comparable* (our paired difference still shown) where our protocol is not the thesis's:
     COLA against GLO below the full dataset (Fig. 4.1 trains both unsupervised on the full datasets), sCOLA against
     CGAN-PD outside the ``paper`` profile (a GAN trained for a few hundred steps at reduced width is not the thesis's
     CGAN-PD), and any claim about a generator whose result is degenerate (``failed``)."""
+    unknown = set(comparisons) - set(COMPARISONS)
+    if unknown:
+        raise ValueError(f"unknown comparisons {sorted(unknown)}; choose from {COMPARISONS}")
     dataset = rows[0].get("dataset", "cifar10") if rows else "cifar10"
-    out = _generation_claims(rows, profile)
+    out = _generation_claims(rows, profile, set(comparisons))
     if dataset != "cifar10":
         out = [{**r, "claim": f"{r['claim']} [{_DATASET_NAMES.get(dataset, dataset)}]"} for r in out]
     return out
@@ -46,7 +63,7 @@ _DATASET_NAMES = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "stl10": "STL-
 FULL_PER_CLASS = {"cifar10": 5000, "cifar100": 500, "stl10": 500, "digits": 180}
 
 
-def _generation_claims(rows: Sequence[dict], profile: str) -> list[dict]:
+def _generation_claims(rows: Sequence[dict], profile: str, comparisons: set[str]) -> list[dict]:
     out = []
     methods = {r["method"] for r in rows}
     sizes = sorted({r["size"] for r in rows})
@@ -60,7 +77,7 @@ def _generation_claims(rows: Sequence[dict], profile: str) -> list[dict]:
         return not_comparable(row, protocol) if protocol else row
 
     for size in sizes:
-        if {"cola", "glo"} <= methods:
+        if {"cola", "glo"} <= methods and "cola_glo" in comparisons:
             full = FULL_PER_CLASS.get(dataset)
             protocol = ("" if full is not None and size >= full else
                         f"Fig. 4.1 compares COLA and GLO trained without labels on the full dataset; here {size} "
@@ -73,7 +90,7 @@ def _generation_claims(rows: Sequence[dict], profile: str) -> list[dict]:
             out.append(judged(ordering_claim(f"COLA beats GLO on CAS at {size} per class (Fig. 4.1)", "COLA > GLO",
                                              _paired_methods(rows, "cola", "glo", size, "cas")),
                               "cola", "glo", protocol=protocol, size=size))
-        if {"scola", "cgan_pd"} <= methods:
+        if {"scola", "cgan_pd"} <= methods and "scola_cgan_pd" in comparisons:
             protocol = ("" if profile == "paper" else
                         f"profile {profile}: CGAN-PD trained briefly at reduced width, not the thesis's GAN")
             out.append(judged(ordering_claim(f"sCOLA beats CGAN-PD on CAS at {size} per class (Fig. 4.5, small "
@@ -85,7 +102,7 @@ def _generation_claims(rows: Sequence[dict], profile: str) -> list[dict]:
                                              _paired_methods(rows, "scola", "cgan_pd", size, "fid", -1.0),
                                              unit="FID, CGAN-PD − sCOLA (> 0: sCOLA lower)", scale=1),
                               "scola", "cgan_pd", protocol=protocol, size=size))
-    if sizes and {"scola", "real"} <= methods:
+    if sizes and {"scola", "real"} <= methods and "scola_real" in comparisons:
         smallest = sizes[0]
         out.append(judged(ordering_claim(f"sCOLA's samples beat the real images on CAS at the smallest size, "
                                          f"{smallest} per class (Fig. 4.5, extremely scarce data)", "sCOLA > real",

@@ -18,7 +18,7 @@ from .chapters import (
     fid_inadequacy_claims,
     theory_claims,
 )
-from .generation import generation_claims, unsupervised_generation_claims
+from .generation import COMPARISONS, generation_claims, is_cola_glo_unit, unsupervised_generation_claims
 from .rules import STATUSES, hours_per_subset, with_cost
 from .studies import gap_claims, peers_claims
 
@@ -44,9 +44,22 @@ def _table(folder: Path, stem: str) -> list[dict]:
     return _typed(read_csv(folder / f"{stem}.csv"))
 
 
-def _generation_claims_from(folder: Path, record: dict) -> list[dict]:
+def generation_verdicts(tables: Sequence[Sequence[dict]], profile: str, folder: str | Path,
+                        cola_glo: bool = False) -> list[dict]:
+    """Notebook 03's verdict table from its tables (one per dataset, CIFAR-10's first), priced from the fill record
+    in ``folder`` (:func:`hours_per_subset`). The thesis run judges every comparison of chapter 4 its methods allow
+    (:data:`~colalib.verdicts.generation.COMPARISONS`), at its whole plan per subset; the study run (``cola_glo``,
+    ``make studies``) only COLA against GLO, at COLA's and GLO's own units per subset (the rest of its plan is the
+    thesis run's, cached)."""
+    comparisons = ("cola_glo",) if cola_glo else COMPARISONS
+    subsets = len({r["seed"] for r in tables[0]}) if tables and tables[0] else None
+    price = hours_per_subset(folder, subsets, is_cola_glo_unit if cola_glo else None)
+    return with_cost([c for rows in tables for c in generation_claims(rows, profile, comparisons)], price)
+
+
+def _generation_verdicts_from(folder: Path, record: dict, cola_glo: bool = False) -> list[dict]:
     beside = [_table(folder, p.stem) for p in sorted(folder.glob("fid_cas_runs_*.csv"))]
-    return [c for rows in [_table(folder, "fid_cas_runs")] + beside for c in generation_claims(rows, record["profile"])]
+    return generation_verdicts([_table(folder, "fid_cas_runs")] + beside, record["profile"], folder, cola_glo)
 
 
 def _classification_claims_from(folder: Path, record: dict) -> list[dict]:
@@ -87,13 +100,15 @@ def _per_subset_of_the_plan(claims: Callable[[Path, dict], list[dict]]) -> Calla
     return lambda folder, record: with_cost(claims(folder, record), hours_per_subset(folder))
 
 
-# notebook -> its priced verdict table from its saved tables and run record (the functions the notebook calls)
+# notebook -> its priced verdict table from its saved tables and run record (the functions the notebook calls); a
+# results folder takes the first entry its name starts with (a notebook's study run before the notebook)
 FROM_RESULTS = {
     "01_theory": _per_subset_of_the_plan(lambda folder, record: _theory_claims_from(folder)),
     "02_clustering": lambda folder, record: clustering_verdicts(
         _table(folder, "clustering_scores"),
         _table(folder, "fig4_1_unsupervised") if (folder / "fig4_1_unsupervised.csv").exists() else [], folder),
-    "03_generation": _per_subset_of_the_plan(_generation_claims_from),
+    "03_generation_cola_glo": lambda folder, record: _generation_verdicts_from(folder, record, cola_glo=True),
+    "03_generation": _generation_verdicts_from,
     "04_ablations": _per_subset_of_the_plan(lambda folder, record: ablation_claims(
         _table(folder, "table4_3_generators"), _table(folder, "fig5_2_similarity"), record["profile"])),
     "05_classification": _per_subset_of_the_plan(_classification_claims_from),
