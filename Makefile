@@ -1,7 +1,7 @@
 # colalib: every figure of the COLA thesis from numbered notebooks.
 #
 #   make figures                 the thesis's notebooks (01-06): regenerate figures/ and results/ (profile quick)
-#   make studies                 the studies beyond the thesis (07, 08)
+#   make studies                 the studies beyond the thesis (03 with COLA and GLO at its sizes, 07, 08)
 #   make figures SEEDS=0         one subset per notebook: the tutorial pass (writes under custom/)
 #   make figures PROFILE=paper   the thesis protocol (GPU)
 #   make test                    the test suite (notebooks executed end-to-end with PROFILE=smoke)

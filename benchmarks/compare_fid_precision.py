@@ -1,12 +1,12 @@
 #!/usr/bin/env python
 """Evidence for a cheaper FID (a benchmark, not a test): does bfloat16 autocast in Inception keep the orderings of
-notebook 03's FID claims? For each method of notebook 03 at ``--size`` images per class on the subsets ``--seeds``,
-the committed FID unit (fp32 Inception, read from the cache: it is computed first if missing) beside the FID of the
-very same samples (the model's cached fit, sampled with the unit's seed) with Inception under bf16 autocast, against
-the same test images, whose statistics are also taken under bf16. Prints both FIDs and Inception's speed under
-each (paired: the same real images timed under both, one after the other), the paired differences of notebook
-03's orderings (GLO − COLA, CGAN-PD − sCOLA: > 0 means the second is lower, as the thesis has it) with their 95 %
-intervals and verdicts, what bf16 shifts each by, and whether bf16 keeps each one
+notebook 03's FID claims? For each method of notebook 03 (with its study run's COLA and GLO) at ``--size`` images per
+class on the subsets ``--seeds``, the committed FID unit (fp32 Inception, read from the cache: it is computed first if
+missing) beside the FID of the very same samples (the model's cached fit, sampled with the unit's seed) with Inception
+under bf16 autocast, against the same test images, whose statistics are also taken under bf16. Prints both FIDs and
+Inception's speed under each (paired: the same real images timed under both, one after the other), the paired
+differences of notebook 03's orderings (GLO − COLA, CGAN-PD − sCOLA: > 0 means the second is lower, as the thesis has
+it) with their 95 % intervals and verdicts, what bf16 shifts each by, and whether bf16 keeps each one
 (:func:`colalib.stats.ordering_kept`: same sign, inside fp32's interval, same verdict). Writes
 ``benchmarks/results/recipes/fid_bf16/fid_bf16_vs_fp32.csv`` and its ``run.json``.
 
@@ -36,7 +36,8 @@ from colalib.experiments.graph import Results  # noqa: E402
 from colalib.metrics import frechet_distance, frechet_stats, inception_features  # noqa: E402
 from colalib.stats import interval95, ordering_kept, verdict  # noqa: E402
 
-ORDERINGS = (("glo", "cola"), ("cgan_pd", "scola"))  # notebook 03's FID claims: (worse, better) per the thesis
+# notebook 03's FID claims, (worse, better) per the thesis: GLO − COLA is its study run's (make studies, COLA_GLO)
+ORDERINGS = (("glo", "cola"), ("cgan_pd", "scola"))
 SPEED_IMAGES = 200  # the paired timing of Inception under fp32 and bf16
 
 
@@ -63,8 +64,10 @@ def main() -> int:
     torch.set_num_threads(1)  # one thread, as a fill's worker: the speeds below are per worker
     if len(args.seeds) < 3:
         raise SystemExit("an ordering needs at least 3 subsets: pass --seeds with 3 or more")
-    exp = GenerationExperimentConfig.for_profile(args.profile, sizes=(args.size,), seeds=tuple(args.seeds), beside=())
-    methods = [m for m in exp.methods if any(m in pair for pair in ORDERINGS)]
+    exp = GenerationExperimentConfig.for_profile(
+        args.profile, sizes=(args.size,), seeds=tuple(args.seeds), beside=(), cola_glo=True
+    )
+    methods = [m for m in exp.all_methods if any(m in pair for pair in ORDERINGS)]
     run = benchmark_run(
         "recipes/fid_bf16",
         args.profile,

@@ -3,7 +3,7 @@
 
     python scripts/run_notebooks.py                       # every notebooks/NN_*.ipynb, profile quick
     python scripts/run_notebooks.py --group figures        # the thesis's notebooks (make figures)
-    python scripts/run_notebooks.py --group studies        # the studies beyond the thesis (make studies)
+    python scripts/run_notebooks.py --group studies        # beyond the thesis (make studies): 03's study run, 07, 08
     python scripts/run_notebooks.py --profile smoke 01 03  # only notebooks 01 and 03
     python scripts/run_notebooks.py -p DATASET cifar10     # extra papermill parameters
     python scripts/run_notebooks.py -p SEEDS "[0]"         # one subset per notebook (the tutorial pass)
@@ -24,7 +24,8 @@ sys.path.insert(0, str(REPO))
 
 from colalib.config import DEFAULT_PROFILE, check_profile  # noqa: E402
 
-# What `make figures` runs (every claim of the thesis) and what `make studies` runs (analyses beyond the thesis).
+# What `make figures` runs (every claim of the thesis) and what `make studies` runs (analyses beyond the thesis; it
+# also runs the thesis notebooks' STUDY_RUNS below: notebook 03 with COLA and GLO).
 GROUPS: dict[str, tuple[str, ...]] = {"figures": ("01", "02", "03", "04", "05", "06"), "studies": ("07", "08")}
 
 
@@ -125,10 +126,12 @@ EXTRA_RUNS: dict[str, tuple[dict, ...]] = {"05": ({"DATASET": "cifar100"},)}
 
 # Runs of a thesis notebook with other parameters that go beyond the thesis: `make studies` runs them, `make figures`
 # does not. Each: the suffix of its executed copy and results folder, the notebook's parameters, and the fields of
-# its study's config that those parameters set (its plan). Notebook 03 with COLA and GLO at its small sizes
-# (results/03_generation_cola_glo/): Fig. 4.1 trains both on the full datasets, and notebook 02 runs its variant.
-STUDY_RUNS: dict[str, tuple[tuple[str, dict, dict], ...]] = {
-    "03": (("cola_glo", {"COLA_GLO": True}, {"cola_glo": True}),)
+# its study's config that those parameters set (its plan), and the profiles where it differs from the default run.
+# Notebook 03 with COLA and GLO at its small sizes (results/03_generation_cola_glo/): Fig. 4.1 trains both on the full
+# datasets, and notebook 02 runs its variant. In the smoke and paper profiles notebook 03 itself draws COLA and GLO
+# (paper: up to the full CIFAR-10, Fig. 4.1's protocol), so there is no study run to add.
+STUDY_RUNS: dict[str, tuple[tuple[str, dict, dict, tuple[str, ...]], ...]] = {
+    "03": (("cola_glo", {"COLA_GLO": True}, {"cola_glo": True}, ("quick",)),)
 }
 
 
@@ -138,13 +141,18 @@ def notebook_runs(
     """What a run of this script executes, in order: (notebook, its extra parameters, the executed copy's name, the
     config fields those parameters set). Each selected notebook's default run, and outside the smoke profile and
     unless ``defaults_only`` (changed parameters, ``--no-extra``) its :data:`EXTRA_RUNS` (05 on CIFAR-100). The
-    ``studies`` group first runs the thesis notebooks' :data:`STUDY_RUNS` (03 with COLA and GLO), then its own."""
+    ``studies`` group first runs the thesis notebooks' :data:`STUDY_RUNS` of ``profile`` (quick: 03 with COLA and
+    GLO), then its own notebooks; with changed parameters it says that it leaves them out."""
     runs: list[tuple[Path, dict, str, dict]] = []
-    if group == "studies" and not defaults_only:
+    if group == "studies":
         for nb in numbered_notebooks(sorted(STUDY_RUNS)):
-            runs += [
-                (nb, params, f"{nb.stem}_{suffix}.ipynb", config) for suffix, params, config in STUDY_RUNS[nb.name[:2]]
-            ]
+            for suffix, params, config, profiles in STUDY_RUNS[nb.name[:2]]:
+                if profile not in profiles:
+                    continue
+                if defaults_only:
+                    print(f"== {nb.stem} with {params} left out: it runs only with the profile's defaults", flush=True)
+                    continue
+                runs.append((nb, params, f"{nb.stem}_{suffix}.ipynb", config))
     for nb in numbered_notebooks(numbers, group):
         runs.append((nb, {}, nb.name, {}))
         if profile != "smoke" and not defaults_only:  # 05 on CIFAR-100 too: Fig. 5.1

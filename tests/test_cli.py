@@ -55,6 +55,11 @@ def test_help_exits_0_and_prints_usage(args):
     assert done.stdout.startswith("usage:"), done.stdout[:500]
 
 
+def test_fill_takes_cola_glo_only_for_notebook_03():
+    done = _run([*SUBCOMMANDS["colalib.experiments fill"], "05", "--cola-glo"])
+    assert done.returncode == 2 and "--cola-glo is notebook 03's study run" in done.stderr
+
+
 def test_verdicts_rewrites_vs_thesis_of_a_copied_results_folder(tmp_path):
     folder = tmp_path / "04_ablations"  # claims_from_results reads the notebook from the folder's name
     shutil.copytree(REPO / "results" / "04_ablations", folder)

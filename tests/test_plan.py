@@ -524,6 +524,11 @@ def test_make_studies_runs_notebook_03_with_cola_and_glo_and_make_figures_does_n
     figures = rn.notebook_runs([], "figures", "quick", False)
     assert all(extra.get("COLA_GLO") is None for _, extra, _, _ in figures)
     assert not rn.notebook_runs([], "studies", "quick", True)[0][1]  # changed parameters: the default runs only
+    for profile in ("smoke", "paper"):  # notebook 03 draws COLA and GLO itself there: no study run to add
+        assert [name for _, _, name, _ in rn.notebook_runs([], "studies", profile, False)] == [
+            "07_peers.ipynb",
+            "08_gap_study.ipynb",
+        ]
     thesis = {t.key for t in notebook_plan("03", "quick")}
     study = {t.key for t in notebook_plan("03", "quick", cola_glo=True)}
     assert thesis < study and not any(k.split("/")[1] in ("glo", "cola") for k in thesis)
@@ -532,11 +537,16 @@ def test_make_studies_runs_notebook_03_with_cola_and_glo_and_make_figures_does_n
 
 def test_the_study_run_adds_cola_and_glo_in_the_tables_order_on_every_dataset():
     quick = GenerationExperimentConfig.for_profile("quick")
-    assert quick.methods == ("scola", "cgan_pd") and quick.beside_configs()[0].methods == ("scola",)
+    assert quick.all_methods == ("scola", "cgan_pd") and quick.beside_configs()[0].all_methods == ("scola",)
     study = GenerationExperimentConfig.for_profile("quick", cola_glo=True)
-    assert study.methods == ("scola", "glo", "cola", "cgan_pd")
-    assert [e.methods for e in study.beside_configs()] == [("scola", "glo", "cola")]
-    assert GenerationExperimentConfig.for_profile("quick", cola_glo=True, **{"methods": study.methods}) == study
+    assert study.all_methods == ("scola", "glo", "cola", "cgan_pd") and study.methods == quick.methods
+    assert [e.all_methods for e in study.beside_configs()] == [("scola", "glo", "cola")]
+    assert study.replace(cola_glo=False) == quick  # the study is the thesis run plus COLA and GLO, both ways
+    assert GenerationExperimentConfig.for_profile("quick", cola_glo=True, methods=("scola",)).all_methods == (
+        "scola",
+        "glo",
+        "cola",
+    )
 
 
 def test_a_plan_with_seeds_is_the_notebooks_plan_for_those_seeds():

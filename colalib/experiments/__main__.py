@@ -11,21 +11,27 @@ from .plan import EXECUTORS, fill, notebook_plan
 
 
 def fill_main(argv: list[str]) -> int:
-    """``python -m colalib.experiments fill NN --profile P [--dataset D] [--seeds S ...] [--executor local|dask]
-    [--workers N] [--scheduler ADDR]``: compute the missing units of notebook NN's plan in parallel, dependencies
-    first."""
+    """``python -m colalib.experiments fill NN --profile P [--dataset D] [--seeds S ...] [--cola-glo]
+    [--executor local|dask] [--workers N] [--scheduler ADDR]``: compute the missing units of notebook NN's plan in
+    parallel, dependencies first (``--cola-glo``: notebook 03's study run, ``make studies``)."""
 
     parser = argparse.ArgumentParser(prog="python -m colalib.experiments fill", description=fill_main.__doc__)
     parser.add_argument("notebook", help="notebook number, e.g. 05")
     parser.add_argument("--dataset", help="the notebook's DATASET parameter (default: its own)")
     parser.add_argument("--profile", default="quick")
     parser.add_argument("--seeds", type=int, nargs="*", help="the notebook's SEEDS (default: the profile's)")
+    parser.add_argument("--cola-glo", action="store_true",
+                        help="notebook 03's study run (make studies, COLA_GLO): also COLA and GLO at its sizes")
     parser.add_argument("--executor", choices=EXECUTORS, default="local")
     parser.add_argument("--workers", type=int, help="worker processes of one thread each (default: every core)")
     parser.add_argument("--scheduler", help="address of a running dask scheduler (default: a LocalCluster)")
     args = parser.parse_args(argv)
     # fails here, before any compute, on a bad notebook, profile or dataset
-    tasks = notebook_plan(args.notebook, args.profile, args.dataset, tuple(args.seeds) if args.seeds else None)
+    if args.cola_glo and args.notebook.zfill(2) != "03":
+        parser.error(f"--cola-glo is notebook 03's study run; got notebook {args.notebook}")
+    config = {"cola_glo": True} if args.cola_glo else {}
+    tasks = notebook_plan(args.notebook, args.profile, args.dataset, tuple(args.seeds) if args.seeds else None,
+                          **config)
     start = time.perf_counter()
     results = fill(tasks, args.executor, args.workers, args.scheduler)
     wall = time.perf_counter() - start

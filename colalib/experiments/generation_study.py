@@ -61,13 +61,14 @@ class GenerationExperimentConfig(StudyConfig, ProfileRecipes):
         ("cifar100", "paper"): {"sizes": (10, 100, 500), "methods": ("scola", "glo", "cola"), "judge_per_class": 500},
     }
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.cola_glo:  # COLA and GLO join the methods, in the tables' order (frozen: set once, here)
-            wanted = set(self.methods) | {"glo", "cola"}
-            ordered = tuple(m for m in METHOD_ORDER if m in wanted) + tuple(m for m in self.methods
-                                                                          if m not in METHOD_ORDER)
-            object.__setattr__(self, "methods", ordered)
+    @property
+    def all_methods(self) -> tuple[str, ...]:
+        """The methods this run draws: ``methods``; with ``cola_glo`` also COLA and GLO, all in the tables' order
+        (:data:`METHOD_ORDER`, then any other method)."""
+        if not self.cola_glo:
+            return tuple(self.methods)
+        wanted = set(self.methods) | {"glo", "cola"}
+        return tuple(m for m in METHOD_ORDER if m in wanted) + tuple(m for m in self.methods if m not in METHOD_ORDER)
 
     def beside_configs(self) -> list["GenerationExperimentConfig"]:
         """The same protocol on each dataset of ``beside`` other than this one, with that dataset's profile settings
@@ -102,7 +103,7 @@ def generation_units(exp: GenerationExperimentConfig) -> dict[tuple, Unit]:
     judge = steps.judge(exp.dataset, exp.judge_per_class, exp.judge_config())
     if exp.n_quality:
         units["judge"] = judge
-    methods = sorted(exp.methods, key=_fit_rank)
+    methods = sorted(exp.all_methods, key=_fit_rank)
     runs = [(size, seed) for size in sorted(exp.sizes, reverse=True) for seed in exp.seeds]
     for method in methods:
         for size, seed in runs:
@@ -112,7 +113,7 @@ def generation_units(exp: GenerationExperimentConfig) -> dict[tuple, Unit]:
     protocol = steps.FIDProtocol.of(exp)
     for size, seed in runs:
         at, clf = f"{exp.dataset}/{size}/{seed}", exp.classifier_config(seed)
-        for method in ("real",) + tuple(exp.methods):
+        for method in ("real",) + exp.all_methods:
             fitted = units.get(("fit", method, size, seed))
             cfg = fitted.kwargs["config"] if fitted else None
             units["fid", method, size, seed] = steps.fid(f"fid/{method}/{at}/n{exp.n_fid}", method, exp.dataset, size,
@@ -142,7 +143,7 @@ def generation_rows(exp: GenerationExperimentConfig, results: Mapping) -> list[d
     classes, n_test, rows = split_of(exp.dataset, "train").num_classes, len(split_of(exp.dataset, "test")), []
     for size in exp.sizes:
         for seed in exp.seeds:
-            for method in ("real",) + tuple(exp.methods):
+            for method in ("real",) + exp.all_methods:
                 f, c = results["fid", method, size, seed], results["cas", method, size, seed]
                 row = {"dataset": exp.dataset, "method": method, "size": size, "seed": seed,
                        "fid": f["fid"], "n_fake": f["n_fake"], "n_real": f["n_real"], "cas": c["accuracy"],
@@ -216,7 +217,7 @@ def train_times(exp: GenerationExperimentConfig, cache: ArtifactCache | None = N
     units, cache, out = generation_units(exp), cache or ArtifactCache(), []
     for size in sorted(exp.sizes):
         for seed in exp.seeds:
-            for method in exp.methods:
+            for method in exp.all_methods:
                 m = units["fit", method, size, seed](cache)
                 out.append({"method": method, "size": size, "seed": seed, "train_seconds": round(m.train_seconds_, 1),
                             "images_per_second": round(getattr(m, "images_per_second_", float("nan")), 1)})

@@ -35,8 +35,8 @@ def generation_claims(rows: Sequence[dict], profile: str = "paper",
                       comparisons: Sequence[str] = COMPARISONS) -> list[dict]:
     """Chapter 4's claims (Fig. 4.1, 4.5) on the rows of :func:`colalib.experiments.generation_experiment`; each
     claim names its dataset when the rows are not CIFAR-10 (the thesis's panels: CIFAR-10 and CIFAR-100).
-    ``comparisons``: which of :data:`COMPARISONS` to judge (notebook 03's study run judges only ``cola_glo``; the
-    thesis run holds the rest).
+    ``comparisons``: which of :data:`COMPARISONS` to judge (notebook 03's quick study run judges only ``cola_glo``,
+    since its thesis run holds Fig. 4.5's).
 
     A claim is *not comparable* (our paired difference still shown) where our protocol is not the thesis's:
     COLA against GLO below the full dataset (Fig. 4.1 trains both unsupervised on the full datasets), sCOLA against

@@ -101,7 +101,7 @@ def _per_subset_of_the_plan(claims: Callable[[Path, dict], list[dict]]) -> Calla
 
 
 # notebook -> its priced verdict table from its saved tables and run record (the functions the notebook calls); a
-# results folder takes the first entry its name starts with (a notebook's study run before the notebook)
+# results folder takes the longest entry its name starts with (03_generation_cola_glo is the study run of 03)
 FROM_RESULTS = {
     "01_theory": _per_subset_of_the_plan(lambda folder, record: _theory_claims_from(folder)),
     "02_clustering": lambda folder, record: clustering_verdicts(
@@ -130,7 +130,7 @@ def claims_from_results(folder: str | Path) -> list[dict]:
     results whose notebook has not been re-run since, and to check that a committed ``vs_thesis.csv`` is what the
     current verdict rules give (``results/05_classification_cifar100`` is notebook 05's)."""
     folder = Path(folder)
-    base = next((b for b in FROM_RESULTS if folder.name.startswith(b)), None)
+    base = max((b for b in FROM_RESULTS if folder.name.startswith(b)), key=len, default=None)  # the longest match
     if base is None:
         raise ValueError(f"No verdict table is defined for {folder.name}; known: {sorted(FROM_RESULTS)}")
     record = json.loads((folder / "run.json").read_text())
