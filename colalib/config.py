@@ -120,10 +120,22 @@ class StudyConfig(ExperimentConfig):
     be paired by seed (:data:`colalib.stats.MIN_SUBSETS`). Studies are not cache units; their runs are."""
 
     seeds: tuple[int, ...] = (0,)
+    #: fields that default to ``seeds`` when None (e.g. notebook 02's ``step_i_seeds``): :meth:`for_profile` given
+    #: ``seeds`` (a notebook's ``SEEDS``) resets them to None unless they are given too
+    SEED_DERIVED: ClassVar[tuple[str, ...]] = ()
 
     def __post_init__(self) -> None:
         super().__post_init__()
         check_seeds(self.seeds)
+
+    @classmethod
+    def for_profile(cls: type[C], profile: str = DEFAULT_PROFILE, **overrides: Any) -> C:
+        """The profile's configuration with ``overrides``; given ``seeds``, the :attr:`SEED_DERIVED` fields follow
+        them unless given as well (:meth:`replace` does not: it changes only what it is given)."""
+        if "seeds" in overrides:
+            for name in cls.SEED_DERIVED:
+                overrides.setdefault(name, None)
+        return super().for_profile(profile, **overrides)
 
 
 def check_seeds(seeds: tuple[int, ...]) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 from ..cache import ArtifactCache
 from ..clustering import MMDCConfig, kmeans_baseline
 from ..cola import SCOLAConfig
-from ..config import DEFAULT_PROFILE, StudyConfig, check_seeds
+from ..config import StudyConfig, check_seeds
 from ..data import ImageDataset
 from ..metrics import clustering_scores
 from . import steps
@@ -45,6 +45,7 @@ class ClusteringExperimentConfig(StudyConfig, ProfileRecipes):
     n_real_fid: int | None = None
     cas_per_class: int = 500
     step_i_seeds: tuple[int, ...] | None = None
+    SEED_DERIVED: ClassVar[tuple[str, ...]] = ("step_i_seeds",)  # a notebook's SEEDS sets step I's subsets too
 
     PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
         "smoke": {"dataset": "digits", "per_class": 20, "generation_epochs": 2, "seeds": (0,), "n_fid": 60,
@@ -66,15 +67,6 @@ class ClusteringExperimentConfig(StudyConfig, ProfileRecipes):
         if not set(self.seeds) <= set(self.step_i_seeds):
             raise ValueError(f"step_i_seeds {self.step_i_seeds} must include every seed of seeds {self.seeds} "
                              "(unsupervised COLA needs its seed's MMDC); pass step_i_seeds=None to use seeds")
-
-    @classmethod
-    def for_profile(cls, profile: str = DEFAULT_PROFILE, **overrides: Any) -> ClusteringExperimentConfig:
-        """The profile's configuration with ``overrides``; given ``seeds`` (a notebook's ``SEEDS``) set step I's
-        subsets too, unless ``step_i_seeds`` is given as well (:meth:`replace` does not: it changes only what it
-        is given)."""
-        if "seeds" in overrides:
-            overrides.setdefault("step_i_seeds", None)
-        return super().for_profile(profile, **overrides)
 
     @property
     def clustering_seeds(self) -> tuple[int, ...]:
