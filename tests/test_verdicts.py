@@ -165,7 +165,7 @@ def test_notebook_03s_study_run_judges_only_cola_against_glo_priced_at_their_own
     """The study run (``COLA_GLO``) holds every method, but Fig. 4.5's claims are the thesis run's: it judges COLA
     against GLO alone, and prices a subset at COLA's and GLO's units, not at the sCOLA and CGAN-PD units it shares."""
     from colalib.tables import rows_to_csv
-    from colalib.verdicts import generation_claims, generation_verdicts, is_cola_glo_unit
+    from colalib.verdicts import cola_glo_units, generation_claims, generation_verdicts
 
     cas = {
         "real": (0.23, 0.25, 0.21),
@@ -195,7 +195,7 @@ def test_notebook_03s_study_run_judges_only_cola_against_glo_priced_at_their_own
         {"key": "fid/real/cifar10/10/0/n1000", "seconds": 360.0},
     ]
     (tmp_path / "fill_units.csv").write_text(rows_to_csv(fill))
-    assert [is_cola_glo_unit(r) for r in fill] == [True, True, False, False]
+    assert [r["key"] in cola_glo_units("quick") for r in fill] == [True, True, False, False]
     study = {c["claim"]: c for c in generation_verdicts([rows], "quick", tmp_path, cola_glo=True)}
     assert set(study) == {
         "COLA beats GLO on FID at 10 per class (Fig. 4.1)",

@@ -33,7 +33,6 @@ from .generation import (
                        failed_methods,
                        failed_sizes,
                        generation_claims,
-                       is_cola_glo_unit,
                        unsupervised_generation_claims,
 )
 from .rules import (
@@ -49,7 +48,7 @@ from .rules import (
                        value_claim,
                        with_cost,
 )
-from .saved import FROM_RESULTS, claims_from_results, clustering_verdicts, generation_verdicts, main
+from .saved import FROM_RESULTS, claims_from_results, clustering_verdicts, cola_glo_units, generation_verdicts, main
 from .studies import THESIS_PEER_COMPARISONS, gap_claims, peers_claims, peers_reading
 
 __all__ = ["BARELY_RELATIVE_PCT", "COMPARISONS", "FROM_RESULTS", "FULL_PER_CLASS", "METHOD_NAMES", "NOTABLE_PP",
@@ -58,7 +57,7 @@ __all__ = ["BARELY_RELATIVE_PCT", "COMPARISONS", "FROM_RESULTS", "FULL_PER_CLASS
            "claims_from_results", "classification_claims", "classifier_size_claims", "clustering_claims",
            "clustering_verdicts", "collapse_reading",
            "failed_methods", "failed_sizes", "fid_inadequacy_claims", "gap_claims", "generation_claims",
-           "generation_verdicts", "is_cola_glo_unit",
+           "cola_glo_units", "generation_verdicts",
            "unsupervised_generation_claims",
            "generator_ordering_reading", "hours_per_subset", "main", "margin_claim", "needed_for", "not_comparable",
            "ordering_claim", "peers_claims", "peers_reading", "theory_claims", "value_claim", "with_cost"]

@@ -25,12 +25,6 @@ def _paired_methods(rows: Sequence[dict], a: str, b: str, size: int, key: str, s
 COMPARISONS = ("cola_glo", "scola_cgan_pd", "scola_real")
 
 
-def is_cola_glo_unit(row: dict) -> bool:
-    """Whether a row of a fill record (``fill_units.csv``) is one of COLA's or GLO's units (fit, FID, CAS, judge
-    scores): what the study run of notebook 03 adds to the thesis run, and what its claims cost."""
-    return any(part in ("cola", "glo") for part in str(row.get("key", "")).split("/")[1:2])
-
-
 def generation_claims(rows: Sequence[dict], profile: str = "paper",
                       comparisons: Sequence[str] = COMPARISONS) -> list[dict]:
     """Chapter 4's claims (Fig. 4.1, 4.5) on the rows of :func:`colalib.experiments.generation_experiment`; each

@@ -84,7 +84,7 @@ def hours_per_subset(folder: str | Path, subsets: int | None = None,
     a claim needs (None: all), e.g. only the clustering units for a step-I claim, priced over step I's own subsets.
     ``fill_rows``: the rows of ``fill_units.csv`` when the caller has read them already (several claims, one read)."""
     folder = Path(folder)
-    if not (folder / "fill_units.csv").exists():
+    if fill_rows is None and not (folder / "fill_units.csv").exists():
         return None
     if subsets is None:
         subsets = recorded_subsets(folder)

@@ -18,7 +18,7 @@ from .chapters import (
     fid_inadequacy_claims,
     theory_claims,
 )
-from .generation import COMPARISONS, generation_claims, is_cola_glo_unit, unsupervised_generation_claims
+from .generation import COMPARISONS, generation_claims, unsupervised_generation_claims
 from .rules import STATUSES, hours_per_subset, with_cost
 from .studies import gap_claims, peers_claims
 
@@ -44,6 +44,17 @@ def _table(folder: Path, stem: str) -> list[dict]:
     return _typed(read_csv(folder / f"{stem}.csv"))
 
 
+def cola_glo_units(profile: str) -> frozenset[str]:
+    """The keys of COLA's and GLO's units (fits, FIDs, CAS arms, judge scores) in notebook 03's study plan: what the
+    study run (``make studies``) adds to the thesis run, and what its claims cost. Read from the plan's own
+    declaration (each unit's ``method``), not from how its key is spelled. Imported here, not at the top: the
+    verdicts read saved tables without torch, and only this price needs the plan."""
+    from ..experiments.plan import notebook_plan
+
+    return frozenset(t.key for t in notebook_plan("03", profile, cola_glo=True)
+                     if t.kwargs.get("method") in ("cola", "glo"))
+
+
 def generation_verdicts(tables: Sequence[Sequence[dict]], profile: str, folder: str | Path,
                         cola_glo: bool = False) -> list[dict]:
     """Notebook 03's verdict table from its tables (one per dataset, CIFAR-10's first), priced from the fill record
@@ -53,7 +64,11 @@ def generation_verdicts(tables: Sequence[Sequence[dict]], profile: str, folder: 
     thesis run's, cached)."""
     comparisons = ("cola_glo",) if cola_glo else COMPARISONS
     subsets = len({r["seed"] for r in tables[0]}) if tables and tables[0] else None
-    price = hours_per_subset(folder, subsets, is_cola_glo_unit if cola_glo else None)
+    if cola_glo:
+        own = cola_glo_units(profile)
+        price = hours_per_subset(folder, subsets, lambda r: r.get("key") in own)
+    else:
+        price = hours_per_subset(folder, subsets)
     return with_cost([c for rows in tables for c in generation_claims(rows, profile, comparisons)], price)
 
 
