@@ -39,12 +39,12 @@ def peak_memory_mb(device: torch.device) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def classifier_images_per_second(arch: str, device: torch.device, iters: int) -> float:
-    """Training images/s of the classifier recipe (``arch``, batch 128, augmentation) on random 32x32 images,
-    after a short warm-up run."""
+def classifier_images_per_second(arch: str, device: torch.device, iters: int, precision: str = "fp32") -> float:
+    """Training images/s of the classifier recipe (``arch``, batch 128, augmentation, ``precision``) on random 32x32
+    images, after a short warm-up run."""
     rng = np.random.default_rng(0)
     images, labels = rng.integers(0, 256, (1280, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, 1280)
-    cfg = ClassifierConfig.for_profile("smoke", arch=arch, epochs=1, iters_per_epoch=iters)
+    cfg = ClassifierConfig.for_profile("smoke", arch=arch, epochs=1, iters_per_epoch=iters, precision=precision)
     train_classifier(images, labels, 10, cfg.replace(iters_per_epoch=2), device, progress=False)
     start = time.perf_counter()
     train_classifier(images, labels, 10, cfg, device, progress=False)
