@@ -48,6 +48,18 @@ def autocast_for(precision: str, device: torch.device) -> contextlib.AbstractCon
     return torch.autocast(device.type, dtype=torch.bfloat16) if precision == "bf16" else contextlib.nullcontext()
 
 
+def cpu_features() -> dict:
+    """The CPU's model and the bf16 instructions it offers (``/proc/cpuinfo``; empty elsewhere): whether bf16 pays
+    depends on the host (AVX512-BF16 alone, or AMX tiles), so its record names them."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return {}
+    model = next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("model name")), "")
+    flags = set(next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), []))
+    return {"cpu_model": model, "bf16_flags": sorted(flags & {"avx512_bf16", "amx_bf16", "amx_tile", "avx512_fp16"})}
+
+
 def random_images(n: int, classes: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     return rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8), np.arange(n) % classes
@@ -92,7 +104,8 @@ def main() -> int:
               "cluster": lambda p: cluster_images_per_second(p, device, args.epochs),
               "arm": lambda p: arm_images_per_second(p, device, args.steps)}
     run = benchmark_run("precision", "quick", vars(args))
-    print(f"device: {device_description(device)}, {args.threads} thread(s)")
+    features = cpu_features()
+    print(f"device: {device_description(device)}, {args.threads} thread(s); {features}")
     rows = []
     for kind in args.kinds:
         timers[kind]("fp32")  # warm-up (allocator, kernels), not timed
@@ -107,7 +120,7 @@ def main() -> int:
                      "bf16_runs": " ".join(f"{v:.1f}" for v in speeds["bf16"])})
         print(f"{kind:8s} fp32 {fp32:8.1f} images/s   bf16 {bf16:8.1f} images/s   speed-up x{bf16 / fp32:.2f} "
               f"(median of {args.repeats})")
-    save_record(run, rows, "precision", device=device_description(device))
+    save_record(run, rows, "precision", device=device_description(device), **features)
     return 0
 
 
