@@ -100,9 +100,11 @@ def main() -> int:
         parser.error("--repeats, --epochs and --steps must be at least 1")
     torch.set_num_threads(args.threads)
     device = get_device(args.device)
-    timers = {"fit": lambda p: fit_images_per_second(p, device, args.epochs),
-              "cluster": lambda p: cluster_images_per_second(p, device, args.epochs),
-              "arm": lambda p: arm_images_per_second(p, device, args.steps)}
+    timers = {
+        "fit": lambda p: fit_images_per_second(p, device, args.epochs),
+        "cluster": lambda p: cluster_images_per_second(p, device, args.epochs),
+        "arm": lambda p: arm_images_per_second(p, device, args.steps),
+    }
     run = benchmark_run("precision", "quick", vars(args))
     features = cpu_features()
     print(f"device: {device_description(device)}, {args.threads} thread(s); {features}")
@@ -114,12 +116,21 @@ def main() -> int:
             for precision in PRECISIONS:
                 speeds[precision].append(timers[kind](precision))
         fp32, bf16 = (statistics.median(speeds[p]) for p in PRECISIONS)
-        rows.append({"kind": kind, "fp32_images_per_second": round(fp32, 1), "bf16_images_per_second": round(bf16, 1),
-                     "speedup": round(bf16 / fp32, 3), "repeats": args.repeats,
-                     "fp32_runs": " ".join(f"{v:.1f}" for v in speeds["fp32"]),
-                     "bf16_runs": " ".join(f"{v:.1f}" for v in speeds["bf16"])})
-        print(f"{kind:8s} fp32 {fp32:8.1f} images/s   bf16 {bf16:8.1f} images/s   speed-up x{bf16 / fp32:.2f} "
-              f"(median of {args.repeats})")
+        rows.append(
+            {
+                "kind": kind,
+                "fp32_images_per_second": round(fp32, 1),
+                "bf16_images_per_second": round(bf16, 1),
+                "speedup": round(bf16 / fp32, 3),
+                "repeats": args.repeats,
+                "fp32_runs": " ".join(f"{v:.1f}" for v in speeds["fp32"]),
+                "bf16_runs": " ".join(f"{v:.1f}" for v in speeds["bf16"]),
+            }
+        )
+        print(
+            f"{kind:8s} fp32 {fp32:8.1f} images/s   bf16 {bf16:8.1f} images/s   speed-up x{bf16 / fp32:.2f} "
+            f"(median of {args.repeats})"
+        )
     save_record(run, rows, "precision", device=device_description(device), **features)
     return 0
 
