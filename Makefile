@@ -84,6 +84,7 @@ book: venv
 
 bench: venv
 	$(PY) benchmarks/bench_scola.py
+	$(PY) benchmarks/bench_precision.py
 
 clean-cache:
 	rm -rf .cache

@@ -22,6 +22,7 @@ ENTRY_POINTS = {
     "benchmarks/bench_fill.py": ["benchmarks/bench_fill.py"],
     "benchmarks/bench_gan.py": ["benchmarks/bench_gan.py"],
     "benchmarks/bench_scola.py": ["benchmarks/bench_scola.py"],
+    "benchmarks/bench_precision.py": ["benchmarks/bench_precision.py"],
     "benchmarks/compare_recipes.py": ["benchmarks/compare_recipes.py"],
     "benchmarks/budget.py": ["benchmarks/budget.py"],
     "benchmarks/compare_fid_precision.py": ["benchmarks/compare_fid_precision.py"],
