@@ -20,7 +20,6 @@ separate, paired measurement (``compare_recipes.py``, ``compare_fid_precision.py
 from __future__ import annotations
 
 import argparse
-import contextlib
 import statistics
 import sys
 from pathlib import Path
@@ -35,17 +34,9 @@ from common import benchmark_run, classifier_images_per_second, save_record  # n
 
 from colalib.clustering import MMDC, MMDCConfig  # noqa: E402
 from colalib.cola import SCOLA, SCOLAConfig  # noqa: E402
-from colalib.utils import device_description, get_device  # noqa: E402
+from colalib.utils import PRECISIONS, device_description, get_device, precision_context  # noqa: E402
 
-PRECISIONS = ("fp32", "bf16")
 KINDS = ("fit", "cluster", "arm")
-
-
-def autocast_for(precision: str, device: torch.device) -> contextlib.AbstractContextManager:
-    """bfloat16 autocast for ``precision="bf16"``, nothing for fp32."""
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
-    return torch.autocast(device.type, dtype=torch.bfloat16) if precision == "bf16" else contextlib.nullcontext()
 
 
 def cpu_features() -> dict:
@@ -55,8 +46,9 @@ def cpu_features() -> dict:
         text = Path("/proc/cpuinfo").read_text()
     except OSError:
         return {}
-    model = next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("model name")), "")
-    flags = set(next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), []))
+    lines = text.splitlines()
+    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")
+    flags = set(next((line.split(":", 1)[1].split() for line in lines if line.startswith("flags")), []))
     return {"cpu_model": model, "bf16_flags": sorted(flags & {"avx512_bf16", "amx_bf16", "amx_tile", "avx512_fp16"})}
 
 
@@ -69,7 +61,7 @@ def fit_images_per_second(precision: str, device: torch.device, epochs: int) -> 
     """sCOLA's step II at the quick recipe, 500 images (CIFAR-10, 50 per class)."""
     images, labels = random_images(500, 10)
     model = SCOLA(SCOLAConfig.for_profile("quick", epochs=epochs), device=device, progress=False)
-    with autocast_for(precision, device):
+    with precision_context(precision, device):
         model.fit(images, labels, num_classes=10)
     return model.images_per_second_
 
@@ -78,7 +70,7 @@ def cluster_images_per_second(precision: str, device: torch.device, epochs: int)
     """MMDC at the quick recipe on notebook 02's 2,000 images: images per second of whole epochs."""
     images, _ = random_images(2000, 10)
     model = MMDC(MMDCConfig.for_profile("quick", epochs=epochs), device=device, progress=False)
-    with autocast_for(precision, device):
+    with precision_context(precision, device):
         model.fit(images)
     return epochs * len(images) / model.train_seconds_
 

@@ -17,7 +17,6 @@ Arms (ch. 5): **Real** (the small subset), **Synthetic** (only images generated 
 """
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar
@@ -30,7 +29,7 @@ import torch.nn.functional as F
 from .config import RunConfig
 from .data import to_tensor
 from .models import CLASSIFIERS, build_classifier
-from .utils import get_device, progress_bar, seed_everything
+from .utils import get_device, precision_context, progress_bar, seed_everything
 
 ARMS = ("real", "synthetic", "mix")
 
@@ -192,8 +191,7 @@ def train_classifier(images: np.ndarray, labels: np.ndarray, num_classes: int, c
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=config.lr_step_epochs * config.iters_per_epoch,
                                             gamma=config.lr_decay)
     model.train()
-    autocast = (torch.autocast(torch.device(device).type, dtype=torch.bfloat16) if config.precision == "bf16"
-                else contextlib.nullcontext())
+    autocast = precision_context(config.precision, device)
     bar = progress_bar(range(config.total_iterations), f"{config.arch}", progress)
     for it in bar:
         if refresh is not None and it > 0 and it % config.iters_per_epoch == 0:

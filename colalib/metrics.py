@@ -16,7 +16,6 @@ scores (:func:`quality_diversity_scores`, paper 003 Sec. 3.3) and the memorisati
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 from functools import lru_cache
@@ -43,7 +42,7 @@ from .diversity import (  # noqa: F401  (re-exported)
 )
 from .sampling import clustering_accuracy, match_clusters_to_labels  # noqa: F401  (public here too)
 from .stats import above_chance
-from .utils import get_device, progress_bar
+from .utils import get_device, precision_context, progress_bar
 
 FID_WEIGHTS_NAME = "pt_inception-2015-12-05-6726825d.pth"
 FID_WEIGHTS_URL = ("https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/" + FID_WEIGHTS_NAME)
@@ -98,8 +97,7 @@ def inception_features(images: np.ndarray, batch_size: int = 100, device: str | 
         raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
     device = get_device(device)
     model = _inception(str(device))
-    autocast = (torch.autocast(device.type, dtype=torch.bfloat16) if precision == "bf16"
-                else contextlib.nullcontext())
+    autocast = precision_context(precision, device)
     feats = []
     for s in progress_bar(range(0, len(images), batch_size), "Inception features", progress):
         x = torch.from_numpy(np.ascontiguousarray(images[s:s + batch_size])).to(device)

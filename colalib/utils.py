@@ -1,6 +1,7 @@
 """Small shared helpers: seeding, devices, threads, provenance (git commit, package versions)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import random
@@ -28,6 +29,19 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
     if torch.cuda.is_available():
         torch.cuda.manual_seed_all(seed)
+
+
+PRECISIONS = ("fp32", "bf16")
+
+
+def precision_context(precision: str, device: torch.device | str) -> contextlib.AbstractContextManager:
+    """bfloat16 autocast on ``device`` for ``precision="bf16"``, nothing for ``"fp32"``: the one switch behind every
+    bf16 candidate (the classifier recipe, Inception's features, ``benchmarks/bench_precision.py``)."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    return torch.autocast(torch.device(device).type, dtype=torch.bfloat16)
 
 
 def get_device(device: str | torch.device | None = None) -> torch.device:
