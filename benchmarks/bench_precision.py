@@ -34,22 +34,9 @@ from common import benchmark_run, classifier_images_per_second, save_record  # n
 
 from colalib.clustering import MMDC, MMDCConfig  # noqa: E402
 from colalib.cola import SCOLA, SCOLAConfig  # noqa: E402
-from colalib.utils import PRECISIONS, device_description, get_device, precision_context  # noqa: E402
+from colalib.utils import PRECISIONS, cpu_features, device_description, get_device, precision_context  # noqa: E402
 
 KINDS = ("fit", "cluster", "arm")
-
-
-def cpu_features() -> dict:
-    """The CPU's model and the bf16 instructions it offers (``/proc/cpuinfo``; empty elsewhere): whether bf16 pays
-    depends on the host (AVX512-BF16 alone, or AMX tiles), so its record names them."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return {}
-    lines = text.splitlines()
-    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")
-    flags = set(next((line.split(":", 1)[1].split() for line in lines if line.startswith("flags")), []))
-    return {"cpu_model": model, "bf16_flags": sorted(flags & {"avx512_bf16", "amx_bf16", "amx_tile", "avx512_fp16"})}
 
 
 def random_images(n: int, classes: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

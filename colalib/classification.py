@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from .config import RunConfig
 from .data import to_tensor
 from .models import CLASSIFIERS, build_classifier
-from .utils import get_device, precision_context, progress_bar, seed_everything
+from .utils import PRECISIONS, get_device, precision_context, progress_bar, seed_everything
 
 ARMS = ("real", "synthetic", "mix")
 
@@ -69,7 +69,7 @@ class ClassifierConfig(RunConfig):
     _OMIT_AT_DEFAULT: ClassVar[dict[str, Any]] = {"mix_mode": "within_batch", "synthetic_refresh": False,
                                                   "precision": "fp32"}
     MIX_MODES: ClassVar[tuple[str, ...]] = ("within_batch", "batch_swap")
-    PRECISIONS: ClassVar[tuple[str, ...]] = ("fp32", "bf16")
+    PRECISIONS: ClassVar[tuple[str, ...]] = PRECISIONS  # colalib.utils's: the one list precision_context accepts
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -99,8 +99,26 @@ def device_description(device: torch.device | None = None) -> str:
     device = get_device(device)
     if device.type == "cuda":
         return f"cuda:{torch.cuda.get_device_name(device)}"
-    return (f"cpu:{platform.processor() or platform.machine()} {torch.backends.cpu.get_cpu_capability()} "
-            f"x{torch.get_num_threads()} threads")
+    features = cpu_features()
+    model = features.get("cpu_model") or platform.processor() or platform.machine()
+    flags = "".join(f" {flag}" for flag in features.get("bf16_flags", []))
+    return f"cpu:{model} {torch.backends.cpu.get_cpu_capability()}{flags} x{torch.get_num_threads()} threads"
+
+
+BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16", "amx_tile", "avx512_fp16"})
+
+
+def cpu_features(cpuinfo: Path = Path("/proc/cpuinfo")) -> dict:
+    """The CPU's model and the bf16 instructions it offers (``/proc/cpuinfo``; empty elsewhere): whether bf16 autocast
+    pays depends on the host (AVX512-BF16 alone, or AMX tiles; ``benchmarks/bench_precision.py``), so every record
+    names them."""
+    try:
+        lines = cpuinfo.read_text().splitlines()
+    except OSError:
+        return {}
+    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")
+    flags = set(next((line.split(":", 1)[1].split() for line in lines if line.startswith("flags")), []))
+    return {"cpu_model": model, "bf16_flags": sorted(flags & BF16_FLAGS)}
 
 
 def interactive_output() -> bool:

@@ -301,3 +301,13 @@ def test_a_bar_that_is_off_never_imports_tqdm_auto():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_cpu_features_name_the_model_and_only_the_bf16_flags(tmp_path):
+    from colalib.utils import cpu_features, device_description
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nmodel name\t: Test CPU 9000\nflags\t: fpu sse2 avx512f avx512_bf16 amx_tile\n")
+    assert cpu_features(cpuinfo) == {"cpu_model": "Test CPU 9000", "bf16_flags": ["amx_tile", "avx512_bf16"]}
+    assert cpu_features(tmp_path / "missing") == {}
+    assert device_description("cpu").startswith("cpu:") and "threads" in device_description("cpu")
