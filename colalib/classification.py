@@ -10,8 +10,9 @@ Arms (ch. 5): **Real** (the small subset), **Synthetic** (only images generated 
   * ResNet-20, SGD momentum 0.9, lr 0.1 halved every 30 epochs, 180 epochs, batch 128; weight decay 1e-4
     (not given in the thesis: the ResNet CIFAR recipe of He et al. / akamaster); random crop (zero padding 4)
     and horizontal flip applied on the device, batch-wise;
-  * Mix: every batch draws half its images from the real subset and half from the synthetic set (sampling
-    with replacement), so the training distribution is exactly 50% real / 50% synthetic whatever the sizes;
+  * Mix: every batch draws half its images from the real subset and half from the synthetic set (each pool in a
+    fresh random order per pass, every image once per pass), so the training distribution is exactly 50% real /
+    50% synthetic whatever the sizes;
   * Synthetic: ``synthetic_per_class`` generated images per class (default 500), the same set as the Mix's
     synthetic half.
 """

@@ -26,6 +26,8 @@ import numbers
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
+from .dataset_registry import DATASET_INFO
+
 PROFILES: tuple[str, ...] = ("smoke", "quick", "paper")
 DEFAULT_PROFILE = "quick"
 
@@ -74,6 +76,10 @@ class ExperimentConfig:
 
     def __post_init__(self) -> None:
         check_profile(self.profile)
+        dataset = getattr(self, "dataset", None)
+        if isinstance(dataset, str) and dataset not in DATASET_INFO:  # fail at the config, before any plan or fit
+            raise ValueError(f"Unknown dataset {dataset!r}; choose one of {', '.join(DATASET_INFO)} "
+                             "(e.g. `-p DATASET cifar100`).")
 
     @classmethod
     def for_profile(cls: type[C], profile: str = DEFAULT_PROFILE, **overrides: Any) -> C:

@@ -207,14 +207,13 @@ def fill_plan(
     import os
 
     from colalib.cache import atomic_write_text
-    from colalib.experiments.plan import fill, fill_report, notebook_plan, seconds_by_task
+    from colalib.experiments.plan import NOTEBOOKS_WITH_PLANS, fill, fill_report, notebook_plan, seconds_by_task
     from colalib.tables import read_csv, rows_to_csv
     from colalib.utils import git_commit
 
-    try:
-        tasks = notebook_plan(number, profile, dataset, seeds, **(config or {}))
-    except ValueError:
+    if number not in NOTEBOOKS_WITH_PLANS:  # notebook 01: nothing to fill. A bad config still fails, loudly
         return 0.0
+    tasks = notebook_plan(number, profile, dataset, seeds, **(config or {}))
     if priority is not None:
         tasks = sorted(tasks, key=priority)  # stable: equal priorities keep the plan's order
     start, commit = time.time(), git_commit()

@@ -573,3 +573,10 @@ def test_the_example_study_is_declared_once_and_shares_notebook_05s_units():
     check_plan(tasks)
     assert [t.key for t in tasks] == ["scola/digits/5/0", "real/digits/5/0", "mix/digits/5/0"]
     assert {t.identity for t in tasks} <= {t.identity for t in notebook_plan("05", "smoke")}
+
+
+def test_fill_plan_skips_notebook_01_but_a_bad_config_fails_loudly(tmp_path):
+    rn = _run_notebooks_module()
+    assert rn.fill_plan("01", "smoke", None, tmp_path / "results") == 0.0  # no plan: nothing to fill
+    with pytest.raises(ValueError, match="Unknown dataset 'nope'"):  # not swallowed into a serial run
+        rn.fill_plan("05", "smoke", "nope", tmp_path / "results")
