@@ -549,6 +549,37 @@ def test_the_study_run_adds_cola_and_glo_in_the_tables_order_on_every_dataset():
     )
 
 
+def test_notebook_03_judges_scola_against_the_real_images_on_notebook_05s_subsets_and_units():
+    """Quick: sCOLA and the real images run on notebook 05's five subsets, and their fits and CAS arms are 05's units
+    (same identity, one cache entry), so both notebooks judge sCOLA against the real images on the same paired
+    subsets; the baselines (CGAN-PD, and COLA and GLO in the study run) run on the first three. Given SEEDS, every
+    method runs on every seed."""
+    quick = GenerationExperimentConfig.for_profile("quick")
+    assert quick.seeds_of("scola") == quick.seeds_of("real") == (0, 1, 2, 3, 4)
+    assert quick.seeds_of("cgan_pd") == (0, 1, 2)
+    seeds = {}
+    for t in notebook_plan("03", "quick", cola_glo=True):
+        if "method" in t.kwargs and t.kwargs.get("arm") != "real":
+            seeds.setdefault((t.kwargs["dataset"], t.kwargs["method"]), set()).add(t.kwargs["seed"])
+    assert seeds[("cifar10", "scola")] == seeds[("cifar100", "scola")] == {0, 1, 2, 3, 4}
+    assert seeds[("cifar10", "cgan_pd")] == seeds[("cifar10", "glo")] == seeds[("cifar100", "cola")] == {0, 1, 2}
+    shared = {t.identity for t in notebook_plan("05", "quick")} | {
+        t.identity for t in notebook_plan("05", "quick", "cifar100")
+    }
+    ours = {t.key: t.identity for t in notebook_plan("03", "quick")}
+    for dataset, size in (("cifar10", 10), ("cifar100", 5)):
+        for seed in range(5):
+            for key in (
+                f"fit/scola/{dataset}/{size}/{seed}",
+                f"cas/scola/{dataset}/{size}/{seed}/n200",
+                f"cas/real/{dataset}/{size}/{seed}/n200",
+            ):
+                assert ours[key] in shared, key
+    assert GenerationExperimentConfig.for_profile("quick", seeds=(0, 1, 2, 3)).seeds_of("cgan_pd") == (0, 1, 2, 3)
+    with pytest.raises(ValueError, match="baseline_subsets"):
+        GenerationExperimentConfig.for_profile("quick", baseline_subsets=0)
+
+
 def test_a_plan_with_seeds_is_the_notebooks_plan_for_those_seeds():
     default = {t.key for t in notebook_plan("02", "smoke")}
     two = {t.key for t in notebook_plan("02", "smoke", seeds=(0, 1))}

@@ -40,14 +40,24 @@ class GenerationExperimentConfig(StudyConfig, ProfileRecipes):
     # Beyond the thesis in the quick profile (``make studies``): also COLA and GLO, Fig. 4.1's pair, at these small
     # sizes. Fig. 4.1 trains both without labels on the full datasets; notebook 02 runs its comparable variant.
     cola_glo: bool = False
+    # The generators other than sCOLA (CGAN-PD; COLA and GLO in the study run) train on the first ``baseline_subsets``
+    # of ``seeds`` (None: all of them); sCOLA and the real images on every seed. sCOLA's fits and its and the real
+    # subset's CAS arms are notebook 05's units (same keys), so its subsets beyond the baselines' cost notebook 03
+    # only their FIDs.
+    baseline_subsets: int | None = None
+    SEED_DERIVED: ClassVar[tuple[str, ...]] = ("baseline_subsets",)  # a notebook's SEEDS: every method on each
 
     PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
         "smoke": {"dataset": "digits", "sizes": (5,), "seeds": (0,), "n_fid": 60, "n_real_fid": 60,
                   "cas_per_class": 10, "judge_per_class": 20, "n_quality": 40, "beside": ()},
         # Fig. 4.5's methods (sCOLA against CGAN-PD and the real images); COLA and GLO below the full datasets are a
-        # study (``cola_glo``): they cost notebook 03 more than half of its fill and test no protocol of the thesis
-        "quick": {"sizes": (10, 50), "seeds": (0, 1, 2), "n_fid": 1000, "n_real_fid": 1000, "cas_per_class": 200,
-                  "judge_per_class": 500, "n_quality": 1000, "methods": ("scola", "cgan_pd")},
+        # study (``cola_glo``): they cost notebook 03 more than half of its fill and test no protocol of the thesis.
+        # sCOLA and the real images on notebook 05's five subsets (whose fits and CAS arms they share), so that
+        # sCOLA against the real images is judged on the same five paired subsets in both notebooks; the baselines,
+        # whose quick-profile claims are not comparable with the thesis (protocol), on the first three
+        "quick": {"sizes": (10, 50), "seeds": (0, 1, 2, 3, 4), "baseline_subsets": 3, "n_fid": 1000,
+                  "n_real_fid": 1000, "cas_per_class": 200, "judge_per_class": 500, "n_quality": 1000,
+                  "methods": ("scola", "cgan_pd")},
         "paper": {},
     }
     # CIFAR-100 beside CIFAR-10: 100 classes cost 10x per image per class, so the quick profile takes the sizes of
@@ -70,11 +80,24 @@ class GenerationExperimentConfig(StudyConfig, ProfileRecipes):
         wanted = set(self.methods) | {"glo", "cola"}
         return tuple(m for m in METHOD_ORDER if m in wanted) + tuple(m for m in self.methods if m not in METHOD_ORDER)
 
+    def seeds_of(self, method: str) -> tuple[int, ...]:
+        """The subsets ``method`` runs on: every seed for sCOLA and the real images, the first
+        :attr:`baseline_subsets` for the other generators."""
+        if method in ("real", "scola") or self.baseline_subsets is None:
+            return tuple(self.seeds)
+        return tuple(self.seeds)[: self.baseline_subsets]
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.baseline_subsets is not None and self.baseline_subsets < 1:
+            raise ValueError(f"baseline_subsets must be at least 1 (None: every seed), got {self.baseline_subsets}")
+
     def beside_configs(self) -> list["GenerationExperimentConfig"]:
         """The same protocol on each dataset of ``beside`` other than this one, with that dataset's profile settings
-        and this config's ``seeds`` (the notebook's SEEDS: ``SEEDS=0`` is one subset on every dataset) and
-        ``cola_glo``, and nothing beside."""
-        return [type(self).for_profile(self.profile, dataset=d, beside=(), seeds=self.seeds, cola_glo=self.cola_glo)
+        and this config's ``seeds`` (the notebook's SEEDS: ``SEEDS=0`` is one subset on every dataset),
+        ``baseline_subsets`` and ``cola_glo``, and nothing beside."""
+        return [type(self).for_profile(self.profile, dataset=d, beside=(), seeds=self.seeds, cola_glo=self.cola_glo,
+                                       baseline_subsets=self.baseline_subsets)
                 for d in self.beside if d != self.dataset]
 
     def judge(self, cache: ArtifactCache | None = None, device=None, progress: bool = True) -> tuple[Any, float]:
@@ -107,6 +130,8 @@ def generation_units(exp: GenerationExperimentConfig) -> dict[tuple, Unit]:
     runs = [(size, seed) for size in sorted(exp.sizes, reverse=True) for seed in exp.seeds]
     for method in methods:
         for size, seed in runs:
+            if seed not in exp.seeds_of(method):
+                continue
             cfg = model_config(method, exp.scola_config(seed), exp.gan_config(seed))
             units["fit", method, size, seed] = steps.fit(f"fit/{method}/{exp.dataset}/{size}/{seed}", method,
                                                          exp.dataset, size, seed, cfg, rank=_fit_rank(method))
@@ -114,6 +139,8 @@ def generation_units(exp: GenerationExperimentConfig) -> dict[tuple, Unit]:
     for size, seed in runs:
         at, clf = f"{exp.dataset}/{size}/{seed}", exp.classifier_config(seed)
         for method in ("real",) + exp.all_methods:
+            if seed not in exp.seeds_of(method):
+                continue
             fitted = units.get(("fit", method, size, seed))
             cfg = fitted.kwargs["config"] if fitted else None
             units["fid", method, size, seed] = steps.fid(f"fid/{method}/{at}/n{exp.n_fid}", method, exp.dataset, size,
@@ -144,6 +171,8 @@ def generation_rows(exp: GenerationExperimentConfig, results: Mapping) -> list[d
     for size in exp.sizes:
         for seed in exp.seeds:
             for method in ("real",) + exp.all_methods:
+                if seed not in exp.seeds_of(method):
+                    continue
                 f, c = results["fid", method, size, seed], results["cas", method, size, seed]
                 row = {"dataset": exp.dataset, "method": method, "size": size, "seed": seed,
                        "fid": f["fid"], "n_fake": f["n_fake"], "n_real": f["n_real"], "cas": c["accuracy"],
@@ -218,6 +247,8 @@ def train_times(exp: GenerationExperimentConfig, cache: ArtifactCache | None = N
     for size in sorted(exp.sizes):
         for seed in exp.seeds:
             for method in exp.all_methods:
+                if seed not in exp.seeds_of(method):
+                    continue
                 m = units["fit", method, size, seed](cache)
                 out.append({"method": method, "size": size, "seed": seed, "train_seconds": round(m.train_seconds_, 1),
                             "images_per_second": round(getattr(m, "images_per_second_", float("nan")), 1)})

@@ -63,7 +63,8 @@ def generation_verdicts(tables: Sequence[Sequence[dict]], profile: str, folder: 
     ``make studies``) only COLA against GLO, at COLA's and GLO's own units per subset (the rest of its plan is the
     thesis run's, cached)."""
     comparisons = ("cola_glo",) if cola_glo else COMPARISONS
-    subsets = len({r["seed"] for r in tables[0]}) if tables and tables[0] else None
+    priced = [r for r in (tables[0] if tables else ()) if not cola_glo or r.get("method") in ("cola", "glo")]
+    subsets = len({r["seed"] for r in priced}) or None  # the study's: COLA's and GLO's subsets (the baselines')
     if cola_glo:
         own = cola_glo_units(profile)
         price = hours_per_subset(folder, subsets, lambda r: r.get("key") in own)
