@@ -30,8 +30,9 @@ sys.path.insert(0, str(REPO))
 
 from colalib.experiments import ClassificationExperimentConfig  # noqa: E402
 from colalib.experiments.classification_study import classification_units  # noqa: E402
-from colalib.experiments.executors import unit_kind  # noqa: E402
-from colalib.experiments.plan import fill, notebook_plan, plan  # noqa: E402
+from colalib.experiments.executors import fill, unit_kind  # noqa: E402
+from colalib.experiments.graph import plan  # noqa: E402
+from colalib.experiments.plan import notebook_plan  # noqa: E402
 from colalib.tables import read_csv  # noqa: E402
 
 

@@ -36,8 +36,8 @@ from colalib.cache import ArtifactCache  # noqa: E402
 from colalib.classification import ClassifierConfig  # noqa: E402
 from colalib.experiments import ClassificationExperimentConfig  # noqa: E402
 from colalib.experiments.classification_study import classification_units  # noqa: E402
+from colalib.experiments.executors import fill  # noqa: E402
 from colalib.experiments.graph import Results, Unit, plan  # noqa: E402
-from colalib.experiments.plan import fill  # noqa: E402
 from colalib.stats import interval95, ordering_kept  # noqa: E402
 from colalib.verdicts import NOTABLE_PP, margin_claim  # noqa: E402
 

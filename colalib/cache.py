@@ -76,7 +76,7 @@ _SAVED_IN_THIS_PROCESS = 0
 
 def saved_in_this_process() -> int:
     """How many artifacts this process has written to any cache: a unit that ran and saved nothing came from the
-    cache (:func:`colalib.experiments.plan.run_task` reports whether a task computed anything)."""
+    cache (:func:`colalib.experiments.executors.run_task` reports whether a task computed anything)."""
     return _SAVED_IN_THIS_PROCESS
 
 

@@ -207,7 +207,8 @@ def fill_plan(
     import os
 
     from colalib.cache import atomic_write_text
-    from colalib.experiments.plan import NOTEBOOKS_WITH_PLANS, fill, fill_report, notebook_plan, seconds_by_task
+    from colalib.experiments.executors import fill, fill_report, seconds_by_task
+    from colalib.experiments.plan import NOTEBOOKS_WITH_PLANS, notebook_plan
     from colalib.tables import read_csv, rows_to_csv
     from colalib.utils import git_commit
 

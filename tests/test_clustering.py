@@ -180,10 +180,21 @@ def test_mmdc_only_permutes_targets_and_is_deterministic():
     assert not np.array_equal(a.labels_, c.labels_)  # the seed matters (random initial matching)
 
 
-def test_mmdc_ablation_switches_run():
+def test_mmdc_ablation_switches_each_change_the_training():
     images, _ = _colour_blobs(n_per=8)
-    model = _fit(images, 3, epochs=1, batch_size=8, rotation_batch=32, use_rotnet=False, use_consistency=False)
-    assert math.isnan(model.history_[0]["rotation_loss"]) and model.predict(images).shape == (24,)
+    fits = {
+        (rotnet, consistency): _fit(
+            images, 3, epochs=1, batch_size=8, rotation_batch=32, use_rotnet=rotnet, use_consistency=consistency
+        )
+        for rotnet in (True, False)
+        for consistency in (True, False)
+    }
+    for (rotnet, _), model in fits.items():
+        assert math.isnan(model.history_[0]["rotation_loss"]) == (not rotnet)  # RotNet trains only when switched on
+        assert model.predict(images).shape == (24,)
+    embeddings = {switches: model.embeddings_ for switches, model in fits.items()}
+    assert not np.allclose(embeddings[True, True], embeddings[False, True])  # RotNet moves the shared encoder
+    assert not np.allclose(embeddings[True, True], embeddings[True, False])  # so does the augmented view
 
 
 @pytest.mark.slow

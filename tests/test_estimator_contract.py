@@ -1,5 +1,5 @@
 """The estimator contract (scikit-learn style), checked once over every registered method
-(:func:`colalib.experiments.registry._method_classes`): ``fit`` on a small labelled subset, ``sample(n, seed=)``
+(:func:`colalib.experiments.registry.method_classes`): ``fit`` on a small labelled subset, ``sample(n, seed=)``
 returns ``n`` uint8 NHWC images and labels of the subset's classes, and ``from_state(state())`` rebuilds a model that
 samples the same images for the same seed (what the cache relies on: a loaded model is the fitted one)."""
 
@@ -10,7 +10,7 @@ from colalib.cache import ArtifactCache
 from colalib.cola import SCOLAConfig
 from colalib.data import load_dataset, small_sample
 from colalib.experiments import fit_model
-from colalib.experiments.registry import _method_classes, model_config
+from colalib.experiments.registry import method_classes, model_config
 
 
 @pytest.fixture(scope="module")
@@ -19,9 +19,9 @@ def digits():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("method", sorted(_method_classes()))
+@pytest.mark.parametrize("method", sorted(method_classes()))
 def test_every_method_fits_samples_and_round_trips_its_state(method, digits, tmp_path):
-    cls = _method_classes()[method][0]
+    cls = method_classes()[method][0]
     config = model_config(method, SCOLAConfig.for_profile("smoke", seed=0))
     model = fit_model(cls, config, digits, ArtifactCache(tmp_path), "cpu", progress=False)
     images, labels = model.sample(24, seed=3)

@@ -60,9 +60,9 @@ def test_method_model_runs_step_one_for_cola_and_uses_the_gan_config(tmp_path):
 
 
 def test_every_registered_estimator_offers_the_generative_interface():
-    from colalib.experiments import GenerativeEstimator, _method_classes
+    from colalib.experiments import GenerativeEstimator, method_classes
 
-    for name, (cls, _) in _method_classes().items():
+    for name, (cls, _) in method_classes().items():
         assert issubclass(cls, GenerativeEstimator), f"{name}: {cls.__name__} lacks fit/sample/state/from_state"
 
 

@@ -77,8 +77,21 @@ def test_class_projection_changes_the_output():
 
 @pytest.mark.parametrize("size", [48, 64])
 def test_larger_images(size):
+    torch.manual_seed(0)
     d = SNProjectionDiscriminator(num_classes=2, image_size=size, width=8)
-    assert d(torch.randn(2, 3, size, size), torch.tensor([0, 1])).shape == (2, 1)
+    x = torch.randn(1, 3, size, size).repeat(2, 1, 1, 1).requires_grad_(True)
+    out = d(x, torch.tensor([0, 1]))
+    assert out.shape == (2, 1)
+    assert not torch.isclose(out[0], out[1]).all()  # the projection term reads the class
+    out.sum().backward()
+    half = size // 2
+    quadrants = [
+        x.grad[:, :, :half, :half],
+        x.grad[:, :, :half, half:],
+        x.grad[:, :, half:, :half],
+        x.grad[:, :, half:, half:],
+    ]
+    assert all(q.abs().sum() > 0 for q in quadrants)  # every part of the larger image reaches the score
 
 
 @pytest.mark.slow
@@ -129,7 +142,7 @@ def test_config_profiles_and_lr_decay():
 
 
 def test_fit_or_load_and_experiment_registry(tmp_path):
-    from colalib.experiments import _method_class, model_config
+    from colalib.experiments import method_class, model_config
 
     ds = toy_dataset()
     cache = ArtifactCache(tmp_path)
@@ -138,7 +151,7 @@ def test_fit_or_load_and_experiment_registry(tmp_path):
     b = fit_or_load(CGANPD, cfg, ds, cache, "cpu", progress=False)
     assert np.array_equal(a.sample(4, seed=0)[0], b.sample(4, seed=0)[0])
     assert len(list((tmp_path / "models").iterdir())) == 1
-    assert _method_class("cgan_pd") is CGANPD
+    assert method_class("cgan_pd") is CGANPD
     scola = SCOLAConfig.for_profile("smoke", seed=3)
     assert model_config("cgan_pd", scola) == GANConfig.for_profile("smoke", seed=3)
     assert model_config("scola", scola) is scola and model_config("cgan_pd", cfg) is cfg

@@ -8,8 +8,10 @@ import pytest
 from colalib.cache import ArtifactCache
 from colalib.experiments import ClassificationExperimentConfig, classification_experiment
 from colalib.experiments.classification_study import classification_units
+from colalib.experiments.executors import Task, check_plan, fill
 from colalib.experiments.generation_study import GenerationExperimentConfig
-from colalib.experiments.plan import Task, check_plan, fill, notebook_plan, plan
+from colalib.experiments.graph import plan
+from colalib.experiments.plan import notebook_plan
 
 
 def _noop() -> None:
@@ -102,8 +104,8 @@ def test_every_generation_config_asks_for_at_most_the_images_a_class_has(profile
 def test_the_generation_plan_holds_every_unit_of_notebook_03(tmp_path, monkeypatch):
     """Notebook 03's plan (fits, FID, CAS, with a dataset beside) leaves nothing for its driver to compute."""
     from colalib.experiments import GenerationExperimentConfig, generation_experiment
+    from colalib.experiments.executors import run_task
     from colalib.experiments.generation_study import generation_units
-    from colalib.experiments.plan import run_task
 
     monkeypatch.setenv("COLA_CACHE_DIR", str(tmp_path))
     assert len(notebook_plan("03", "smoke")) == len(notebook_plan("03", "smoke", "digits"))
@@ -147,7 +149,7 @@ def test_a_killed_fill_loses_only_its_unfinished_unit(tmp_path):
     cache = tmp_path / "cache"
     script = (
         "import sys; sys.path[:0] = {path!r}\n"
-        "from colalib.experiments.plan import Task, fill\n"
+        "from colalib.experiments.executors import Task, fill\n"
         "from test_plan import cached_sleep\n"
         "fill([Task('a', cached_sleep, dict(cache_dir={cache!r}, name='a', seconds=0)),\n"
         "      Task('b', cached_sleep, dict(cache_dir={cache!r}, name='b', seconds=120), deps=('a',))],\n"
@@ -216,7 +218,7 @@ def test_a_filled_plan_leaves_nothing_for_the_notebook(notebook, tmp_path, monke
         similarity_ablation,
     )
     from colalib.experiments.clustering_study import ClusteringExperimentConfig
-    from colalib.experiments.plan import run_task
+    from colalib.experiments.executors import run_task
 
     monkeypatch.setenv("COLA_CACHE_DIR", str(tmp_path))
     for task in notebook_plan(notebook, "smoke"):
@@ -399,7 +401,7 @@ def test_a_killed_fill_takes_its_workers_with_it(tmp_path):
     pid_file = tmp_path / "worker.pid"
     script = (
         "import sys; sys.path[:0] = {path!r}\n"
-        "from colalib.experiments.plan import Task, fill\n"
+        "from colalib.experiments.executors import Task, fill\n"
         "from test_plan import pid_then_sleep\n"
         "fill([Task('a', pid_then_sleep, dict(pid_file={pid_file!r}, seconds=120))], workers=1, progress=False)\n"
     ).format(path=[str(p) for p in sys.path] + [os.path.dirname(__file__)], pid_file=str(pid_file))

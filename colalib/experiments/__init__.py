@@ -51,12 +51,11 @@ from .registry import (
                                    SIMILARITY_MEASURES,
                                    GenerativeEstimator,
                                    ProfileRecipes,
-                                   _method_class,
-                                   _method_classes,
+                                   method_class,
+                                   method_classes,
                                    model_config,
 )
 from .units import (
-                                   _unit_key,
                                    arm_unit,
                                    clustering_unit,
                                    fid_unit,
@@ -83,6 +82,5 @@ __all__ = [
     "PeersExperimentConfig", "ProfileRecipes", "reference_classifier", "sample_quality_unit", "sampler_ablation",
     "sampler_summary",
     "similarity_ablation", "SIMILARITY_LABELS", "SIMILARITY_MEASURES", "spread_unit", "summarise",
-    "t_scale_experiment", "toy_unit", "train_times", "transductive_images", "_method_class", "_method_classes",
-    "_unit_key",
+    "t_scale_experiment", "toy_unit", "train_times", "transductive_images", "method_class", "method_classes",
 ]

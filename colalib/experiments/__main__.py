@@ -7,7 +7,8 @@ import json
 import sys
 import time
 
-from .plan import EXECUTORS, fill, notebook_plan
+from .executors import EXECUTORS, fill
+from .plan import notebook_plan
 
 
 def fill_main(argv: list[str]) -> int:

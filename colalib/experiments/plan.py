@@ -13,7 +13,7 @@ from . import steps
 from .ablations import AblationExperimentConfig, ablation_units
 from .classification_study import ClassificationExperimentConfig, classification_units, table5_2_units
 from .clustering_study import ClusteringExperimentConfig, clustering_units
-from .executors import EXECUTORS, Task, check_plan, fill, fill_report, prefill, run_task, seconds_by_task
+from .executors import Task
 from .fid_inadequacy import FIDInadequacyConfig, fid_inadequacy_units
 from .gap_study import gap_units, step_iii_units
 from .generation_study import GenerationExperimentConfig, generation_units, t_scale_units
@@ -22,8 +22,8 @@ from .mean_estimation import mean_estimation_units
 from .peers_study import PeersExperimentConfig, peers_units, sampler_units
 from .readings import GapStudyConfig
 
-__all__ = ["EXECUTORS", "Task", "check_plan", "fill", "fill_report", "notebook_plan", "plan", "prefill", "run_task",
-           "seconds_by_task"]
+# the executors (fill, check_plan, ...) live in :mod:`.executors` and the graph in :mod:`.graph`: one import path each
+__all__ = ["NOTEBOOKS_WITH_PLANS", "STUDIES_OF_NOTEBOOK", "notebook_plan"]
 
 
 def _units(study: Callable[..., dict[str, Unit]], exp) -> Iterable[Unit]:

@@ -41,14 +41,15 @@ class ProfileRecipes:
         return self.classifier_config(seed=0)
 
 
-def _method_classes() -> dict[str, tuple[type, type | None]]:
+def method_classes() -> dict[str, tuple[type, type | None]]:
     """Method name -> (estimator class, its own config class or None when it is trained with the sCOLA config)."""
     return {"scola": (SCOLA, None), "glo": (GLO, None), "cola": (COLA, None), "cgan_pd": (CGANPD, GANConfig),
             "regene": (ReGene, ReGeneConfig), "mmgan": (MMGAN, MMGANConfig), "augintae": (AugIntAE, AugIntAEConfig)}
 
 
-def _method_class(method: str) -> type:
-    classes = _method_classes()
+def method_class(method: str) -> type:
+    """The estimator class registered as ``method`` (the names of :func:`method_classes`); an unknown name fails."""
+    classes = method_classes()
     if method not in classes:
         raise ValueError(f"Unknown method {method!r}; choose from {sorted(classes)}")
     return classes[method][0]
@@ -61,8 +62,8 @@ def model_config(method: str, scola: RunConfig, gan: GANConfig | None = None) ->
     with ``scola``'s seed. A config that already is of the method's class is used as it is."""
     if method == "real":  # the real subset: no model
         return scola
-    _method_class(method)  # fail early on an unknown method
-    own = _method_classes()[method][1]
+    method_class(method)  # fail early on an unknown method
+    own = method_classes()[method][1]
     if own is None or type(scola) is own:
         return scola
     if method == "cgan_pd" and gan is not None:

@@ -16,7 +16,7 @@ from ..cache import ArtifactCache
 from ..classification import ClassifierConfig
 from ..utils import get_device
 from .graph import Unit
-from .registry import _method_class
+from .registry import method_class
 from .subsets import split_of, training_subset
 from .units import (
     arm_unit,
@@ -61,7 +61,7 @@ def fit_step(method: str, dataset: str, size: int | None, seed: int, config: Any
              device=None, progress: bool = False) -> Any:
     """``method`` trained (or loaded) on subset ``seed`` of ``size`` images per class of ``dataset``."""
     cache, device = _context(cache, device)
-    return fit_model(_method_class(method), config, training_subset(dataset, size, seed), cache, device, progress)
+    return fit_model(method_class(method), config, training_subset(dataset, size, seed), cache, device, progress)
 
 
 def arm_step(arm: str, dataset: str, size: int, seed: int, clf: ClassifierConfig, scola: Any = None,
@@ -71,7 +71,7 @@ def arm_step(arm: str, dataset: str, size: int, seed: int, clf: ClassifierConfig
     ``method``: the generator of the synthetic images (``scola``: its config)."""
     cache, device = _context(cache, device)
     return arm_unit(arm, training_subset(dataset, size, seed), split_of(dataset, "test"), scola, clf,
-                    synthetic_per_class, cache, device, progress, sampling=sampling, model_cls=_method_class(method))
+                    synthetic_per_class, cache, device, progress, sampling=sampling, model_cls=method_class(method))
 
 
 def fid_step(method: str, dataset: str, size: int, seed: int, config: Any, protocol: FIDProtocol,

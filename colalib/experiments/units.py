@@ -34,7 +34,7 @@ from ..metrics import (
 from ..models import build_classifier
 from ..toy import toy_experiment
 from ..utils import get_device
-from .registry import _method_class, model_config
+from .registry import method_class, model_config
 from .subsets import split_of, training_subset
 
 
@@ -158,7 +158,7 @@ def fid_unit(method: str, subset: ImageDataset, scola: RunConfig, exp: Any,
         if method == "real":
             images, labels = subset.images, subset.labels
         else:
-            model = fit_model(_method_class(method), scola, subset, cache, device, progress)
+            model = fit_model(method_class(method), scola, subset, cache, device, progress)
             images, labels = model.sample(exp.n_fid, seed=scola.seed + 1)
         result = fid_against_dataset(images, exp.dataset, "test", exp.n_real_fid, device=device, progress=progress,
                                      gen_labels=labels, cache=cache)
@@ -170,7 +170,7 @@ def fid_unit(method: str, subset: ImageDataset, scola: RunConfig, exp: Any,
     if method != "real" and "memorisation" not in result:
         # a unit cached before the check existed: check the same samples now (the model is cached, sampling is
         # seeded) and store the result under the same key, so that no generator goes unchecked
-        model = fit_model(_method_class(method), scola, subset, cache, device, progress)
+        model = fit_model(method_class(method), scola, subset, cache, device, progress)
         images, _ = model.sample(exp.n_fid, seed=scola.seed + 1)
         result = {**result, "memorisation": memorisation_check(images, subset.images)}
         cache.save("fid", key, result)
@@ -234,7 +234,7 @@ def sample_quality_unit(method: str, subset: ImageDataset, config: RunConfig, ju
 
     def compute() -> dict:
         judge_net = _loaded(judge)
-        model = fit_model(_method_class(method), config, subset, cache, device, progress)
+        model = fit_model(method_class(method), config, subset, cache, device, progress)
         images, labels = model.sample(n, seed=config.seed + 2)
         qd = quality_diversity_scores(judge_net, images, subset.images, subset.num_classes, device=device)
         return {"gan_test": gan_test_accuracy(judge_net, images, labels, device=device)["gan_test"],
@@ -297,7 +297,7 @@ def method_model(method: str, subset: ImageDataset, scola: SCOLAConfig, gan: GAN
                  cache: ArtifactCache | None = None, device=None, progress: bool = True) -> Any:
     """The trained model of ``method`` (``"scola"``, ``"glo"``, ``"cola"``, ``"cgan_pd"``) on ``subset``, as the
     generation experiment trains it (cached): :func:`model_config` then :func:`fit_model`."""
-    return fit_model(_method_class(method), model_config(method, scola, gan), subset, cache, device, progress)
+    return fit_model(method_class(method), model_config(method, scola, gan), subset, cache, device, progress)
 
 
 def intra_class_ms_ssim_diversity(images: np.ndarray, labels: np.ndarray, max_pairs: int = 500, seed: int = 0) -> float:
