@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import platform
 import random
@@ -111,14 +112,22 @@ BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16", "amx_tile", "avx512_fp16"})
 def cpu_features(cpuinfo: Path = Path("/proc/cpuinfo")) -> dict:
     """The CPU's model and the bf16 instructions it offers (``/proc/cpuinfo``; empty elsewhere): whether bf16 autocast
     pays depends on the host (AVX512-BF16 alone, or AMX tiles; ``benchmarks/bench_precision.py``), so every record
-    names them."""
+    names them. Read once per file and process."""
+    found = _read_cpu_features(cpuinfo)
+    return {"cpu_model": found[0], "bf16_flags": list(found[1])} if found else {}
+
+
+@functools.lru_cache(maxsize=4)
+def _read_cpu_features(cpuinfo: Path) -> tuple[str, tuple[str, ...]] | None:
+    """:func:`cpu_features`' reading of ``cpuinfo`` (None when it cannot be read), cached: it does not change while
+    the process runs."""
     try:
         lines = cpuinfo.read_text().splitlines()
     except OSError:
-        return {}
+        return None
     model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")
     flags = set(next((line.split(":", 1)[1].split() for line in lines if line.startswith("flags")), []))
-    return {"cpu_model": model, "bf16_flags": sorted(flags & BF16_FLAGS)}
+    return model, tuple(sorted(flags & BF16_FLAGS))
 
 
 def interactive_output() -> bool:

@@ -34,7 +34,7 @@ from .clustering_study import (
                                    clustering_units,
                                    unsupervised_generation,
 )
-from .fid_inadequacy import FIDInadequacyConfig, fid_inadequacy_experiment
+from .fid_inadequacy import FIDInadequacyConfig, class_transfer_experiment, fid_inadequacy_experiment
 from .generation_study import (
                                    GenerationExperimentConfig,
                                    generation_experiment,
@@ -74,7 +74,7 @@ __all__ = [
     "classifier_ablation",
     "clustering_experiment", "clustering_units", "clustering_unit", "ClusteringExperimentConfig",
     "unsupervised_generation",
-    "fid_inadequacy_experiment", "fid_unit", "FIDInadequacyConfig",
+    "class_transfer_experiment", "fid_inadequacy_experiment", "fid_unit", "FIDInadequacyConfig",
     "fit_model", "fit_or_load", "generation_experiment", "generation_summary", "GenerationExperimentConfig",
     "GenerativeEstimator", "generator_ablation", "mean_estimation_study", "mean_estimation_summary", "method_model",
     "classification_units",

@@ -43,16 +43,18 @@ class FIDInadequacyConfig(StudyConfig, ProfileRecipes):
     transfer_per_class: int | None = None
     transfer_generator_width: int = 0
     transfer_epochs: int = 0
+    judge_per_class: int = 5000         # the GAN-test judge (notebook 03's): the spreads' samples, App. B's transfers
     spread_space: str = "tangent"   # where spread acts: the tangent space, so the re-projection cannot cancel it
     covariance: str = "ledoit_wolf"
     seeds: tuple[int, ...] = (0, 1, 2)
 
     PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
         "smoke": {"dataset": "digits", "per_class": 10, "spreads": (0.25, 1.0), "n_fid": 60, "n_real_fid": 60,
-                  "cas_per_class": 10, "transfer_per_class": 5, "transfer_generator_width": 16, "seeds": (0,)},
+                  "cas_per_class": 10, "transfer_per_class": 5, "transfer_generator_width": 16, "seeds": (0,),
+                  "judge_per_class": 20},
         "quick": {"per_class": 100, "spreads": (0.25, 0.5, 1.0, 2.0), "n_fid": 1000, "n_real_fid": 1000,
                   "cas_per_class": 200, "transfer_per_class": 20, "transfer_generator_width": 64,
-                  "transfer_epochs": 100, "seeds": (0, 1, 2, 3, 4)},  # five: on three (vs_thesis.csv at
+                  "judge_per_class": 500, "transfer_epochs": 100, "seeds": (0, 1, 2, 3, 4)},  # five: on three (vs_thesis.csv at
         # 28f24a2), "FID barely changes" was open at spreads 1 and 2 (7 and 5 subsets needed; CAS at spread 2: 27)
         "paper": {},
     }
@@ -70,10 +72,10 @@ class FIDInadequacyConfig(StudyConfig, ProfileRecipes):
         ``seed``."""
         return training_subset(self.dataset, self.per_class, seed)
 
-    def transfer_subset(self) -> ImageDataset:
-        """The images of App. B's conditional-batch-norm sCOLA: ``transfer_per_class`` per class, the first seed's
-        subset."""
-        return training_subset(self.dataset, self.transfer_per_class, self.seeds[0])
+    def transfer_subset(self, seed: int | None = None) -> ImageDataset:
+        """The images of App. B's conditional-batch-norm sCOLA: ``transfer_per_class`` per class of subset ``seed``
+        (None: the first seed, whose model the grids show)."""
+        return training_subset(self.dataset, self.transfer_per_class, self.seeds[0] if seed is None else seed)
 
     def transfer_config(self, scola: SCOLAConfig) -> SCOLAConfig:
         """App. B's conditional-batch-norm sCOLA (``cgan_res``): ``scola`` with this profile's width and epochs."""
@@ -83,39 +85,74 @@ class FIDInadequacyConfig(StudyConfig, ProfileRecipes):
 
 
 def fid_inadequacy_units(exp: FIDInadequacyConfig) -> dict[tuple, Unit]:
-    """Notebook 06's units: per seed, the swept sCOLA's fit (``("fit", seed)``), then one FID + CAS + diversity unit
-    per spread (``("spread", spread, seed)``; App. A); the conditional-batch-norm sCOLA of the class-content transfer
-    (``("transfer",)``; App. B, first seed)."""
+    """Notebook 06's units: per seed, the swept sCOLA's fit (``("fit", seed)``), then per spread one FID + CAS +
+    diversity unit (``("spread", spread, seed)``; App. A) and the judge's GAN-test of that CAS arm's samples
+    (``("spread_gan_test", spread, seed)``); App. B's conditional-batch-norm sCOLA (``("transfer", seed)``) and
+    the transfers of both models read by the judge (``("class_transfer", generator, seed)``). The first seed's
+    transfer model keeps its key of the one-model runs."""
     units: dict[tuple, Unit] = {}
-    first = exp.scola_config(exp.seeds[0])
+    judge = steps.judge(exp.dataset, exp.judge_per_class, exp.judge_config())
     for seed in exp.seeds:
         at = f"{exp.dataset}/{exp.per_class or 0}/{seed}"
         units["fit", seed] = steps.fit(f"fit/scola/{at}", "scola", exp.dataset, exp.per_class, seed,
                                        exp.scola_config(seed))
-        if seed == exp.seeds[0]:
-            units["transfer",] = steps.fit(f"fit/scola-cgan_res/{exp.dataset}/{exp.transfer_per_class or 0}/"
-                                           f"{first.seed}", "scola", exp.dataset, exp.transfer_per_class, first.seed,
-                                           exp.transfer_config(first))
+        units["transfer", seed] = steps.fit(f"fit/scola-cgan_res/{exp.dataset}/{exp.transfer_per_class or 0}/"
+                                            f"{seed}", "scola", exp.dataset, exp.transfer_per_class, seed,
+                                            exp.transfer_config(exp.scola_config(seed)))
+    units["judge",] = judge
     for seed in exp.seeds:
         at, fitted = f"{exp.dataset}/{exp.per_class or 0}/{seed}", units["fit", seed]
         for s in exp.spreads:
             units["spread", s, seed] = steps.spread(f"spread/{s}/{at}", exp.dataset, exp.per_class, s,
                                                     exp.scola_config(seed), exp.classifier_config(seed), exp.n_fid,
                                                     exp.n_real_fid, exp.cas_per_class, fitted)
+            units["spread_gan_test", s, seed] = steps.spread_gan_test(
+                f"spread_gan_test/{s}/{at}", exp.dataset, exp.per_class, s, exp.scola_config(seed),
+                exp.classifier_config(seed), exp.cas_per_class, judge, fitted)
+        for generator, per_class, fit in (("infogan", exp.per_class, fitted),
+                                          ("cgan_res", exp.transfer_per_class, units["transfer", seed])):
+            units["class_transfer", generator, seed] = steps.class_transfer(
+                f"class_transfer/{generator}/{exp.dataset}/{per_class or 0}/{seed}", exp.dataset, per_class,
+                fit.kwargs["config"], judge, fit)
     return units
 
 
 def _sweep_units(exp: FIDInadequacyConfig) -> dict[tuple, Unit]:
-    """App. A's units (:func:`fid_inadequacy_units` without the transfer model)."""
-    return {name: u for name, u in fid_inadequacy_units(exp).items() if name[0] != "transfer"}
+    """App. A's units (:func:`fid_inadequacy_units` without App. B's)."""
+    return {name: u for name, u in fid_inadequacy_units(exp).items()
+            if name[0] not in ("transfer", "class_transfer")}
+
+
+def _transfer_units(exp: FIDInadequacyConfig) -> dict[tuple, Unit]:
+    """App. B's units of :func:`fid_inadequacy_units` (the transfer models, the judge, the transfers' readings)."""
+    return {name: u for name, u in fid_inadequacy_units(exp).items()
+            if name[0] in ("transfer", "class_transfer", "judge")}
 
 
 def fid_inadequacy_rows(exp: FIDInadequacyConfig, results: Mapping) -> tuple[dict[int, Any], list[dict]]:
     """Appendix A for every seed of ``exp``: the swept sCOLA of each seed (``{seed: model}``) and one row per seed and
     spread (:func:`colalib.experiments.units.spread_unit`), seed by seed."""
     models = {seed: results["fit", seed] for seed in exp.seeds}
-    rows = [{"seed": seed, **results["spread", s, seed]} for seed in exp.seeds for s in exp.spreads]
+    rows = [{"seed": seed, **results["spread", s, seed], "cas_samples_gan_test":
+             results["spread_gan_test", s, seed]["gan_test"]} for seed in exp.seeds for s in exp.spreads]
     return models, rows
+
+
+def class_transfer_rows(exp: FIDInadequacyConfig, results: Mapping) -> list[dict]:
+    """App. B measured: one row per seed and generator (``infogan``: the swept sCOLA, the class through the t part;
+    ``cgan_res``: the conditional-batch-norm sCOLA) with the rates of
+    :func:`colalib.experiments.judge_readings.transfer_rates`."""
+    return [{"seed": seed, "generator": generator, **{k: v for k, v in results["class_transfer", generator, seed]
+                                                       .items() if k != "generator"}}
+            for seed in exp.seeds for generator in ("infogan", "cgan_res")]
+
+
+def class_transfer_experiment(exp: FIDInadequacyConfig, cache: ArtifactCache | None = None,
+                              executor: str | None = None, *, workers: int | None = None,
+                              scheduler: str | None = None, device=None, progress: bool = True) -> list[dict]:
+    """App. B's driver: :func:`class_transfer_rows` of App. B's units (:func:`.graph.run_study`)."""
+    return run_study(_transfer_units, class_transfer_rows, exp, cache, executor, workers=workers,
+                     scheduler=scheduler, device=device, progress=progress)
 
 
 def fid_inadequacy_experiment(exp: FIDInadequacyConfig, cache: ArtifactCache | None = None,

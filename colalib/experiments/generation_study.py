@@ -46,6 +46,8 @@ class GenerationExperimentConfig(StudyConfig, ProfileRecipes):
     # only their FIDs.
     baseline_subsets: int | None = None
     SEED_DERIVED: ClassVar[tuple[str, ...]] = ("baseline_subsets",)  # a notebook's SEEDS: every method on each
+    # the real subset and sCOLA run on every seed: sCOLA's fits and both CAS arms are notebook 05's units
+    EVERY_SUBSET: ClassVar[tuple[str, ...]] = ("real", "scola")
 
     PROFILES: ClassVar[dict[str, dict[str, Any]]] = {
         "smoke": {"dataset": "digits", "sizes": (5,), "seeds": (0,), "n_fid": 60, "n_real_fid": 60,
@@ -81,11 +83,16 @@ class GenerationExperimentConfig(StudyConfig, ProfileRecipes):
         return tuple(m for m in METHOD_ORDER if m in wanted) + tuple(m for m in self.methods if m not in METHOD_ORDER)
 
     def seeds_of(self, method: str) -> tuple[int, ...]:
-        """The subsets ``method`` runs on: every seed for sCOLA and the real images, the first
-        :attr:`baseline_subsets` for the other generators."""
-        if method in ("real", "scola") or self.baseline_subsets is None:
+        """The subsets ``method`` runs on: every seed for :attr:`EVERY_SUBSET` (sCOLA and the real images), the
+        first :attr:`baseline_subsets` for the other generators."""
+        if method in self.EVERY_SUBSET or self.baseline_subsets is None:
             return tuple(self.seeds)
         return tuple(self.seeds)[: self.baseline_subsets]
+
+    def methods_on(self, seed: int) -> tuple[str, ...]:
+        """The real subset and the generators of :attr:`all_methods` that run on subset ``seed``
+        (:meth:`seeds_of`), in the tables' order."""
+        return tuple(m for m in ("real",) + self.all_methods if seed in self.seeds_of(m))
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -129,18 +136,15 @@ def generation_units(exp: GenerationExperimentConfig) -> dict[tuple, Unit]:
     methods = sorted(exp.all_methods, key=_fit_rank)
     runs = [(size, seed) for size in sorted(exp.sizes, reverse=True) for seed in exp.seeds]
     for method in methods:
-        for size, seed in runs:
-            if seed not in exp.seeds_of(method):
-                continue
-            cfg = model_config(method, exp.scola_config(seed), exp.gan_config(seed))
-            units["fit", method, size, seed] = steps.fit(f"fit/{method}/{exp.dataset}/{size}/{seed}", method,
-                                                         exp.dataset, size, seed, cfg, rank=_fit_rank(method))
+        for size in sorted(exp.sizes, reverse=True):
+            for seed in exp.seeds_of(method):
+                cfg = model_config(method, exp.scola_config(seed), exp.gan_config(seed))
+                units["fit", method, size, seed] = steps.fit(f"fit/{method}/{exp.dataset}/{size}/{seed}", method,
+                                                             exp.dataset, size, seed, cfg, rank=_fit_rank(method))
     protocol = steps.FIDProtocol.of(exp)
     for size, seed in runs:
         at, clf = f"{exp.dataset}/{size}/{seed}", exp.classifier_config(seed)
-        for method in ("real",) + exp.all_methods:
-            if seed not in exp.seeds_of(method):
-                continue
+        for method in exp.methods_on(seed):
             fitted = units.get(("fit", method, size, seed))
             cfg = fitted.kwargs["config"] if fitted else None
             units["fid", method, size, seed] = steps.fid(f"fid/{method}/{at}/n{exp.n_fid}", method, exp.dataset, size,
@@ -170,9 +174,7 @@ def generation_rows(exp: GenerationExperimentConfig, results: Mapping) -> list[d
     classes, n_test, rows = split_of(exp.dataset, "train").num_classes, len(split_of(exp.dataset, "test")), []
     for size in exp.sizes:
         for seed in exp.seeds:
-            for method in ("real",) + exp.all_methods:
-                if seed not in exp.seeds_of(method):
-                    continue
+            for method in exp.methods_on(seed):
                 f, c = results["fid", method, size, seed], results["cas", method, size, seed]
                 row = {"dataset": exp.dataset, "method": method, "size": size, "seed": seed,
                        "fid": f["fid"], "n_fake": f["n_fake"], "n_real": f["n_real"], "cas": c["accuracy"],
@@ -246,9 +248,7 @@ def train_times(exp: GenerationExperimentConfig, cache: ArtifactCache | None = N
     units, cache, out = generation_units(exp), cache or ArtifactCache(), []
     for size in sorted(exp.sizes):
         for seed in exp.seeds:
-            for method in exp.all_methods:
-                if seed not in exp.seeds_of(method):
-                    continue
+            for method in (m for m in exp.methods_on(seed) if m != "real"):  # the real subset has no model
                 m = units["fit", method, size, seed](cache)
                 out.append({"method": method, "size": size, "seed": seed, "train_seconds": round(m.train_seconds_, 1),
                             "images_per_second": round(getattr(m, "images_per_second_", float("nan")), 1)})

@@ -16,6 +16,7 @@ from ..cache import ArtifactCache
 from ..classification import ClassifierConfig
 from ..utils import get_device
 from .graph import Unit
+from .judge_readings import spread_gan_test_unit, transfer_unit
 from .registry import method_class
 from .subsets import split_of, training_subset
 from .units import (
@@ -30,7 +31,8 @@ from .units import (
     toy_unit,
 )
 
-__all__ = ["FIDProtocol", "arm", "clusters", "fid", "fit", "judge", "quality", "spread", "step_iii_quality", "toy"]
+__all__ = ["FIDProtocol", "arm", "class_transfer", "clusters", "fid", "fit", "judge", "quality", "spread",
+           "spread_gan_test", "step_iii_quality", "toy"]
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,27 @@ def spread_step(dataset: str, per_class: int | None, spread: float, scola: Any, 
                         progress)
 
 
+def spread_gan_test_step(dataset: str, per_class: int | None, spread: float, scola: Any, n_per_class: int,
+                         sample_seed: int, judge_per_class: int, judge_clf: ClassifierConfig,
+                         cache: ArtifactCache | None = None, device=None, progress: bool = False) -> dict:
+    """App. A: the judge's GAN-test of the samples one spread's CAS arm trains on
+    (:func:`colalib.experiments.judge_readings.spread_gan_test_unit`)."""
+    cache, device = _context(cache, device)
+    load, judge_key = judge_loader(dataset, judge_per_class, judge_clf, cache, device, progress)
+    return spread_gan_test_unit(training_subset(dataset, per_class, scola.seed), scola, spread, n_per_class,
+                                sample_seed, load, judge_key, cache, device, progress)
+
+
+def class_transfer_step(dataset: str, per_class: int | None, scola: Any, judge_per_class: int,
+                        judge_clf: ClassifierConfig, cache: ArtifactCache | None = None, device=None,
+                        progress: bool = False) -> dict:
+    """App. B measured (:func:`colalib.experiments.judge_readings.transfer_unit`)."""
+    cache, device = _context(cache, device)
+    load, judge_key = judge_loader(dataset, judge_per_class, judge_clf, cache, device, progress)
+    return transfer_unit(training_subset(dataset, per_class, scola.seed), scola, load, judge_key, cache, device,
+                         progress)
+
+
 def toy_step(config: Any, spreads: tuple[float, ...], cache: ArtifactCache | None = None, device=None,
              progress: bool = False) -> dict:
     """The MM-GAN toy (:func:`colalib.experiments.units.toy_unit`)."""
@@ -219,6 +242,25 @@ def spread(key: str, dataset: str, per_class: int | None, spread_value: float, s
     return Unit(key, spread_step, dict(dataset=dataset, per_class=per_class, spread=spread_value, scola=scola,
                                        clf=clf, n_fid=n_fid, n_real_fid=n_real_fid, cas_per_class=cas_per_class),
                 (fitted,))
+
+
+def spread_gan_test(key: str, dataset: str, per_class: int | None, spread_value: float, scola: Any,
+                    clf: ClassifierConfig, cas_per_class: int, judge_unit: Unit, fitted: Unit) -> Unit:
+    """The judge's GAN-test of the samples that :func:`spread`'s CAS arm trains on (after the fit and the judge)."""
+    jk = judge_unit.kwargs
+    return Unit(key, spread_gan_test_step, dict(dataset=dataset, per_class=per_class, spread=spread_value,
+                                                scola=scola, n_per_class=cas_per_class, sample_seed=clf.seed,
+                                                judge_per_class=jk["per_class"], judge_clf=jk["clf"]),
+                (fitted, judge_unit))
+
+
+def class_transfer(key: str, dataset: str, per_class: int | None, scola: Any, judge_unit: Unit,
+                   fitted: Unit) -> Unit:
+    """App. B measured on the sCOLA of ``fitted`` (after it and the judge)."""
+    jk = judge_unit.kwargs
+    return Unit(key, class_transfer_step, dict(dataset=dataset, per_class=per_class, scola=scola,
+                                               judge_per_class=jk["per_class"], judge_clf=jk["clf"]),
+                (fitted, judge_unit))
 
 
 def toy(config: Any, spreads: tuple[float, ...]) -> Unit:
