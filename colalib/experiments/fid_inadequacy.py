@@ -55,7 +55,8 @@ class FIDInadequacyConfig(StudyConfig, ProfileRecipes):
         "quick": {"per_class": 100, "spreads": (0.25, 0.5, 1.0, 2.0), "n_fid": 1000, "n_real_fid": 1000,
                   "cas_per_class": 200, "transfer_per_class": 20, "transfer_generator_width": 64,
                   "judge_per_class": 500, "transfer_epochs": 100, "seeds": (0, 1, 2, 3, 4)},
-        # five subsets: on three (vs_thesis.csv at 28f24a2), "FID barely changes" was open at spreads 1 and 2 (7 and 5 subsets needed; CAS at spread 2: 27)
+        # five subsets: on three (vs_thesis.csv at 28f24a2), "FID barely changes" was open at spreads 1 and 2 (7 and
+        # 5 subsets needed; CAS at spread 2: 27)
         "paper": {},
     }
 
