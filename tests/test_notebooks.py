@@ -78,6 +78,11 @@ def _check_05(results: Path) -> None:
 def _check_06(results: Path) -> None:
     sweep = sorted(_table(results, "spread_sweep"), key=lambda r: r["spread"])
     assert sweep[-1]["diversity"] > sweep[0]["diversity"], "spread does not act: diversity did not grow with it"
+    assert all(0 <= r["cas_samples_gan_test"] <= 1 for r in sweep), "the judge reads every spread's CAS samples"
+    transfers = _table(results, "class_transfer")
+    assert {r["generator"] for r in transfers} == {"infogan", "cgan_res"}
+    assert all(0 <= r["target_rate"] <= 1 and 0 <= r["nearest_original_rate"] <= 1 for r in transfers)
+    assert any(r["claim"].startswith("App. B") for r in _table(results, "vs_thesis")), "App. B is judged"
 
 
 def _check_07(results: Path) -> None:

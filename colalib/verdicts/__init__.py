@@ -15,9 +15,11 @@ The package, in layers: :mod:`.rules` (statuses, ordering / margin / value claim
 and 08, beyond the thesis), :mod:`.saved` (verdict tables from saved results; ``python -m colalib.verdicts``).
 """
 from .chapters import (
+                       TRANSFER_GENERATORS,
                        UNSUPERVISED_SIMILARITIES,
                        ablation_claims,
                        cas_at_chance,
+                       class_transfer_claims,
                        classification_claims,
                        classifier_size_claims,
                        clustering_claims,
@@ -53,7 +55,8 @@ from .studies import THESIS_PEER_COMPARISONS, gap_claims, peers_claims, peers_re
 
 __all__ = ["BARELY_RELATIVE_PCT", "COMPARISONS", "FROM_RESULTS", "FULL_PER_CLASS", "METHOD_NAMES", "NOTABLE_PP",
            "STATUSES",
-           "THESIS_PEER_COMPARISONS", "UNSUPERVISED_SIMILARITIES", "ablation_claims", "cas_at_chance", "claim_row",
+           "THESIS_PEER_COMPARISONS", "TRANSFER_GENERATORS", "UNSUPERVISED_SIMILARITIES", "ablation_claims",
+           "cas_at_chance", "claim_row", "class_transfer_claims",
            "claims_from_results", "classification_claims", "classifier_size_claims", "clustering_claims",
            "clustering_verdicts", "collapse_reading",
            "failed_methods", "failed_sizes", "fid_inadequacy_claims", "gap_claims", "generation_claims",

@@ -205,6 +205,48 @@ def fid_inadequacy_claims(rows: Sequence[dict]) -> list[dict]:
     return [summary] + out
 
 
+# App. B's generators: the thesis's transfer model (the class also drives conditional batch norm), and our InfoGAN
+# sCOLA of App. A's sweep (the class enters through the t part alone; beyond the thesis)
+TRANSFER_GENERATORS = {"cgan_res": "the conditional-batch-norm sCOLA (the thesis's App. B model)",
+                       "infogan": "the InfoGAN sCOLA of the sweep (class through the t part only; beyond the thesis)"}
+
+
+def class_transfer_claims(rows: Sequence[dict]) -> list[dict]:
+    """Appendix B, Fig. 3, measured on the rows of :func:`colalib.experiments.fid_inadequacy.class_transfer_rows`
+    (one per subset and generator). The thesis: a code of class A decoded with the class code of class B gives "an
+    image with a similar visual appearance to the original image, but with features that turn it into a member of
+    class B". Two rows per generator, paired by subset:
+
+    - *a member of class B*: the judge reads the new class more often than the original's (``target_rate`` −
+      ``source_rate``, over the transfers to another class);
+    - *a similar appearance*: the transfer's nearest training image (pixels) is its own original more often than
+      chance (``nearest_original_rate`` − 1 / N).
+    """
+    out = []
+    for generator, name in TRANSFER_GENERATORS.items():
+        mine = sorted((r for r in rows if r.get("generator") == generator), key=lambda r: r["seed"])
+        if not mine:
+            continue
+        target = np.array([float(r["target_rate"]) for r in mine])
+        source = np.array([float(r["source_rate"]) for r in mine])
+        row = ordering_claim(f"App. B, {name}: decoded with another class's code, an image becomes a member of that "
+                             "class (the judge reads the new class more often than the original's)",
+                             "a member of class B (Fig. 3, shown, not measured)", target - source)
+        row["ours"] = (f"new class {100 * target.mean():.1f} % vs original class {100 * source.mean():.1f} % of "
+                       f"transfers (chance {100 * float(mine[0]['chance_class']):.0f} %); new − original: "
+                       + row["ours"])
+        out.append(row)
+        near = np.array([float(r["nearest_original_rate"]) for r in mine])
+        chance = np.array([float(r["chance_nearest"]) for r in mine])
+        row = ordering_claim(f"App. B, {name}: a transferred image keeps the original's appearance (its nearest "
+                             "training image, in pixels, is the original more often than chance)",
+                             "similar visual appearance (Fig. 3, shown, not measured)", near - chance)
+        row["ours"] = (f"nearest is the original in {100 * near.mean():.1f} % of transfers (chance "
+                       f"{100 * chance.mean():.2f} %); above chance: " + row["ours"])
+        out.append(row)
+    return out
+
+
 # Sec. 5.3.1: the Laplacian pyramid is best "compared to other unsupervised measures"; the ImageNet VGG16 and the
 # ResNet-32 trained with labels are supervised measures, about which the thesis claims no order.
 UNSUPERVISED_SIMILARITIES = ("l1", "resnet32_random", "resnet32_kmeans")

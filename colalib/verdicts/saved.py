@@ -12,6 +12,7 @@ from .. import published
 from ..tables import read_csv, rows_to_csv
 from .chapters import (
     ablation_claims,
+    class_transfer_claims,
     classification_claims,
     classifier_size_claims,
     clustering_claims,
@@ -129,7 +130,9 @@ FROM_RESULTS = {
         _table(folder, "table4_3_generators"), _table(folder, "fig5_2_similarity"), record["profile"])),
     "05_classification": _per_subset_of_the_plan(_classification_claims_from),
     "06_fid_inadequacy": _per_subset_of_the_plan(
-        lambda folder, record: fid_inadequacy_claims(_table(folder, "spread_sweep"))),
+        lambda folder, record: fid_inadequacy_claims(_table(folder, "spread_sweep"))
+        + (class_transfer_claims(_table(folder, "class_transfer")) if (folder / "class_transfer.csv").exists()
+           else [])),
     "07_peers": _per_subset_of_the_plan(lambda folder, record: peers_claims(_table(folder, "peers_runs"))),
     "08_gap_study": _per_subset_of_the_plan(lambda folder, record: _gap_claims_from(folder, record)),
 }
