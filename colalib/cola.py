@@ -37,13 +37,8 @@ from .sampling import (
     sample_codes,
     slerp_codes,
 )
+from .stats import TRANSFER_MAX_RELATIVE_ERROR  # noqa: F401  (App. B's threshold, re-exported)
 from .utils import get_device, seed_everything
-
-# Appendix B: a class-transfer panel whose plain reconstructions (own-class column) have an RMS error above this
-# fraction of the training mean image's is flagged as not reconstructing its images (SCOLA.class_transfer).
-# Measured on CIFAR-10 (quick profile): InfoGAN sCOLAs reconstruct recognisably at 0.19 (10 per class) and 0.30
-# (100 per class, notebook 06); a width-64 CGAN sCOLA after 100 epochs on 20 per class gives colour blobs at 0.41.
-TRANSFER_MAX_RELATIVE_ERROR = 0.35
 
 
 class LatentGenerativeModel:

@@ -100,6 +100,13 @@ def paired_differences(rows: list[dict], a: str = "mix", b: str = "real") -> lis
     return out
 
 
+# Appendix B: a class-transfer panel whose plain reconstructions (own-class column) have an RMS error above this
+# fraction of the training mean image's is flagged as not reconstructing its images (SCOLA.class_transfer).
+# Measured on CIFAR-10 (quick profile): InfoGAN sCOLAs reconstruct recognisably at 0.19 (10 per class) and 0.30
+# (100 per class, notebook 06); a width-64 CGAN sCOLA after 100 epochs on 20 per class gives colour blobs at 0.41.
+TRANSFER_MAX_RELATIVE_ERROR = 0.35
+
+
 def above_chance(accuracy: float, n: int, num_classes: int, alpha: float = 0.05) -> bool:
     """Whether an accuracy measured on ``n`` test images is above chance (1 / ``num_classes``) by a one-sided
     binomial test at level ``alpha``: a classifier that does worse carries no class information (a CAS at chance

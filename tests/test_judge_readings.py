@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from colalib.experiments.judge_readings import transfer_rates
+from colalib.experiments.judge_readings import reconstruction_error, transfer_rates
 from colalib.verdicts import class_transfer_claims
 
 
@@ -32,7 +32,7 @@ def test_a_transfer_that_ignores_the_class_code_keeps_the_original_class():
     assert r["nearest_original_rate"] == pytest.approx(1 / n)  # only image 0's own transfers
 
 
-def _rows(target: list[float], source: float, near: float) -> list[dict]:
+def _rows(target: list[float], source: float, near: float, error: float = 0.2) -> list[dict]:
     return [
         dict(
             seed=s,
@@ -42,6 +42,7 @@ def _rows(target: list[float], source: float, near: float) -> list[dict]:
             nearest_original_rate=near,
             chance_nearest=0.005,
             chance_class=0.1,
+            relative_error=error,
         )
         for s, t in enumerate(target)
     ]
@@ -55,3 +56,19 @@ def test_transfer_claims_hold_fail_and_stay_open_as_the_rates_say():
     assert fails[1]["status"] == "not resolved"  # at chance exactly: the interval is degenerate at 0
     one = class_transfer_claims(_rows([0.9], source=0.0, near=0.9))
     assert {r["status"] for r in one} == {"not resolved"}  # one subset is not a ranking
+
+
+def test_a_model_that_does_not_reconstruct_is_not_evidence_of_transfer():
+    blobs = class_transfer_claims(_rows([0.50, 0.55, 0.60], source=0.2, near=0.4, error=0.5))
+    assert {r["status"] for r in blobs} == {"not comparable"} and "does not reconstruct" in blobs[0]["why"]
+
+
+def test_reconstruction_error_is_zero_for_copies_and_one_for_the_mean_image():
+    rng = np.random.default_rng(0)
+    originals = rng.integers(0, 256, size=(5, 4, 4, 3)).astype(np.uint8)
+    own = np.array([0, 1, 0, 1, 0])
+    grid = np.zeros((5, 2, 4, 4, 3), dtype=np.uint8)
+    grid[np.arange(5), own] = originals
+    assert reconstruction_error(grid, own, originals) == 0.0
+    grid[np.arange(5), own] = originals.astype(np.float64).mean(axis=0)[None]  # the mean image, rounded to uint8
+    assert reconstruction_error(grid, own, originals) == pytest.approx(1.0, abs=0.02)

@@ -6,7 +6,9 @@
   gives "an image with a similar visual appearance to the original image, but with features that turn it into a
   member of class B". Two rates test the two halves: the judge reads the new class (``target_rate``; chance 1 / K),
   and the decoded image is nearer to its own original than to any other training image (``nearest_original_rate``,
-  pixel space; chance 1 / N).
+  pixel space; chance 1 / N). A model whose plain reconstructions are no better than about a third of the mean
+  image's error (:data:`colalib.stats.TRANSFER_MAX_RELATIVE_ERROR`) does not reproduce its own images, so its
+  transfers are no evidence: its rows carry that ``relative_error``.
 """
 from __future__ import annotations
 
@@ -40,6 +42,17 @@ def spread_gan_test_unit(subset: ImageDataset, scola: SCOLAConfig, spread: float
     return cache.get_or_compute("quality", key, compute)
 
 
+def reconstruction_error(grid: np.ndarray, own: np.ndarray, originals: np.ndarray) -> float:
+    """The RMS pixel error of the plain reconstructions (each row's own-class cell of ``grid``) against
+    ``originals``, divided by that of the originals' mean image (0: perfect; 1: no better than the mean image;
+    :data:`colalib.stats.TRANSFER_MAX_RELATIVE_ERROR` flags a model whose transfers are then no evidence)."""
+    recon = grid[np.arange(len(own)), own].astype(np.float64)
+    originals = np.asarray(originals, dtype=np.float64)
+    err = np.sqrt(((recon - originals) ** 2).mean())
+    base = np.sqrt(((originals.mean(axis=0)[None] - originals) ** 2).mean())
+    return float(err / max(base, 1e-12))
+
+
 def transfer_rates(grid: np.ndarray, own: np.ndarray, predicted: np.ndarray, nearest: np.ndarray) -> dict:
     """App. B's rates from a transfer grid of ``N`` training images decoded with each of ``K`` class codes
     (``grid``: (N, K, H, W, 3); ``own``: each image's class; ``predicted``: (N, K), the judge's class of each
@@ -64,7 +77,8 @@ def transfer_unit(subset: ImageDataset, scola: SCOLAConfig, judge: Any, judge_ke
     """App. B measured (cached): every training image of the sCOLA trained on ``subset`` decoded with every class
     code (:meth:`colalib.cola.SCOLA.transfer_classes`), read by the judge and matched to its nearest training image
     (:func:`transfer_rates`)."""
-    key = _unit_key(unit="class_transfer", config=scola, data=dataset_fingerprint(subset), judge=judge_key)
+    key = _unit_key(unit="class_transfer", config=scola, data=dataset_fingerprint(subset), judge=judge_key,
+                    reads=("rates", "reconstruction_error"))
 
     def compute() -> dict:
         model = fit_or_load(SCOLA, scola, subset, cache, device, progress)
@@ -74,7 +88,9 @@ def transfer_unit(subset: ImageDataset, scola: SCOLAConfig, judge: Any, judge_ke
         flat = grid.reshape(n * k, *grid.shape[2:])
         predicted = predict(_loaded(judge), flat, device=device).reshape(n, k)
         nearest = nearest_training_neighbours(flat, np.asarray(subset.images))[0][:, 0].reshape(n, k)
-        return {**transfer_rates(grid, np.asarray(model.labels_), predicted, nearest),
-                "generator": scola.generator, "device": str(device)}
+        own = np.asarray(model.labels_)
+        return {**transfer_rates(grid, own, predicted, nearest),
+                "relative_error": reconstruction_error(grid, own, subset.images), "generator": scola.generator,
+                "device": str(device)}
 
     return cache.get_or_compute("quality", key, compute)

@@ -9,7 +9,7 @@ import numpy as np
 from .. import published
 from ..dataset_registry import DATASET_INFO
 from ..published import TABLE_4_3
-from ..stats import MIN_SUBSETS, above_chance, interval_half_width
+from ..stats import MIN_SUBSETS, TRANSFER_MAX_RELATIVE_ERROR, above_chance, interval_half_width
 from .rules import (
     BARELY_RELATIVE_PCT,
     NOTABLE_PP,
@@ -211,7 +211,7 @@ TRANSFER_GENERATORS = {"cgan_res": "the conditional-batch-norm sCOLA (the thesis
                        "infogan": "the InfoGAN sCOLA of the sweep (class through the t part only; beyond the thesis)"}
 
 
-def class_transfer_claims(rows: Sequence[dict]) -> list[dict]:
+def class_transfer_claims(rows: Sequence[dict], max_relative_error: float = TRANSFER_MAX_RELATIVE_ERROR) -> list[dict]:
     """Appendix B, Fig. 3, measured on the rows of :func:`colalib.experiments.fid_inadequacy.class_transfer_rows`
     (one per subset and generator). The thesis: a code of class A decoded with the class code of class B gives "an
     image with a similar visual appearance to the original image, but with features that turn it into a member of
@@ -221,12 +221,17 @@ def class_transfer_claims(rows: Sequence[dict]) -> list[dict]:
       ``source_rate``, over the transfers to another class);
     - *a similar appearance*: the transfer's nearest training image (pixels) is its own original more often than
       chance (``nearest_original_rate`` − 1 / N).
-    """
+
+    A generator whose plain reconstructions miss their originals on any subset (``relative_error`` above
+    ``max_relative_error``, :data:`colalib.stats.TRANSFER_MAX_RELATIVE_ERROR`) is not comparable: its transfers are
+    no evidence of either half (colour blobs can be nearest to their own original)."""
     out = []
     for generator, name in TRANSFER_GENERATORS.items():
         mine = sorted((r for r in rows if r.get("generator") == generator), key=lambda r: r["seed"])
         if not mine:
             continue
+        errors = [float(r.get("relative_error", float("nan"))) for r in mine]
+        failed = [e for e in errors if not e <= max_relative_error]
         target = np.array([float(r["target_rate"]) for r in mine])
         source = np.array([float(r["source_rate"]) for r in mine])
         row = ordering_claim(f"App. B, {name}: decoded with another class's code, an image becomes a member of that "
@@ -244,6 +249,10 @@ def class_transfer_claims(rows: Sequence[dict]) -> list[dict]:
         row["ours"] = (f"nearest is the original in {100 * near.mean():.1f} % of transfers (chance "
                        f"{100 * chance.mean():.2f} %); above chance: " + row["ours"])
         out.append(row)
+        if failed:
+            why = (f"the model does not reconstruct its own images on {len(failed)} of {len(mine)} subsets "
+                   f"(relative RMS error {max(failed):.2f} > {max_relative_error:.2f}): its transfers are no evidence")
+            out[-2:] = [not_comparable(r, why) for r in out[-2:]]
     return out
 
 
