@@ -225,34 +225,33 @@ def class_transfer_claims(rows: Sequence[dict], max_relative_error: float = TRAN
     A generator whose plain reconstructions miss their originals on any subset (``relative_error`` above
     ``max_relative_error``, :data:`colalib.stats.TRANSFER_MAX_RELATIVE_ERROR`) is not comparable: its transfers are
     no evidence of either half (colour blobs can be nearest to their own original)."""
+    def rates(mine: list[dict], key: str) -> np.ndarray:
+        return np.array([float(r[key]) for r in mine])
+
     out = []
     for generator, name in TRANSFER_GENERATORS.items():
         mine = sorted((r for r in rows if r.get("generator") == generator), key=lambda r: r["seed"])
         if not mine:
             continue
-        errors = [float(r.get("relative_error", float("nan"))) for r in mine]
-        failed = [e for e in errors if not e <= max_relative_error]
-        target = np.array([float(r["target_rate"]) for r in mine])
-        source = np.array([float(r["source_rate"]) for r in mine])
-        row = ordering_claim(f"App. B, {name}: decoded with another class's code, an image becomes a member of that "
-                             "class (the judge reads the new class more often than the original's)",
-                             "a member of class B (Fig. 3, shown, not measured)", target - source)
-        row["ours"] = (f"new class {100 * target.mean():.1f} % vs original class {100 * source.mean():.1f} % of "
-                       f"transfers (chance {100 * float(mine[0]['chance_class']):.0f} %); new − original: "
-                       + row["ours"])
-        out.append(row)
-        near = np.array([float(r["nearest_original_rate"]) for r in mine])
-        chance = np.array([float(r["chance_nearest"]) for r in mine])
-        row = ordering_claim(f"App. B, {name}: a transferred image keeps the original's appearance (its nearest "
-                             "training image, in pixels, is the original more often than chance)",
-                             "similar visual appearance (Fig. 3, shown, not measured)", near - chance)
-        row["ours"] = (f"nearest is the original in {100 * near.mean():.1f} % of transfers (chance "
-                       f"{100 * chance.mean():.2f} %); above chance: " + row["ours"])
-        out.append(row)
-        if failed:
-            why = (f"the model does not reconstruct its own images on {len(failed)} of {len(mine)} subsets "
-                   f"(relative RMS error {max(failed):.2f} > {max_relative_error:.2f}): its transfers are no evidence")
-            out[-2:] = [not_comparable(r, why) for r in out[-2:]]
+        target, source = rates(mine, "target_rate"), rates(mine, "source_rate")
+        near, chance = rates(mine, "nearest_original_rate"), rates(mine, "chance_nearest")
+        halves = (  # (claim, published, paired differences, what the mean rates were)
+            ("decoded with another class's code, an image becomes a member of that class (the judge reads the new "
+             "class more often than the original's)", "a member of class B", target - source,
+             f"new class {100 * target.mean():.1f} % vs original class {100 * source.mean():.1f} % of transfers "
+             f"(chance {100 * float(mine[0]['chance_class']):.0f} %); new − original: "),
+            ("a transferred image keeps the original's appearance (its nearest training image, in pixels, is the "
+             "original more often than chance)", "similar visual appearance", near - chance,
+             f"nearest is the original in {100 * near.mean():.1f} % of transfers (chance {100 * chance.mean():.2f} "
+             "%); above chance: "))
+        failed = [e for e in rates(mine, "relative_error") if not e <= max_relative_error]
+        why = (f"the model does not reconstruct its own images on {len(failed)} of {len(mine)} subsets (relative RMS "
+               f"error {max(failed, default=0):.2f} > {max_relative_error:.2f}): its transfers are no evidence")
+        for claim, published_text, differences, measured in halves:
+            row = ordering_claim(f"App. B, {name}: {claim}", f"{published_text} (Fig. 3, shown, not measured)",
+                                 differences)
+            row["ours"] = measured + row["ours"]
+            out.append(not_comparable(row, why) if failed else row)
     return out
 
 
