@@ -228,7 +228,9 @@ def test_fid_inadequacy_quick_profile_runs_five_subsets_and_keeps_the_first_thre
     assert FIDInadequacyConfig.for_profile("quick").seeds == (0, 1, 2, 3, 4)
     five = {t.identity for t in notebook_plan("06", "quick", None)}
     three = {t.identity for t in notebook_plan("06", "quick", None, (0, 1, 2))}
-    assert three < five and len(five) - len(three) == 10  # per new subset: its sCOLA fit and the four spreads
+    # per new subset: the swept sCOLA's fit and App. B's transfer fit, four spreads and their four GAN-tests, and
+    # the two models' transfer readings
+    assert three < five and len(five) - len(three) == 2 * 12
 
 
 @dataclass(frozen=True)
