@@ -311,8 +311,9 @@ def test_step_i_runs_on_its_own_subsets_and_the_generators_on_theirs():
         ClusteringExperimentConfig.for_profile("quick", seeds=(0, 9), step_i_seeds=(0, 1))
 
 
-def test_the_fid_inadequacy_plan_sweeps_every_seed_and_transfers_on_the_first():
-    """Notebook 06 with 3 seeds (the paper profile's): one fit per seed before its spreads, one transfer model."""
+def test_the_fid_inadequacy_plan_sweeps_and_transfers_on_every_seed():
+    """Notebook 06 with 3 seeds (the paper profile's): per seed one fit before its spreads (each with the judge's
+    GAN-test of its CAS samples), one transfer model, and both models' transfers read by the judge."""
     from colalib.experiments import FIDInadequacyConfig
     from colalib.experiments.fid_inadequacy import fid_inadequacy_units
 
@@ -321,8 +322,12 @@ def test_the_fid_inadequacy_plan_sweeps_every_seed_and_transfers_on_the_first():
     check_plan(tasks)
     keys = [t.key for t in tasks]
     assert [k for k in keys if k.startswith("fit/scola/")] == [f"fit/scola/digits/10/{s}" for s in (4, 5, 6)]
-    assert [k for k in keys if k.startswith("fit/scola-cgan")] == ["fit/scola-cgan_res/digits/5/4"]
+    assert [k for k in keys if k.startswith("fit/scola-cgan")] == [
+        f"fit/scola-cgan_res/digits/5/{s}" for s in (4, 5, 6)
+    ]
+    assert sum(k.startswith("spread/") for k in keys) == sum(k.startswith("spread_gan_test/") for k in keys)
     assert sum(k.startswith("spread/") for k in keys) == 3 * len(exp.spreads)
+    assert sum(k.startswith("class_transfer/") for k in keys) == 3 * 2 and keys.count("judge/digits/20") == 1
     assert all(
         t.kwargs["clf"].seed == t.kwargs["scola"].seed == int(t.key.rsplit("/", 1)[1])
         for t in tasks
