@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Evidence for a cheaper classifier recipe (a benchmark, not a test): does a candidate (``--recipe``: bf16
-autocast, or bf16 with half the steps) keep the orderings of notebook 05's arms? Notebook 05's quick arms (ResNet-20,
+autocast, half the steps in fp32, or bf16 with half the steps) keep the orderings of notebook 05's arms? Notebook 05's quick arms (ResNet-20,
 600 steps) at ``--size`` images per class on the subsets ``--seeds``, trained under fp32 (the committed recipe; the
 very units notebook 05 uses) and under the candidate, filled in parallel (2 workers x 1 thread). Prints, per recipe,
 every arm's accuracy and training speed, the paired differences (Mix − Real, and Mix − Synthetic when that arm runs)
@@ -13,6 +13,7 @@ seeds, commit, device, wall time).
 
     python benchmarks/compare_recipes.py                          # bf16, 10 per class, seeds 0 1 2, Real and Mix
     python benchmarks/compare_recipes.py --recipe bf16-half --arms real synthetic mix
+    python benchmarks/compare_recipes.py --recipe half --arms real synthetic mix --seeds 0 1 2 3 4
     python benchmarks/compare_recipes.py --arms real synthetic mix --seeds 0 1 2 3 4
 """
 
@@ -50,6 +51,7 @@ def _half_steps(clf: ClassifierConfig) -> dict:
 # the committed recipe (fp32, the profile's steps) and the cheaper candidates: each a change of the classifier config
 CANDIDATES: dict[str, Callable[[ClassifierConfig], dict]] = {
     "bf16": lambda clf: {"precision": "bf16"},
+    "half": _half_steps,  # fp32, half the steps: the step count's own effect, apart from bf16's
     "bf16-half": lambda clf: {"precision": "bf16", **_half_steps(clf)},
 }
 RECIPES: dict[str, Callable[[ClassifierConfig], dict]] = {"fp32": lambda clf: {}, **CANDIDATES}  # keys end in /<name>
