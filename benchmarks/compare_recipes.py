@@ -1,15 +1,15 @@
 #!/usr/bin/env python
-"""Evidence for a cheaper classifier recipe (a benchmark, not a test): does a candidate (``--recipe``: bf16
-autocast, half the steps in fp32, or bf16 with half the steps) keep the orderings of notebook 05's arms? Notebook 05's quick arms (ResNet-20,
-600 steps) at ``--size`` images per class on the subsets ``--seeds``, trained under fp32 (the committed recipe; the
-very units notebook 05 uses) and under the candidate, filled in parallel (2 workers x 1 thread). Prints, per recipe,
-every arm's accuracy and training speed, the paired differences (Mix − Real, and Mix − Synthetic when that arm runs)
-with their 95 % intervals, and what the candidate changes, paired by subset: each arm's accuracy and each difference,
-judged against a ±2 pp margin (``margin_claim``). The recipes agree on an ordering when its mean difference has the
-same sign under both and the candidate's paired change of it lies inside the margin (the whole 95 % interval);
-:func:`colalib.stats.ordering_kept` (same sign, inside the committed recipe's interval, same verdict) is printed
-beside it. Writes ``benchmarks/results/recipes/<candidate>/<candidate>_vs_fp32.csv`` and its ``run.json`` (config,
-seeds, commit, device, wall time).
+"""Evidence for a cheaper classifier recipe (a benchmark, not a test): does a candidate (``--recipe``: bf16 autocast,
+half the steps in fp32, or bf16 with half the steps) keep the orderings of notebook 05's arms? Notebook 05's quick
+arms (ResNet-20, 600 steps) at ``--size`` images per class on the subsets ``--seeds``, trained under fp32 (the
+committed recipe; the very units notebook 05 uses) and under the candidate, filled in parallel (2 workers x 1 thread).
+Prints, per recipe, every arm's accuracy and training speed, the paired differences (Mix − Real, and Mix − Synthetic
+when that arm runs) with their 95 % intervals, and what the candidate changes, paired by subset: each arm's accuracy
+and each difference, judged against a ±2 pp margin (``margin_claim``). The recipes agree on an ordering when its mean
+difference has the same sign under both and the candidate's paired change of it lies inside the margin (the whole 95 %
+interval); :func:`colalib.stats.ordering_kept` (same sign, inside the committed recipe's interval, same verdict) is
+printed beside it. Writes ``benchmarks/results/recipes/<candidate>/<candidate>_vs_fp32.csv`` and its ``run.json``
+(config, seeds, commit, device, wall time).
 
     python benchmarks/compare_recipes.py                          # bf16, 10 per class, seeds 0 1 2, Real and Mix
     python benchmarks/compare_recipes.py --recipe bf16-half --arms real synthetic mix

@@ -37,7 +37,10 @@ from .sampling import (
     sample_codes,
     slerp_codes,
 )
-from .stats import TRANSFER_MAX_RELATIVE_ERROR  # noqa: F401  (App. B's threshold, re-exported)
+from .stats import (
+    TRANSFER_MAX_RELATIVE_ERROR,  # noqa: F401  (App. B's threshold, re-exported)
+    relative_reconstruction_error,
+)
 from .utils import get_device, seed_everything
 
 
@@ -243,12 +246,9 @@ class LatentGenerativeModel:
         grid = self.transfer_classes(idx)
         own = labels[idx]
         originals = np.asarray(images)[idx]
-        recon = grid[np.arange(len(idx)), own].astype(np.float64)
         mean_image = np.asarray(images, dtype=np.float64).mean(axis=0)
-        err = np.sqrt(((recon - originals) ** 2).mean())
-        base = np.sqrt(((mean_image[None] - originals) ** 2).mean())
-        return {"indices": idx, "originals": originals, "grid": grid, "own": own,
-                "relative_error": float(err / max(base, 1e-12))}
+        error = relative_reconstruction_error(grid[np.arange(len(idx)), own], originals, mean_image)
+        return {"indices": idx, "originals": originals, "grid": grid, "own": own, "relative_error": error}
 
     # -- persistence ---------------------------------------------------------------------------------
     def state(self) -> dict:

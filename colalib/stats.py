@@ -107,6 +107,18 @@ def paired_differences(rows: list[dict], a: str = "mix", b: str = "real") -> lis
 TRANSFER_MAX_RELATIVE_ERROR = 0.35
 
 
+def relative_reconstruction_error(recon: np.ndarray, originals: np.ndarray,
+                                  mean_image: np.ndarray | None = None) -> float:
+    """The RMS pixel error of ``recon`` against ``originals``, divided by that of ``mean_image`` (default: the
+    originals' mean) against the same originals: 0 is a perfect reconstruction, 1 no better than the mean image.
+    Above :data:`TRANSFER_MAX_RELATIVE_ERROR` a model does not reproduce its own images (App. B)."""
+    originals = np.asarray(originals, dtype=np.float64)
+    mean = originals.mean(axis=0) if mean_image is None else np.asarray(mean_image, dtype=np.float64)
+    err = np.sqrt(((np.asarray(recon, dtype=np.float64) - originals) ** 2).mean())
+    base = np.sqrt(((mean[None] - originals) ** 2).mean())
+    return float(err / max(base, 1e-12))
+
+
 def above_chance(accuracy: float, n: int, num_classes: int, alpha: float = 0.05) -> bool:
     """Whether an accuracy measured on ``n`` test images is above chance (1 / ``num_classes``) by a one-sided
     binomial test at level ``alpha``: a classifier that does worse carries no class information (a CAS at chance

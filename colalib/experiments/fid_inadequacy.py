@@ -110,24 +110,29 @@ def fid_inadequacy_units(exp: FIDInadequacyConfig) -> dict[tuple, Unit]:
             units["spread_gan_test", s, seed] = steps.spread_gan_test(
                 f"spread_gan_test/{s}/{at}", exp.dataset, exp.per_class, s, exp.scola_config(seed),
                 exp.classifier_config(seed), exp.cas_per_class, judge, fitted)
-        for generator, per_class, fit in (("infogan", exp.per_class, fitted),
-                                          ("cgan_res", exp.transfer_per_class, units["transfer", seed])):
+        for per_class, fit in ((exp.per_class, fitted), (exp.transfer_per_class, units["transfer", seed])):
+            generator = fit.kwargs["config"].generator  # infogan (the swept sCOLA), cgan_res (App. B's model)
             units["class_transfer", generator, seed] = steps.class_transfer(
                 f"class_transfer/{generator}/{exp.dataset}/{per_class or 0}/{seed}", exp.dataset, per_class,
                 fit.kwargs["config"], judge, fit)
     return units
 
 
+_TRANSFER_KINDS = ("transfer", "class_transfer", "judge")  # App. B's units: its models, the judge, the readings
+_SWEEP_KINDS = ("fit", "judge", "spread", "spread_gan_test")  # App. A's units
+
+
+def _units_of(exp: FIDInadequacyConfig, kinds: tuple[str, ...]) -> dict[tuple, Unit]:
+    """The units of :func:`fid_inadequacy_units` whose name starts with one of ``kinds``."""
+    return {name: u for name, u in fid_inadequacy_units(exp).items() if name[0] in kinds}
+
+
 def _sweep_units(exp: FIDInadequacyConfig) -> dict[tuple, Unit]:
-    """App. A's units (:func:`fid_inadequacy_units` without App. B's)."""
-    return {name: u for name, u in fid_inadequacy_units(exp).items()
-            if name[0] not in ("transfer", "class_transfer")}
+    return _units_of(exp, _SWEEP_KINDS)
 
 
 def _transfer_units(exp: FIDInadequacyConfig) -> dict[tuple, Unit]:
-    """App. B's units of :func:`fid_inadequacy_units` (the transfer models, the judge, the transfers' readings)."""
-    return {name: u for name, u in fid_inadequacy_units(exp).items()
-            if name[0] in ("transfer", "class_transfer", "judge")}
+    return _units_of(exp, _TRANSFER_KINDS)
 
 
 def fid_inadequacy_rows(exp: FIDInadequacyConfig, results: Mapping) -> tuple[dict[int, Any], list[dict]]:
@@ -140,12 +145,10 @@ def fid_inadequacy_rows(exp: FIDInadequacyConfig, results: Mapping) -> tuple[dic
 
 
 def class_transfer_rows(exp: FIDInadequacyConfig, results: Mapping) -> list[dict]:
-    """App. B measured: one row per seed and generator (``infogan``: the swept sCOLA, the class through the t part;
-    ``cgan_res``: the conditional-batch-norm sCOLA) with the rates of
+    """App. B measured: one row per seed and generator, in the plan's order (``infogan``: the swept sCOLA, the class
+    through the t part; ``cgan_res``: the conditional-batch-norm sCOLA), with the rates of
     :func:`colalib.experiments.judge_readings.transfer_rates`."""
-    return [{"seed": seed, "generator": generator, **{k: v for k, v in results["class_transfer", generator, seed]
-                                                       .items() if k != "generator"}}
-            for seed in exp.seeds for generator in ("infogan", "cgan_res")]
+    return [{"seed": name[2], "generator": name[1], **results[name]} for name in results if name[0] == "class_transfer"]
 
 
 def class_transfer_experiment(exp: FIDInadequacyConfig, cache: ArtifactCache | None = None,

@@ -22,6 +22,7 @@ from ..cola import SCOLA, SCOLAConfig
 from ..data import ImageDataset, dataset_fingerprint
 from ..diversity import nearest_training_neighbours
 from ..metrics import gan_test_accuracy
+from ..stats import relative_reconstruction_error
 from .units import _loaded, _unit_key, fit_or_load
 
 
@@ -43,14 +44,9 @@ def spread_gan_test_unit(subset: ImageDataset, scola: SCOLAConfig, spread: float
 
 
 def reconstruction_error(grid: np.ndarray, own: np.ndarray, originals: np.ndarray) -> float:
-    """The RMS pixel error of the plain reconstructions (each row's own-class cell of ``grid``) against
-    ``originals``, divided by that of the originals' mean image (0: perfect; 1: no better than the mean image;
-    :data:`colalib.stats.TRANSFER_MAX_RELATIVE_ERROR` flags a model whose transfers are then no evidence)."""
-    recon = grid[np.arange(len(own)), own].astype(np.float64)
-    originals = np.asarray(originals, dtype=np.float64)
-    err = np.sqrt(((recon - originals) ** 2).mean())
-    base = np.sqrt(((originals.mean(axis=0)[None] - originals) ** 2).mean())
-    return float(err / max(base, 1e-12))
+    """:func:`colalib.stats.relative_reconstruction_error` of the plain reconstructions (each row's own-class cell
+    of ``grid``) against ``originals``, relative to the originals' mean image."""
+    return relative_reconstruction_error(grid[np.arange(len(own)), own], originals)
 
 
 def transfer_rates(grid: np.ndarray, own: np.ndarray, predicted: np.ndarray, nearest: np.ndarray) -> dict:
