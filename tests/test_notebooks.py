@@ -125,7 +125,76 @@ def check_recorded_metrics(stem: str, results: Path) -> None:
 
 
 def test_every_notebook_has_recorded_metric_checks():
-    assert {p.stem for p in NOTEBOOKS} == set(RECORDED_CHECKS)
+    assert {p.stem for p in NOTEBOOKS} == set(RECORDED_CHECKS) == set(RECORDED_VALUES)
+
+
+# The smoke values recorded on the CI host (recommenders-style): per notebook, the mean of each (table, column) over
+# the table's rows, in ``tests/data/smoke_recorded.json``, checked within a tolerance: ``abs`` for scores in [0, 1]
+# (accuracies, CAS, rates; the smoke classifiers train a few steps, so 0.05 absorbs another CPU's kernel order), ``rel``
+# for the rest (FID, variances, pixel errors). ``COLA_RECORD_SMOKE=1`` rewrites the file from a run of the smoke tests,
+# with a fresh ``COLA_CACHE_DIR`` so that no cached unit of older code is read.
+RECORDED_VALUES = {
+    "01_theory": [("lemma1", "Monte Carlo Var[mean]", "rel")],
+    "02_clustering": [
+        ("clustering_scores", "acc", "abs"),
+        ("fig4_1_unsupervised", "fid", "rel"),
+        ("fig4_1_unsupervised", "cas", "abs"),
+    ],
+    "03_generation": [("fid_cas_runs", "fid", "rel"), ("fid_cas_runs", "cas", "abs")],
+    "04_ablations": [("table4_3_generators", "fid", "rel"), ("table4_3_generators", "cas", "abs")],
+    "05_classification": [("runs", "accuracy", "abs")],
+    "06_fid_inadequacy": [
+        ("spread_sweep", "fid", "rel"),
+        ("spread_sweep", "cas", "abs"),
+        ("spread_sweep", "diversity", "rel"),
+        ("class_transfer", "relative_error", "rel"),
+    ],
+    "07_peers": [("peers_runs", "fid", "rel"), ("peers_runs", "cas", "abs")],
+    "08_gap_study": [("gap_runs", "mix", "abs"), ("gap_runs", "real", "abs")],
+}
+TOLERANCE = {"abs": dict(abs=0.05), "rel": dict(rel=0.10)}
+SMOKE_RECORDED = REPO / "tests" / "data" / "smoke_recorded.json"
+
+
+def _column_mean(results: Path, table: str, column: str) -> float:
+    values = [r[column] for r in _table(results, table) if isinstance(r.get(column), float) and r[column] == r[column]]
+    assert values, f"{table}.csv has no numeric {column!r}"
+    return sum(values) / len(values)
+
+
+def check_recorded_values(stem: str, results: Path) -> None:
+    """The smoke run's values against those recorded (:data:`RECORDED_VALUES`); with ``COLA_RECORD_SMOKE=1`` they are
+    written into :data:`SMOKE_RECORDED` instead."""
+    import os
+
+    measured = {f"{table}/{column}": _column_mean(results, table, column) for table, column, _ in RECORDED_VALUES[stem]}
+    recorded = json.loads(SMOKE_RECORDED.read_text()) if SMOKE_RECORDED.exists() else {}
+    if os.environ.get("COLA_RECORD_SMOKE") == "1":
+        recorded[stem] = measured
+        SMOKE_RECORDED.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
+        return
+    assert stem in recorded, f"no recorded smoke values for {stem}: run the smoke tests with COLA_RECORD_SMOKE=1"
+    for table, column, kind in RECORDED_VALUES[stem]:
+        name = f"{table}/{column}"
+        assert measured[name] == pytest.approx(recorded[stem][name], **TOLERANCE[kind]), (
+            f"{stem}: {name} = {measured[name]:.4g}, recorded {recorded[stem][name]:.4g} ({TOLERANCE[kind]})"
+        )
+
+
+def test_the_recorded_value_check_fails_on_a_changed_value(tmp_path, monkeypatch):
+    """A value moved past its tolerance fails the check; one inside it passes."""
+    import csv
+
+    monkeypatch.delenv("COLA_RECORD_SMOKE", raising=False)
+    recorded = json.loads(SMOKE_RECORDED.read_text())["05_classification"]["runs/accuracy"]
+    for accuracy, passes in ((recorded + 0.01, True), (recorded + 0.2, False)):
+        with open(tmp_path / "runs.csv", "w", newline="") as f:
+            csv.writer(f).writerows([["accuracy"], [accuracy]])
+        if passes:
+            check_recorded_values("05_classification", tmp_path)
+        else:
+            with pytest.raises(AssertionError, match="runs/accuracy"):
+                check_recorded_values("05_classification", tmp_path)
 
 
 def _execute_smoke(notebook: Path, tmp_path: Path, monkeypatch) -> Path:
@@ -168,6 +237,7 @@ def test_notebook_smoke(notebook, tmp_path, monkeypatch):
     record = json.loads((tmp_path / "results" / f"{notebook.stem}_smoke" / "run.json").read_text())
     assert record["profile"] == "smoke"
     check_recorded_metrics(notebook.stem, tmp_path / "results" / f"{notebook.stem}_smoke")
+    check_recorded_values(notebook.stem, tmp_path / "results" / f"{notebook.stem}_smoke")
     figures = list((tmp_path / "figures" / f"{notebook.stem}_smoke").glob("*.png"))
     assert figures, f"{notebook.name} saved no figure"
     executed = json.loads((tmp_path / notebook.name).read_text())
