@@ -112,6 +112,8 @@ def fid_inadequacy_units(exp: FIDInadequacyConfig) -> dict[tuple, Unit]:
                 exp.classifier_config(seed), exp.cas_per_class, judge, fitted)
         for per_class, fit in ((exp.per_class, fitted), (exp.transfer_per_class, units["transfer", seed])):
             generator = fit.kwargs["config"].generator  # infogan (the swept sCOLA), cgan_res (App. B's model)
+            if ("class_transfer", generator, seed) in units:
+                raise ValueError(f"both App. B models use the generator {generator!r}: give the transfer model another")
             units["class_transfer", generator, seed] = steps.class_transfer(
                 f"class_transfer/{generator}/{exp.dataset}/{per_class or 0}/{seed}", exp.dataset, per_class,
                 fit.kwargs["config"], judge, fit)
@@ -123,8 +125,13 @@ _SWEEP_KINDS = ("fit", "judge", "spread", "spread_gan_test")  # App. A's units
 
 
 def _units_of(exp: FIDInadequacyConfig, kinds: tuple[str, ...]) -> dict[tuple, Unit]:
-    """The units of :func:`fid_inadequacy_units` whose name starts with one of ``kinds``."""
-    return {name: u for name, u in fid_inadequacy_units(exp).items() if name[0] in kinds}
+    """The units of :func:`fid_inadequacy_units` whose name starts with one of ``kinds``; every unit of the plan must
+    belong to App. A or App. B, so that a new kind of unit cannot drop out of both drivers."""
+    units = fid_inadequacy_units(exp)
+    unclaimed = {name[0] for name in units} - set(_SWEEP_KINDS) - set(_TRANSFER_KINDS)
+    if unclaimed:
+        raise AssertionError(f"notebook 06's units {sorted(unclaimed)} belong to neither App. A nor App. B")
+    return {name: u for name, u in units.items() if name[0] in kinds}
 
 
 def _sweep_units(exp: FIDInadequacyConfig) -> dict[tuple, Unit]:
