@@ -128,73 +128,116 @@ def test_every_notebook_has_recorded_metric_checks():
     assert {p.stem for p in NOTEBOOKS} == set(RECORDED_CHECKS) == set(RECORDED_VALUES)
 
 
-# The smoke values recorded on the CI host (recommenders-style): per notebook, the mean of each (table, column) over
-# the table's rows, in ``tests/data/smoke_recorded.json``, checked within a tolerance: ``abs`` for scores in [0, 1]
-# (accuracies, CAS, rates; the smoke classifiers train a few steps, so 0.05 absorbs another CPU's kernel order), ``rel``
-# for the rest (FID, variances, pixel errors). ``COLA_RECORD_SMOKE=1`` rewrites the file from a run of the smoke tests,
-# with a fresh ``COLA_CACHE_DIR`` so that no cached unit of older code is read.
-RECORDED_VALUES = {
-    "01_theory": [("lemma1", "Monte Carlo Var[mean]", "rel")],
+# The smoke values recorded on the CI host (recommenders-style): per notebook and (table, column), the column's mean
+# over each group of rows (one per value of the group column: per method, arm, spread...), with the number of rows and
+# of numeric values, in ``tests/data/smoke_recorded.json``. The counts must match exactly (a run that writes NaN, or
+# loses a row, fails); the means within a tolerance: ``abs`` for scores in [0, 1] (accuracies, CAS, rates; the smoke
+# classifiers train a few steps, so 0.05 absorbs another CPU's kernel order), ``rel`` for the rest (FID, variances,
+# pixel errors). ``COLA_RECORD_SMOKE=1`` rewrites the file from a run of the smoke tests (whose checks must pass first;
+# the tests then skip), with a fresh ``COLA_CACHE_DIR`` so that no cached unit of older code is read.
+RECORDED_VALUES = {  # stem: [(table, column, tolerance, group column or None)]
+    "01_theory": [("lemma1", "Monte Carlo Var[mean]", "rel", "m")],
     "02_clustering": [
-        ("clustering_scores", "acc", "abs"),
-        ("fig4_1_unsupervised", "fid", "rel"),
-        ("fig4_1_unsupervised", "cas", "abs"),
+        ("clustering_scores", "acc", "abs", "method"),
+        ("fig4_1_unsupervised", "fid", "rel", "method"),
+        ("fig4_1_unsupervised", "cas", "abs", "method"),
     ],
-    "03_generation": [("fid_cas_runs", "fid", "rel"), ("fid_cas_runs", "cas", "abs")],
-    "04_ablations": [("table4_3_generators", "fid", "rel"), ("table4_3_generators", "cas", "abs")],
-    "05_classification": [("runs", "accuracy", "abs")],
+    "03_generation": [("fid_cas_runs", "fid", "rel", "method"), ("fid_cas_runs", "cas", "abs", "method")],
+    "04_ablations": [
+        ("table4_3_generators", "fid", "rel", "generator"),
+        ("table4_3_generators", "cas", "abs", "generator"),
+    ],
+    "05_classification": [("runs", "accuracy", "abs", "arm")],
     "06_fid_inadequacy": [
-        ("spread_sweep", "fid", "rel"),
-        ("spread_sweep", "cas", "abs"),
-        ("spread_sweep", "diversity", "rel"),
-        ("class_transfer", "relative_error", "rel"),
+        ("spread_sweep", "fid", "rel", "spread"),
+        ("spread_sweep", "cas", "abs", "spread"),
+        ("spread_sweep", "diversity", "rel", "spread"),
+        ("class_transfer", "relative_error", "rel", "generator"),
     ],
-    "07_peers": [("peers_runs", "fid", "rel"), ("peers_runs", "cas", "abs")],
-    "08_gap_study": [("gap_runs", "mix", "abs"), ("gap_runs", "real", "abs")],
+    "07_peers": [("peers_runs", "fid", "rel", "method"), ("peers_runs", "cas", "abs", "method")],
+    "08_gap_study": [("gap_runs", "mix", "abs", "kind"), ("gap_runs", "real", "abs", "kind")],
 }
 TOLERANCE = {"abs": dict(abs=0.05), "rel": dict(rel=0.10)}
 SMOKE_RECORDED = REPO / "tests" / "data" / "smoke_recorded.json"
 
 
-def _column_mean(results: Path, table: str, column: str) -> float:
-    values = [r[column] for r in _table(results, table) if isinstance(r.get(column), float) and r[column] == r[column]]
-    assert values, f"{table}.csv has no numeric {column!r}"
-    return sum(values) / len(values)
+def _is_number(value) -> bool:
+    return isinstance(value, float) and value == value
+
+
+def measured_values(stem: str, results: Path) -> dict[str, dict]:
+    """``{"table/column/group=value": {"mean", "rows", "numeric"}}`` of a notebook's results
+    (:data:`RECORDED_VALUES`)."""
+    out = {}
+    for table, column, _, group in RECORDED_VALUES[stem]:
+        rows = _table(results, table)
+        assert rows and any(column in r for r in rows), f"{table}.csv has no column {column!r}"
+        for value in sorted({str(r.get(group, "")) for r in rows}):
+            mine = [r for r in rows if str(r.get(group, "")) == value]
+            numbers = [r[column] for r in mine if _is_number(r.get(column))]
+            out[f"{table}/{column}/{group}={value}"] = {
+                "mean": sum(numbers) / len(numbers) if numbers else None,
+                "rows": len(mine),
+                "numeric": len(numbers),
+            }
+    return out
 
 
 def check_recorded_values(stem: str, results: Path) -> None:
-    """The smoke run's values against those recorded (:data:`RECORDED_VALUES`); with ``COLA_RECORD_SMOKE=1`` they are
-    written into :data:`SMOKE_RECORDED` instead."""
+    """The smoke run's values against those recorded (:data:`RECORDED_VALUES`): the same groups, row and numeric
+    counts, and means within the tolerance. With ``COLA_RECORD_SMOKE=1`` they are written into
+    :data:`SMOKE_RECORDED` instead, and the test skips."""
     import os
 
-    measured = {f"{table}/{column}": _column_mean(results, table, column) for table, column, _ in RECORDED_VALUES[stem]}
+    measured = measured_values(stem, results)
     recorded = json.loads(SMOKE_RECORDED.read_text()) if SMOKE_RECORDED.exists() else {}
     if os.environ.get("COLA_RECORD_SMOKE") == "1":
         recorded[stem] = measured
         SMOKE_RECORDED.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
-        return
+        pytest.skip(f"recorded the smoke values of {stem} (COLA_RECORD_SMOKE=1): nothing was compared")
     assert stem in recorded, f"no recorded smoke values for {stem}: run the smoke tests with COLA_RECORD_SMOKE=1"
-    for table, column, kind in RECORDED_VALUES[stem]:
-        name = f"{table}/{column}"
-        assert measured[name] == pytest.approx(recorded[stem][name], **TOLERANCE[kind]), (
-            f"{stem}: {name} = {measured[name]:.4g}, recorded {recorded[stem][name]:.4g} ({TOLERANCE[kind]})"
-        )
+    assert set(measured) == set(recorded[stem]), f"{stem}: groups {sorted(measured)} != {sorted(recorded[stem])}"
+    kinds = {f"{table}/{column}/": kind for table, column, kind, _ in RECORDED_VALUES[stem]}
+    for name, now in measured.items():
+        was = recorded[stem][name]
+        assert (now["rows"], now["numeric"]) == (was["rows"], was["numeric"]), f"{stem}: {name} counts {now} != {was}"
+        if was["mean"] is not None:
+            kind = next(k for prefix, k in kinds.items() if name.startswith(prefix))
+            assert now["mean"] == pytest.approx(was["mean"], **TOLERANCE[kind]), (
+                f"{stem}: {name} = {now['mean']:.4g}, recorded {was['mean']:.4g} ({TOLERANCE[kind]})"
+            )
+
+
+def _write_runs(path: Path, rows: list[tuple]) -> None:
+    import csv
+
+    with open(path / "runs.csv", "w", newline="") as f:
+        csv.writer(f).writerows([("arm", "accuracy"), *rows])
 
 
 def test_the_recorded_value_check_fails_on_a_changed_value(tmp_path, monkeypatch):
-    """A value moved past its tolerance fails the check; one inside it passes."""
-    import csv
-
+    """A mean moved past its tolerance, a lost row, a NaN or a missing column fails the check; a small move passes."""
     monkeypatch.delenv("COLA_RECORD_SMOKE", raising=False)
-    recorded = json.loads(SMOKE_RECORDED.read_text())["05_classification"]["runs/accuracy"]
-    for accuracy, passes in ((recorded + 0.01, True), (recorded + 0.2, False)):
-        with open(tmp_path / "runs.csv", "w", newline="") as f:
-            csv.writer(f).writerows([["accuracy"], [accuracy]])
-        if passes:
-            check_recorded_values("05_classification", tmp_path)
-        else:
-            with pytest.raises(AssertionError, match="runs/accuracy"):
-                check_recorded_values("05_classification", tmp_path)
+    import sys
+
+    monkeypatch.setitem(RECORDED_VALUES, "x", [("runs", "accuracy", "abs", "arm")])
+    monkeypatch.setattr(sys.modules[__name__], "SMOKE_RECORDED", tmp_path / "recorded.json")
+    recorded = {"x": {"runs/accuracy/arm=mix": {"mean": 0.3, "rows": 2, "numeric": 2}}}
+    (tmp_path / "recorded.json").write_text(json.dumps(recorded))
+    _write_runs(tmp_path, [("mix", 0.30), ("mix", 0.32)])
+    check_recorded_values("x", tmp_path)  # mean 0.31: inside 0.05
+    for rows, message in (
+        ([("mix", 0.40), ("mix", 0.42)], "recorded 0.3"),  # mean 0.41
+        ([("mix", 0.30)], "counts"),  # a row lost
+        ([("mix", 0.30), ("mix", "nan")], "counts"),  # a NaN
+        ([("real", 0.30), ("mix", 0.30)], "groups"),  # an arm more
+    ):
+        _write_runs(tmp_path, rows)
+        with pytest.raises(AssertionError, match=message):
+            check_recorded_values("x", tmp_path)
+    (tmp_path / "runs.csv").write_text("arm,acc\nmix,0.3\n")
+    with pytest.raises(AssertionError, match="no column"):
+        check_recorded_values("x", tmp_path)
 
 
 def _execute_smoke(notebook: Path, tmp_path: Path, monkeypatch) -> Path:
@@ -237,7 +280,6 @@ def test_notebook_smoke(notebook, tmp_path, monkeypatch):
     record = json.loads((tmp_path / "results" / f"{notebook.stem}_smoke" / "run.json").read_text())
     assert record["profile"] == "smoke"
     check_recorded_metrics(notebook.stem, tmp_path / "results" / f"{notebook.stem}_smoke")
-    check_recorded_values(notebook.stem, tmp_path / "results" / f"{notebook.stem}_smoke")
     figures = list((tmp_path / "figures" / f"{notebook.stem}_smoke").glob("*.png"))
     assert figures, f"{notebook.name} saved no figure"
     executed = json.loads((tmp_path / notebook.name).read_text())
@@ -248,6 +290,7 @@ def test_notebook_smoke(notebook, tmp_path, monkeypatch):
         if o.get("name") == "stderr" and not "".join(o.get("text", "")).strip()
     ]
     assert not residue, f"{notebook.name}: {len(residue)} blank stderr outputs (progress-bar residue)"
+    check_recorded_values(notebook.stem, tmp_path / "results" / f"{notebook.stem}_smoke")  # last: it may record
 
 
 def _load_script(name: str):
