@@ -165,21 +165,24 @@ def _is_number(value) -> bool:
     return isinstance(value, float) and value == value
 
 
-def measured_values(stem: str, results: Path) -> dict[str, dict]:
-    """``{"table/column/group=value": {"mean", "rows", "numeric"}}`` of a notebook's results
-    (:data:`RECORDED_VALUES`)."""
+def measured_values(stem: str, results: Path) -> dict[str, tuple[str, dict]]:
+    """``{"table/column/group=value": (tolerance, {"mean", "rows", "numeric"})}`` of a notebook's results
+    (:data:`RECORDED_VALUES`; ``tolerance`` is a key of :data:`TOLERANCE`)."""
     out = {}
-    for table, column, _, group in RECORDED_VALUES[stem]:
+    for table, column, tolerance, group in RECORDED_VALUES[stem]:
         rows = _table(results, table)
         assert rows and any(column in r for r in rows), f"{table}.csv has no column {column!r}"
         for value in sorted({str(r.get(group, "")) for r in rows}):
             mine = [r for r in rows if str(r.get(group, "")) == value]
             numbers = [r[column] for r in mine if _is_number(r.get(column))]
-            out[f"{table}/{column}/{group}={value}"] = {
-                "mean": sum(numbers) / len(numbers) if numbers else None,
-                "rows": len(mine),
-                "numeric": len(numbers),
-            }
+            out[f"{table}/{column}/{group}={value}"] = (
+                tolerance,
+                {
+                    "mean": sum(numbers) / len(numbers) if numbers else None,
+                    "rows": len(mine),
+                    "numeric": len(numbers),
+                },
+            )
     return out
 
 
@@ -192,17 +195,15 @@ def check_recorded_values(stem: str, results: Path) -> None:
     measured = measured_values(stem, results)
     recorded = json.loads(SMOKE_RECORDED.read_text()) if SMOKE_RECORDED.exists() else {}
     if os.environ.get("COLA_RECORD_SMOKE") == "1":
-        recorded[stem] = measured
+        recorded[stem] = {name: values for name, (_, values) in measured.items()}
         SMOKE_RECORDED.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
         pytest.skip(f"recorded the smoke values of {stem} (COLA_RECORD_SMOKE=1): nothing was compared")
     assert stem in recorded, f"no recorded smoke values for {stem}: run the smoke tests with COLA_RECORD_SMOKE=1"
     assert set(measured) == set(recorded[stem]), f"{stem}: groups {sorted(measured)} != {sorted(recorded[stem])}"
-    kinds = {f"{table}/{column}/": kind for table, column, kind, _ in RECORDED_VALUES[stem]}
-    for name, now in measured.items():
+    for name, (kind, now) in measured.items():
         was = recorded[stem][name]
         assert (now["rows"], now["numeric"]) == (was["rows"], was["numeric"]), f"{stem}: {name} counts {now} != {was}"
         if was["mean"] is not None:
-            kind = next(k for prefix, k in kinds.items() if name.startswith(prefix))
             assert now["mean"] == pytest.approx(was["mean"], **TOLERANCE[kind]), (
                 f"{stem}: {name} = {now['mean']:.4g}, recorded {was['mean']:.4g} ({TOLERANCE[kind]})"
             )

@@ -43,12 +43,6 @@ def spread_gan_test_unit(subset: ImageDataset, scola: SCOLAConfig, spread: float
     return cache.get_or_compute("quality", key, compute)
 
 
-def reconstruction_error(grid: np.ndarray, own: np.ndarray, originals: np.ndarray) -> float:
-    """:func:`colalib.stats.relative_reconstruction_error` of the plain reconstructions (each row's own-class cell
-    of ``grid``) against ``originals``, relative to the originals' mean image."""
-    return relative_reconstruction_error(grid[np.arange(len(own)), own], originals)
-
-
 def transfer_rates(grid: np.ndarray, own: np.ndarray, predicted: np.ndarray, nearest: np.ndarray) -> dict:
     """App. B's rates from a transfer grid of ``N`` training images decoded with each of ``K`` class codes
     (``grid``: (N, K, H, W, 3); ``own``: each image's class; ``predicted``: (N, K), the judge's class of each
@@ -86,7 +80,9 @@ def transfer_unit(subset: ImageDataset, scola: SCOLAConfig, judge: Any, judge_ke
         nearest = nearest_training_neighbours(flat, np.asarray(subset.images))[0][:, 0].reshape(n, k)
         own = np.asarray(model.labels_)
         return {**transfer_rates(grid, own, predicted, nearest),
-                "relative_error": reconstruction_error(grid, own, subset.images), "generator": scola.generator,
+                # the plain reconstructions (each image's own-class cell) against the images
+                "relative_error": relative_reconstruction_error(grid[idx, own], subset.images),
+                "generator": scola.generator,
                 "device": str(device)}
 
     return cache.get_or_compute("quality", key, compute)
