@@ -2,6 +2,7 @@
 figures, tables and run.json into temporary folders (the committed quick-profile outputs are not touched)."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -186,17 +187,15 @@ def measured_values(stem: str, results: Path) -> dict[str, tuple[str, dict]]:
     return out
 
 
-def check_recorded_values(stem: str, results: Path) -> None:
-    """The smoke run's values against those recorded (:data:`RECORDED_VALUES`): the same groups, row and numeric
-    counts, and means within the tolerance. With ``COLA_RECORD_SMOKE=1`` they are written into
-    :data:`SMOKE_RECORDED` instead, and the test skips."""
-    import os
-
+def check_recorded_values(stem: str, results: Path, recorded_path: Path = SMOKE_RECORDED) -> None:
+    """The smoke run's values against those recorded in ``recorded_path`` (:data:`RECORDED_VALUES`): the same
+    groups, row and numeric counts, and means within the tolerance. With ``COLA_RECORD_SMOKE=1`` they are written
+    into it instead, and the test skips."""
     measured = measured_values(stem, results)
-    recorded = json.loads(SMOKE_RECORDED.read_text()) if SMOKE_RECORDED.exists() else {}
+    recorded = json.loads(recorded_path.read_text()) if recorded_path.exists() else {}
     if os.environ.get("COLA_RECORD_SMOKE") == "1":
         recorded[stem] = {name: values for name, (_, values) in measured.items()}
-        SMOKE_RECORDED.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
+        recorded_path.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
         pytest.skip(f"recorded the smoke values of {stem} (COLA_RECORD_SMOKE=1): nothing was compared")
     assert stem in recorded, f"no recorded smoke values for {stem}: run the smoke tests with COLA_RECORD_SMOKE=1"
     assert set(measured) == set(recorded[stem]), f"{stem}: groups {sorted(measured)} != {sorted(recorded[stem])}"
@@ -210,23 +209,20 @@ def check_recorded_values(stem: str, results: Path) -> None:
 
 
 def _write_runs(path: Path, rows: list[tuple]) -> None:
-    import csv
+    from colalib.tables import rows_to_csv
 
-    with open(path / "runs.csv", "w", newline="") as f:
-        csv.writer(f).writerows([("arm", "accuracy"), *rows])
+    (path / "runs.csv").write_text(rows_to_csv({"arm": arm, "accuracy": acc} for arm, acc in rows))
 
 
 def test_the_recorded_value_check_fails_on_a_changed_value(tmp_path, monkeypatch):
     """A mean moved past its tolerance, a lost row, a NaN or a missing column fails the check; a small move passes."""
     monkeypatch.delenv("COLA_RECORD_SMOKE", raising=False)
-    import sys
-
     monkeypatch.setitem(RECORDED_VALUES, "x", [("runs", "accuracy", "abs", "arm")])
-    monkeypatch.setattr(sys.modules[__name__], "SMOKE_RECORDED", tmp_path / "recorded.json")
+    recorded_path = tmp_path / "recorded.json"
     recorded = {"x": {"runs/accuracy/arm=mix": {"mean": 0.3, "rows": 2, "numeric": 2}}}
-    (tmp_path / "recorded.json").write_text(json.dumps(recorded))
+    recorded_path.write_text(json.dumps(recorded))
     _write_runs(tmp_path, [("mix", 0.30), ("mix", 0.32)])
-    check_recorded_values("x", tmp_path)  # mean 0.31: inside 0.05
+    check_recorded_values("x", tmp_path, recorded_path)  # mean 0.31: inside 0.05
     for rows, message in (
         ([("mix", 0.40), ("mix", 0.42)], "recorded 0.3"),  # mean 0.41
         ([("mix", 0.30)], "counts"),  # a row lost
@@ -235,10 +231,10 @@ def test_the_recorded_value_check_fails_on_a_changed_value(tmp_path, monkeypatch
     ):
         _write_runs(tmp_path, rows)
         with pytest.raises(AssertionError, match=message):
-            check_recorded_values("x", tmp_path)
+            check_recorded_values("x", tmp_path, recorded_path)
     (tmp_path / "runs.csv").write_text("arm,acc\nmix,0.3\n")
     with pytest.raises(AssertionError, match="no column"):
-        check_recorded_values("x", tmp_path)
+        check_recorded_values("x", tmp_path, recorded_path)
 
 
 def _execute_smoke(notebook: Path, tmp_path: Path, monkeypatch) -> Path:
